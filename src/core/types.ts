@@ -1,0 +1,95 @@
+/**
+ * The WSGI calling convention in TypeScript: the port of `wsgiref/types.py` (PEP 3333).
+ *
+ * Python name → wsgi-edge name: `WSGIApplication` → `WsgiApp`, `StartResponse` → `StartResponse`,
+ * `WSGIEnvironment` → `Environ`, `InputStream` → `InputStream`, `ErrorStream` → `ErrorStream`.
+ * @module
+ */
+
+/** A body chunk. Bytes are sent as they are; a string chunk is sent as UTF-8. */
+export type Chunk = Uint8Array | string;
+
+/** What an app returns: any sync or async iterable of chunks, optionally with `close()` (PEP 3333 A10). */
+export type ResponseBody = (Iterable<Chunk> | AsyncIterable<Chunk>) & {
+  close?(): void | Promise<void>;
+};
+
+/** The legacy `write()` callable returned by `startResponse` (PEP 3333 "The write() Callable"). */
+export type WriteFn = (chunk: Chunk) => void;
+
+/** A response header as the app gives it: `[name, value]`, both native (latin-1) strings. */
+export type HeaderPair = [name: string, value: string];
+
+/**
+ * `start_response(status, response_headers, exc_info=None)`. `excInfo` is the caught error itself
+ * (JavaScript has no `sys.exc_info()` triple); once headers are sent, passing it rethrows it.
+ */
+export type StartResponse = (status: string, headers: HeaderPair[], excInfo?: unknown) => WriteFn;
+
+/** A WSGI application: called once per request, sync or async. */
+export type WsgiApp = (environ: Environ, startResponse: StartResponse) => ResponseBody | Promise<ResponseBody>;
+
+/** `wsgi.input`: the request body, read lazily from the request stream. Every method yields bytes. */
+export interface InputStream extends AsyncIterable<Uint8Array> {
+  /** Up to `size` bytes; the rest of the body when `size` is omitted or negative; empty at EOF. */
+  read(size?: number): Promise<Uint8Array>;
+  /** One line including its `\n`, at most `size` bytes; empty at EOF. */
+  readline(size?: number): Promise<Uint8Array>;
+  /** The remaining lines; stops once their total reaches `hint` bytes when `hint` is positive. */
+  readlines(hint?: number): Promise<Uint8Array[]>;
+}
+
+/** `wsgi.errors`: a text stream for the app's and the gateway's diagnostics. */
+export interface ErrorStream {
+  write(text: string): void;
+  writelines(lines: Iterable<string>): void;
+  flush(): void;
+}
+
+/**
+ * The WSGI environ. CGI keys are native strings: every character is U+0000..U+00FF and stands for one
+ * byte of the request (PEP 3333 "Unicode Issues"). Extension keys are namespaced (`wsgi_edge.request`,
+ * `cloudflare.env`, `aws_lambda.event`, `deno.info`).
+ */
+export interface Environ {
+  REQUEST_METHOD: string;
+  SCRIPT_NAME: string;
+  PATH_INFO: string;
+  QUERY_STRING: string;
+  RAW_URI?: string;
+  CONTENT_TYPE?: string;
+  CONTENT_LENGTH?: string;
+  SERVER_NAME: string;
+  SERVER_PORT: string;
+  SERVER_PROTOCOL: string;
+  REMOTE_ADDR?: string;
+  HTTP_HOST?: string;
+  [httpHeader: `HTTP_${string}`]: string | undefined;
+  'wsgi.version': readonly [1, 0];
+  'wsgi.url_scheme': string;
+  'wsgi.input': InputStream;
+  'wsgi.errors': ErrorStream;
+  'wsgi.multithread': boolean;
+  'wsgi.multiprocess': boolean;
+  'wsgi.run_once': boolean;
+  'wsgi.input_terminated'?: boolean;
+  'wsgi.file_wrapper'?: unknown;
+  'wsgi_edge.request'?: Request;
+  [key: string]: unknown;
+}
+
+/** Options a caller of `handle()` or `buildEnviron()` may give; targets fill in what their platform knows. */
+export interface GatewayOptions {
+  /** Where the app is mounted, e.g. `/api`; requests outside it answer 404. Default `''`. */
+  scriptName?: string;
+  /** The client's address as the platform reports it (never taken from a request header). */
+  remoteAddr?: string;
+  /** The request target exactly as received, when the platform has it; default: the URL's path and query. */
+  rawUri?: string;
+  /** Extra environ keys, merged in last (PEP 3333 "Application Configuration"). */
+  environ?: Record<string, unknown>;
+  /** The `wsgi.errors` sink: a stream, or a function given each complete line. Default: `console.error`. */
+  errors?: ErrorStream | ((line: string) => void);
+  /** The largest request body the app may read, in bytes; larger answers 413. Default 32 MiB. */
+  maxBodyBytes?: number;
+}
