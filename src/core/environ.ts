@@ -1,0 +1,110 @@
+/**
+ * Fetch `Request` → WSGI environ (PEP 3333 "environ Variables"), built the explicit Werkzeug way: the
+ * CGI keys first, then one `HTTP_*` key per header, then the `wsgi.*` keys, then the caller's extras.
+ * @module
+ */
+
+import { createErrorStream } from './error-stream.ts';
+import { RequestInput } from './input.ts';
+import { toNative, unquoteToNative } from './native-string.ts';
+import type { Environ, GatewayOptions } from './types.ts';
+
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+const DEFAULT_PORT: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' };
+
+/**
+ * Request headers never passed to the app as `HTTP_*`: the two CGI keys have their own names, and
+ * hop-by-hop framing headers describe a connection the platform already handled (PEP 3333 E5).
+ */
+const NOT_HTTP_KEYS: ReadonlySet<string> = new Set([
+  'content-type',
+  'content-length',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** `SCRIPT_NAME` as a mount point: no trailing slash, `''` for the root. */
+export function normalizeScriptName(scriptName: string | undefined): string {
+  if (!scriptName) return '';
+  const trimmed = scriptName.replace(/\/+$/, '');
+  return trimmed && !trimmed.startsWith('/') ? '/' + trimmed : trimmed;
+}
+
+/** `HTTP_<NAME>` for a header name, or `undefined` when the header must not reach the app. */
+export function httpKey(name: string): string | undefined {
+  // A name with "_" would collide with its "-" twin once mapped: drop it (nginx, gunicorn, Werkzeug).
+  if (name.includes('_') || NOT_HTTP_KEYS.has(name)) return undefined;
+  return 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
+}
+
+/** Builds the environ for `request`; throws a RangeError when its path lies outside `scriptName`. */
+export function buildEnviron(request: Request, options: GatewayOptions = {}): Environ {
+  const environ = environFor(request, options);
+  if (environ === undefined) {
+    throw new RangeError(`Request path ${JSON.stringify(new URL(request.url).pathname)} is outside scriptName`);
+  }
+  return environ;
+}
+
+/** The environ, or `undefined` when the path lies outside `scriptName` (`handle()` answers 404). */
+export function environFor(request: Request, options: GatewayOptions): Environ | undefined {
+  const url = new URL(request.url);
+  const scriptName = normalizeScriptName(options.scriptName);
+  const fullPath = unquoteToNative(url.pathname);
+  const pathInfo = scriptName ? pathBelow(fullPath, scriptName) : fullPath;
+  if (pathInfo === undefined) return undefined;
+  const headers = request.headers;
+  const scheme = url.protocol === 'https:' ? 'https' : 'http';
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  const environ: Environ = {
+    REQUEST_METHOD: request.method,
+    SCRIPT_NAME: scriptName,
+    PATH_INFO: pathInfo,
+    QUERY_STRING: toNative(url.search.slice(1)),
+    RAW_URI: toNative(options.rawUri ?? url.pathname + url.search),
+    SERVER_NAME: url.hostname,
+    SERVER_PORT: url.port || DEFAULT_PORT[url.protocol] || '80',
+    SERVER_PROTOCOL: 'HTTP/1.1',
+    'wsgi.version': [1, 0],
+    'wsgi.url_scheme': scheme,
+    'wsgi.input': new RequestInput(request.body, maxBodyBytes),
+    'wsgi.errors': createErrorStream(options.errors),
+    'wsgi.multithread': false,
+    'wsgi.multiprocess': true,
+    'wsgi.run_once': false,
+    'wsgi.input_terminated': true,
+    'wsgi_edge.request': request,
+  };
+
+  const contentType = headers.get('content-type');
+  if (contentType !== null) environ.CONTENT_TYPE = toNative(contentType);
+  const contentLength = headers.get('content-length');
+  if (contentLength !== null) environ.CONTENT_LENGTH = toNative(contentLength);
+  if (options.remoteAddr) environ.REMOTE_ADDR = options.remoteAddr;
+
+  for (const [name, value] of headers) {
+    const key = httpKey(name);
+    if (key === undefined) continue;
+    const previous = environ[key];
+    // Fetch merges repeats itself, except Set-Cookie; join any that remain the way it does.
+    environ[key] = typeof previous === 'string' ? `${previous}, ${toNative(value)}` : toNative(value);
+  }
+  environ.HTTP_HOST ??= url.host;
+
+  if (options.environ) Object.assign(environ, options.environ);
+  return environ;
+}
+
+/** The part of `path` below `scriptName`, or `undefined` when `path` is not inside it. */
+function pathBelow(path: string, scriptName: string): string | undefined {
+  if (!path.startsWith(scriptName)) return undefined;
+  const rest = path.slice(scriptName.length);
+  return rest === '' || rest.startsWith('/') ? rest : undefined;
+}

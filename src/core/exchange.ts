@@ -1,0 +1,66 @@
+/**
+ * One request's side of `start_response`: the status and headers the app set, whether they count as
+ * sent, and the chunks `write()` queued. The role of wsgiref `BaseHandler.start_response`/`write`.
+ * @module
+ */
+
+import { WsgiError } from './errors.ts';
+import { chunkToBytes } from './native-string.ts';
+import { checkHeaders, declaredContentLength, parseStatus, quote, type ParsedStatus } from './protocol.ts';
+import type { Chunk, HeaderPair, StartResponse, WriteFn } from './types.ts';
+
+export class Exchange {
+  status: ParsedStatus | undefined;
+  headers: HeaderPair[] = [];
+  /** The app's own Content-Length, which the body is held to. */
+  contentLength: number | undefined;
+  /**
+   * Set once the first non-empty chunk, a `write()` or the end of the body has fixed status and
+   * headers (PEP 3333 D9). From then on `startResponse` with `excInfo` rethrows.
+   */
+  headersSent = false;
+  /** Set when no more body can come; a later `write()` is an error. */
+  ended = false;
+  /** `write()` chunks not yet handed to the response stream. */
+  readonly queued: Uint8Array[] = [];
+  #called = false;
+
+  readonly startResponse: StartResponse = (status, headers, excInfo) => {
+    if (excInfo !== undefined && excInfo !== null) {
+      // PEP 3333 D12: too late to replace what was sent; re-raise the app's own error.
+      if (this.headersSent) throw excInfo;
+    } else if (this.#called) {
+      throw new WsgiError('start-response-twice', 'startResponse() called a second time without excInfo');
+    }
+    // Marked before the checks: a second call after a failed first one is still a second call (D14).
+    this.#called = true;
+    const parsed = parseStatus(status);
+    const checked = checkHeaders(headers);
+    const contentLength = declaredContentLength(checked);
+    this.status = parsed;
+    this.headers = checked.map(([name, value]) => [name, value]);
+    this.contentLength = contentLength;
+    return this.write;
+  };
+
+  readonly write: WriteFn = (chunk) => {
+    if (this.ended) throw new WsgiError('write-after-end', 'write() called after the response ended');
+    const bytes = toBodyBytes(chunk);
+    this.headersSent = true;
+    if (bytes.length > 0) this.queued.push(bytes);
+  };
+
+  /** The status, or the app's error when it never called `startResponse` before the body began. */
+  requireStatus(): ParsedStatus {
+    if (this.status === undefined) {
+      throw new WsgiError('no-start-response', 'The app sent body data without calling startResponse() first');
+    }
+    return this.status;
+  }
+}
+
+/** A body chunk as bytes; anything but bytes or a string is the app's error. */
+export function toBodyBytes(chunk: Chunk): Uint8Array {
+  if (typeof chunk === 'string' || chunk instanceof Uint8Array) return chunkToBytes(chunk);
+  throw new WsgiError('bad-chunk', `Body chunks must be Uint8Array or string (got ${quote(chunk)})`);
+}

@@ -1,0 +1,30 @@
+/**
+ * wsgi-edge: the WSGI calling convention (PEP 3333) over Fetch `Request`/`Response`.
+ *
+ * ```ts
+ * import { handle, type WsgiApp } from 'wsgi-edge';
+ * const app: WsgiApp = (environ, startResponse) => {
+ *   startResponse('200 OK', [['Content-Type', 'text/plain']]);
+ *   return [`Hello from ${environ.PATH_INFO}`];
+ * };
+ * export default { fetch: (request: Request) => handle(app, request) };
+ * ```
+ * @module
+ */
+
+export { handle } from './core/gateway.ts';
+export { buildEnviron } from './core/environ.ts';
+export { WsgiError, type WsgiErrorCode } from './core/errors.ts';
+export { bytesToNative, nativeToBytes, toNative } from './core/native-string.ts';
+export type {
+  Chunk,
+  Environ,
+  ErrorStream,
+  GatewayOptions,
+  HeaderPair,
+  InputStream,
+  ResponseBody,
+  StartResponse,
+  WriteFn,
+  WsgiApp,
+} from './core/types.ts';
