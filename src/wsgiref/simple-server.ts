@@ -1,0 +1,168 @@
+/**
+ * `wsgiref.simple_server` on Node's `http`: `makeServer(host, port, app)` serves a WSGI app through the
+ * same core as every other target, logging one access line a request to stderr.
+ *
+ * Python name → wsgi-edge name: `make_server` → `makeServer`, `WSGIServer.serve_forever` →
+ * `serveForever`, `server_close` → `close`, `demo_app` → `demoApp`.
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { handle } from '../core/gateway.ts';
+import type { GatewayOptions, WsgiApp } from '../core/types.ts';
+
+export interface SimpleServerOptions extends Omit<GatewayOptions, 'remoteAddr' | 'rawUri'> {
+  /** Where the access log goes, one line a request; `false` for none. Default: stderr. */
+  accessLog?: ((line: string) => void) | false;
+}
+
+export interface WsgiServer {
+  readonly host: string;
+  /** The port actually bound (useful after asking for port 0). */
+  readonly port: number;
+  /** Resolves once the server has been closed. */
+  serveForever(): Promise<void>;
+  /** Stops accepting requests and ends open connections. */
+  close(): Promise<void>;
+}
+
+const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export async function makeServer(
+  host: string,
+  port: number,
+  app: WsgiApp,
+  options: SimpleServerOptions = {},
+): Promise<WsgiServer> {
+  const { accessLog = writeToStderr, ...gatewayOptions } = options;
+  const server = createServer((req, res) => {
+    void serveRequest(app, req, res, origin, gatewayOptions, accessLog || undefined);
+  });
+  const closed = new Promise<void>((resolve) => server.once('close', resolve));
+  await listen(server, host, port);
+  const bound = (server.address() as AddressInfo).port;
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  return {
+    host,
+    port: bound,
+    serveForever: () => closed,
+    close: async () => {
+      server.close();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function serveRequest(
+  app: WsgiApp,
+  req: IncomingMessage,
+  res: ServerResponse,
+  origin: string,
+  options: GatewayOptions,
+  accessLog: ((line: string) => void) | undefined,
+): Promise<void> {
+  const rawUri = req.url ?? '/';
+  let sentBytes = 0;
+  try {
+    const request = toRequest(req, origin, rawUri);
+    if (request === undefined) {
+      res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': '11' }).end('Bad Request');
+    } else {
+      const response = await handle(app, request, { ...options, remoteAddr: req.socket.remoteAddress ?? '', rawUri });
+      sentBytes = await writeResponse(response, res);
+    }
+  } catch {
+    // Only a failure of this transport can land here: the core turns app errors into responses.
+    if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end('Internal Server Error');
+    else res.destroy();
+  }
+  accessLog?.(`${req.socket.remoteAddress ?? '-'} - - [${logDate(new Date())}] "${req.method} ${rawUri} HTTP/${req.httpVersion}" ${res.statusCode} ${sentBytes}`);
+}
+
+/** Node's request → Fetch `Request`; `undefined` when the target or a header cannot be represented. */
+function toRequest(req: IncomingMessage, origin: string, rawUri: string): Request | undefined {
+  // Origin-form only ("/path?q"); concatenation keeps a leading "//" in the path instead of a host.
+  if (!rawUri.startsWith('/')) return undefined;
+  const headers = new Headers();
+  try {
+    const raw = req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+    const method = req.method ?? 'GET';
+    const hasBody = !BODYLESS_METHODS.has(method);
+    return new Request(origin + rawUri, {
+      method,
+      headers,
+      body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
+      duplex: 'half',
+    } as RequestInit);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the response with backpressure; a client that goes away cancels the body (so `close()` runs). */
+async function writeResponse(response: Response, res: ServerResponse): Promise<number> {
+  const headerList: string[] = [];
+  for (const [name, value] of response.headers) headerList.push(name, value);
+  res.writeHead(response.status, response.statusText, headerList);
+  if (response.body === null) {
+    res.end();
+    return 0;
+  }
+  const reader = response.body.getReader();
+  const onClose = () => {
+    if (!res.writableFinished) void reader.cancel(new Error('client disconnected')).catch(() => undefined);
+  };
+  res.once('close', onClose);
+  let sent = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      sent += value.length;
+      if (!res.write(value)) await drained(res);
+      if (res.destroyed) return sent;
+    }
+    res.end();
+  } catch {
+    // The app failed mid-stream: cut the connection so the client sees a truncated response.
+    res.destroy();
+  }
+  return sent;
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function writeToStderr(line: string): void {
+  process.stderr.write(line + '\n');
+}
+
+/** wsgiref's `log_date_time_string()`: `23/Nov/2026 19:53:55`. */
+function logDate(now: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(now.getDate())}/${MONTHS[now.getMonth()]}/${now.getFullYear()} ${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}`;
+}
