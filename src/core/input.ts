@@ -46,7 +46,7 @@ export class RequestInput implements InputStream {
     if (this.#received > this.#maxBytes) {
       this.#ended = true;
       void this.#reader.cancel().catch(() => undefined);
-      throw new WsgiError('body-too-large', `The request body exceeds maxBodyBytes (${this.#maxBytes} bytes)`);
+      throw new WsgiError('body-too-large', `The request body exceeds maxBodyBytes (${this.#maxBytes})`);
     }
     const rest = this.#buffer.length - this.#offset;
     if (rest === 0) {

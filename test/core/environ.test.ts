@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { buildEnviron, handle, type Environ } from '../../src/index.ts';
+
+function environOf(target: string, init: RequestInit = {}, options = {}): Environ {
+  return buildEnviron(new Request(new URL(target, 'http://example.test'), init), options);
+}
+
+describe('environ: CGI keys', () => {
+  it.each([
+    // target, PATH_INFO, QUERY_STRING, RAW_URI
+    ['/', '/', '', '/'],
+    ['/a/b?x=1&y=2', '/a/b', 'x=1&y=2', '/a/b?x=1&y=2'],
+    ['/caf%C3%A9', '/caf\u00c3\u00a9', '', '/caf%C3%A9'],
+    ['/caf%c3%a9', '/caf\u00c3\u00a9', '', '/caf%c3%a9'],
+    ['/%E9', '/\u00e9', '', '/%E9'],
+    ['/a%2Fb', '/a/b', '', '/a%2Fb'],
+    ['/a%3Fb?q', '/a?b', 'q', '/a%3Fb?q'],
+    ['/100%', '/100%', '', '/100%'],
+    ['/%zz%4', '/%zz%4', '', '/%zz%4'],
+    ['/sp%20ace', '/sp ace', '', '/sp%20ace'],
+    ['/?', '/', '', '/'],
+    ['/x?a=%C3%A9', '/x', 'a=%C3%A9', '/x?a=%C3%A9'],
+  ])('%s → PATH_INFO %j, QUERY_STRING %j', (target, pathInfo, query, rawUri) => {
+    const environ = environOf(target);
+    expect(environ.PATH_INFO).toBe(pathInfo);
+    expect(environ.QUERY_STRING).toBe(query);
+    expect(environ.RAW_URI).toBe(rawUri);
+    expect(environ.SCRIPT_NAME).toBe('');
+  });
+
+  it('uses the raw URI the platform gives', () => {
+    expect(environOf('/b', {}, { rawUri: '/a/../b' }).RAW_URI).toBe('/a/../b');
+  });
+
+  it('gives method, server and protocol keys, defaulting the port by scheme', () => {
+    const http = environOf('/');
+    expect(http).toMatchObject({
+      REQUEST_METHOD: 'GET',
+      SERVER_NAME: 'example.test',
+      SERVER_PORT: '80',
+      SERVER_PROTOCOL: 'HTTP/1.1',
+      HTTP_HOST: 'example.test',
+      'wsgi.url_scheme': 'http',
+    });
+    const https = buildEnviron(new Request('https://example.test:8443/x', { method: 'DELETE' }));
+    expect(https).toMatchObject({ REQUEST_METHOD: 'DELETE', SERVER_PORT: '8443', 'wsgi.url_scheme': 'https', HTTP_HOST: 'example.test:8443' });
+    expect(buildEnviron(new Request('https://example.test/')).SERVER_PORT).toBe('443');
+  });
+
+  it('prefers the Host header for HTTP_HOST', () => {
+    expect(environOf('/', { headers: { host: 'other.test:81' } }).HTTP_HOST).toBe('other.test:81');
+  });
+
+  it('has CONTENT_TYPE and CONTENT_LENGTH only when sent, never as HTTP_CONTENT_*', () => {
+    const bare = environOf('/');
+    expect('CONTENT_TYPE' in bare).toBe(false);
+    expect('CONTENT_LENGTH' in bare).toBe(false);
+    const posted = environOf('/', { method: 'POST', body: 'abc', headers: { 'content-type': 'text/plain' } });
+    expect(posted.CONTENT_TYPE).toBe('text/plain');
+    expect(posted.HTTP_CONTENT_TYPE).toBeUndefined();
+    expect(posted.HTTP_CONTENT_LENGTH).toBeUndefined();
+    const sized = environOf('/', { method: 'POST', body: 'abc', headers: { 'content-length': '3' } });
+    expect(sized.CONTENT_LENGTH).toBe('3');
+  });
+
+  it('maps headers to HTTP_* and drops names with an underscore', () => {
+    const environ = environOf('/', {
+      headers: [
+        ['X-Forwarded-For', '10.0.0.1'],
+        ['x_forwarded_for', '6.6.6.6'],
+        ['Accept-Language', 'en'],
+        ['X-Many', 'a'],
+        ['X-Many', 'b'],
+        ['Cookie', 'a=1'],
+      ],
+    });
+    expect(environ.HTTP_X_FORWARDED_FOR).toBe('10.0.0.1');
+    expect(environ.HTTP_ACCEPT_LANGUAGE).toBe('en');
+    expect(environ.HTTP_X_MANY).toBe('a, b');
+    expect(environ.HTTP_COOKIE).toBe('a=1');
+    expect(Object.values(environ)).not.toContain('6.6.6.6');
+  });
+
+  it('keeps hop-by-hop framing headers out of the environ', () => {
+    const environ = environOf('/', { headers: { connection: 'keep-alive', te: 'trailers', upgrade: 'h2c', 'keep-alive': '5' } });
+    expect(Object.keys(environ).filter((key) => key.startsWith('HTTP_'))).toEqual(['HTTP_HOST']);
+  });
+
+  it('gives header values as native strings', () => {
+    const environ = environOf('/', { headers: { 'x-latin': 'caf\u00e9' } });
+    expect(environ.HTTP_X_LATIN).toBe('caf\u00e9');
+    for (const [key, value] of Object.entries(environ)) {
+      if (!key.includes('.') && typeof value === 'string') expect(value).toMatch(/^[\x00-\xff]*$/);
+    }
+  });
+
+  it('has the wsgi.* keys PEP 3333 requires', () => {
+    const request = new Request('http://example.test/');
+    const environ = buildEnviron(request);
+    expect(environ['wsgi.version']).toEqual([1, 0]);
+    expect(environ['wsgi.multithread']).toBe(false);
+    expect(environ['wsgi.multiprocess']).toBe(true);
+    expect(environ['wsgi.run_once']).toBe(false);
+    expect(environ['wsgi.input_terminated']).toBe(true);
+    expect(environ['wsgi_edge.request']).toBe(request);
+    expect(typeof environ['wsgi.input'].read).toBe('function');
+    expect(typeof environ['wsgi.errors'].write).toBe('function');
+  });
+
+  it('sets REMOTE_ADDR only when the platform knows it, and merges extra keys', () => {
+    expect('REMOTE_ADDR' in environOf('/')).toBe(false);
+    const environ = environOf('/', {}, { remoteAddr: '192.0.2.7', environ: { 'myapp.config': 42 } });
+    expect(environ.REMOTE_ADDR).toBe('192.0.2.7');
+    expect(environ['myapp.config']).toBe(42);
+  });
+
+  it('never contains the process environment', () => {
+    process.env.WSGI_EDGE_SECRET_PROBE = 'do-not-leak';
+    try {
+      expect(JSON.stringify(Object.entries(environOf('/')))).not.toContain('do-not-leak');
+    } finally {
+      delete process.env.WSGI_EDGE_SECRET_PROBE;
+    }
+  });
+});
+
+describe('environ: scriptName', () => {
+  it.each([
+    ['/api', '/api/users', '/api', '/users'],
+    ['/api/', '/api/users', '/api', '/users'],
+    ['/api', '/api', '/api', ''],
+    ['/api', '/api/', '/api', '/'],
+    ['/', '/x', '', '/x'],
+    ['/caf\u00c3\u00a9', '/caf%C3%A9/x', '/caf\u00c3\u00a9', '/x'],
+  ])('scriptName %j, %s → SCRIPT_NAME %j, PATH_INFO %j', (scriptName, target, script, path) => {
+    const environ = environOf(target, {}, { scriptName });
+    expect(environ.SCRIPT_NAME).toBe(script);
+    expect(environ.PATH_INFO).toBe(path);
+  });
+
+  it.each(['/other', '/apix', '/'])('answers 404 for %s outside /api without calling the app', async (target) => {
+    let called = false;
+    const response = await handle(() => {
+      called = true;
+      return [];
+    }, new Request(new URL(target, 'http://example.test')), { scriptName: '/api' });
+    expect(response.status).toBe(404);
+    expect(called).toBe(false);
+    expect(() => environOf(target, {}, { scriptName: '/api' })).toThrow(RangeError);
+  });
+});
