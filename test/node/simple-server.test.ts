@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { base64App } from '../../app/base64-app.ts';
+import type { WsgiApp } from '../../src/index.ts';
+import { makeServer, type WsgiServer } from '../../src/wsgiref/simple-server.ts';
+import { sleep } from '../helpers/call.ts';
+
+/** Sends raw bytes and returns the raw answer: for what fetch() would normalise or refuse to send. */
+function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (data: Buffer) => chunks.push(data));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+  });
+}
+
+let closes = 0;
+let streamed = 0;
+const echoApp: WsgiApp = (environ, startResponse) => {
+  if (environ.PATH_INFO === '/stream') {
+    startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+    return Object.assign((async function* () {
+      for (let i = 0; i < 10_000; i++) {
+        streamed++;
+        yield new Uint8Array(64 * 1024);
+        await sleep(1);
+      }
+    })(), { close: () => { closes++; } });
+  }
+  const keys = Object.keys(environ).filter((key) => !key.includes('.')).sort();
+  startResponse('200 OK', [['Content-Type', 'application/json']]);
+  return [JSON.stringify(Object.fromEntries(keys.map((key) => [key, environ[key]])))];
+};
+
+describe('makeServer', () => {
+  let server: WsgiServer;
+  const accessLog: string[] = [];
+
+  beforeAll(async () => {
+    server = await makeServer('127.0.0.1', 0, echoApp, { accessLog: (line) => accessLog.push(line), errors: () => undefined });
+  });
+  afterAll(() => server.close());
+
+  it('serves on the port it reports and logs one access line a request', async () => {
+    expect(server.port).toBeGreaterThan(0);
+    const response = await fetch(`http://127.0.0.1:${server.port}/hello?x=1`);
+    expect(response.status).toBe(200);
+    const environ = await response.json() as Record<string, string>;
+    expect(environ).toMatchObject({ PATH_INFO: '/hello', QUERY_STRING: 'x=1', REMOTE_ADDR: '127.0.0.1', SERVER_NAME: '127.0.0.1', REQUEST_METHOD: 'GET' });
+    expect(accessLog.at(-1)).toMatch(/^127\.0\.0\.1 - - \[\d\d\/[A-Z][a-z]{2}\/\d{4} \d\d:\d\d:\d\d\] "GET \/hello\?x=1 HTTP\/1\.1" 200 \d+$/);
+  });
+
+  it('keeps the raw request target in RAW_URI and decodes PATH_INFO once', async () => {
+    const answer = await rawRequest(server.port, 'GET /a%2Fb/caf%C3%A9?q=%20 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const environ = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, string>;
+    expect(environ.RAW_URI).toBe('/a%2Fb/caf%C3%A9?q=%20');
+    expect(environ.PATH_INFO).toBe('/a/b/caf\u00c3\u00a9');
+    expect(environ.HTTP_HOST).toBe('x');
+  });
+
+  it('drops header names with an underscore sent over the wire', async () => {
+    const answer = await rawRequest(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nX-Real-IP: 1.1.1.1\r\nX_Real_IP: 6.6.6.6\r\nConnection: close\r\n\r\n');
+    expect(answer).toContain('"HTTP_X_REAL_IP":"1.1.1.1"');
+    expect(answer).not.toContain('6.6.6.6');
+  });
+
+  it('answers 400 to a request target that is not a path', async () => {
+    const answer = await rawRequest(server.port, 'GET http://evil.test/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(answer.startsWith('HTTP/1.1 400')).toBe(true);
+  });
+
+  it('closes the body when the client goes away mid-stream, and keeps serving', async () => {
+    const before = closes;
+    const controller = new AbortController();
+    const response = await fetch(`http://127.0.0.1:${server.port}/stream`, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    for (let i = 0; i < 100 && closes === before; i++) await sleep(10);
+    expect(closes).toBe(before + 1);
+    expect(streamed).toBeLessThan(10_000);
+    expect((await fetch(`http://127.0.0.1:${server.port}/after`)).status).toBe(200);
+  });
+});
+
+describe('npm start', () => {
+  it('serves the seed app on the port given, prints where, and stops on Ctrl-C', async () => {
+    // Its own process group, so Ctrl-C can be sent the way a terminal sends it: to the whole group.
+    const child = spawn('npm', ['start', '--silent'], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    try {
+      let output = '';
+      let errors = '';
+      child.stdout.on('data', (data: Buffer) => { output += data.toString(); });
+      child.stderr.on('data', (data: Buffer) => { errors += data.toString(); });
+      for (let i = 0; i < 300 && !/Listening on localhost:\d+/.test(output); i++) await sleep(50);
+      const port = /Listening on localhost:(\d+)/.exec(output)?.[1];
+      expect(port).toBeDefined();
+      const direct = await fetch(`http://localhost:${port}/encode?mystring=hello`);
+      expect(direct.status).toBe(200);
+      expect(await direct.text()).toContain('<tt>&#x27;hello&#x27;</tt> base64 encoded is: <tt>aGVsbG8=</tt>');
+      const exited = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+      process.kill(-child.pid!, 'SIGINT');
+      const [code, signal] = await exited;
+      // npm itself ends by the signal; the server under it closes and exits without a word.
+      expect(code === 0 || signal === 'SIGINT').toBe(true);
+      expect(errors).not.toMatch(/Error|at /);
+      await expect(fetch(`http://localhost:${port}/`)).rejects.toThrow();
+    } finally {
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    }
+  });
+});
+
+describe('the package as published', () => {
+  it('imports from plain Node ESM by its own name', async () => {
+    const script = `
+      const core = await import('wsgi-edge');
+      const simple = await import('wsgi-edge/simple-server');
+      const app = (environ, startResponse) => { startResponse('200 OK', [['Content-Type', 'text/plain']]); return ['ok ' + environ.PATH_INFO]; };
+      const response = await core.handle(app, new Request('http://x.test/built'));
+      console.log(typeof simple.makeServer, await response.text());
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => { output += data.toString(); });
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(output.trim()).toBe('function ok /built');
+  });
+});
