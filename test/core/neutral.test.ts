@@ -6,7 +6,7 @@ const coreFiles = ['src/index.ts', ...readdirSync('src/core').map((name) => `src
 describe('the core is runtime-neutral', () => {
   it.each(coreFiles)('%s imports only the core and uses no platform global', (file) => {
     const source = readFileSync(file, 'utf8');
-    for (const match of source.matchAll(/from\s+'([^']+)'/g)) expect(match[1]).toMatch(/^\.\.?\//);
+    for (const match of source.matchAll(/^(?:import|export)[^\n]*from\s+'([^']+)'/gm)) expect(match[1]).toMatch(/^\.\.?\//);
     expect(source).not.toMatch(/\b(?:process|Buffer|Deno|Bun|require|__dirname)\b\s*[.(]/);
     expect(source).not.toMatch(/['"](?:node|cloudflare|bun):/);
   });
