@@ -94,6 +94,7 @@ class BodyPump {
   readonly #body: ResponseBody;
   #iterator: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
   #closed = false;
+  #cancelled = false;
   #exhausted = false;
   #sent = 0;
 
@@ -187,6 +188,7 @@ class BodyPump {
               return;
             }
             const result = await iterator.next();
+            if (this.#cancelled) return;
             if (result.done) {
               exchange.ended = true;
               this.#exhausted = true;
@@ -198,15 +200,19 @@ class BodyPump {
             if (bytes.length > 0) exchange.queued.push(bytes);
           }
         } catch (error) {
+          if (this.#cancelled) return;
           exchange.ended = true;
           this.#log(`Error in WSGI app after headers were sent, response aborted (${this.#environ.REQUEST_METHOD} ${this.#environ.RAW_URI}):\n${describeError(error)}`);
           await this.#close();
           controller.error(error);
         }
       },
-      cancel: async () => {
+      cancel: () => {
+        // The client went away. A chunk may still be in production: the iterator's return() waits for
+        // it, so the transport is not held up by that wait.
+        this.#cancelled = true;
         exchange.ended = true;
-        await this.#close();
+        void this.#close();
       },
     }, { highWaterMark: 0 });
   }

@@ -374,6 +374,31 @@ describe('close()', () => {
     expect(finalised).toBe(1);
   });
 
+  it('runs once when the client cancels while a chunk is being produced', async () => {
+    const tracker = closeTracker();
+    let release!: () => void;
+    const pending = new Promise<void>((resolve) => { release = resolve; });
+    const { response, log } = await call((_, s) => {
+      ok(s);
+      return tracker.attach((async function* () {
+        yield 'a';
+        await pending;
+        yield 'b';
+        yield 'c';
+      })());
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const inFlight = reader.read();
+    await sleep(5);
+    await reader.cancel();
+    release();
+    await inFlight.catch(() => undefined);
+    await sleep(10);
+    expect(tracker.count).toBe(1);
+    expect(log).toEqual([]);
+  });
+
   it('logs a close() that throws and still sends the body', async () => {
     const { text, log } = await callText((_, s) => {
       ok(s);
