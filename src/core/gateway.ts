@@ -187,14 +187,17 @@ class BodyPump {
               controller.close();
               return;
             }
-            const result = await iterator.next();
-            if (this.#cancelled) return;
-            if (result.done) {
-              exchange.ended = true;
-              this.#exhausted = true;
+            if (this.#exhausted) {
               await this.#close();
               this.#finish(controller);
               return;
+            }
+            const result = await iterator.next();
+            if (this.#cancelled) return;
+            if (result.done) {
+              // Chunks an app wrote from inside its iterable (PEP 3333 forbids it) still go out first.
+              this.#exhausted = true;
+              continue;
             }
             const bytes = toBodyBytes(result.value);
             if (bytes.length > 0) exchange.queued.push(bytes);
