@@ -16,6 +16,7 @@ export { handle } from './core/gateway.ts';
 export { buildEnviron } from './core/environ.ts';
 export { WsgiError, type WsgiErrorCode } from './core/errors.ts';
 export { bytesToNative, nativeToBytes, toNative } from './core/native-string.ts';
+export type { TrustProxy } from './core/proxy.ts';
 export type {
   Chunk,
   Environ,

@@ -7,6 +7,7 @@
 import { createErrorStream } from './error-stream.ts';
 import { RequestInput } from './input.ts';
 import { toNative, unquoteToNative } from './native-string.ts';
+import { resolveForwarded } from './proxy.ts';
 import type { Environ, GatewayOptions } from './types.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -97,9 +98,24 @@ export function environFor(request: Request, options: GatewayOptions): Environ |
     environ[key] = typeof previous === 'string' ? `${previous}, ${toNative(value)}` : toNative(value);
   }
   environ.HTTP_HOST ??= url.host;
+  if (options.trustProxy !== undefined && options.remoteAddr) applyForwarded(environ, headers, options.remoteAddr, options);
 
   if (options.environ) Object.assign(environ, options.environ);
   return environ;
+}
+
+function applyForwarded(environ: Environ, headers: Headers, peer: string, options: GatewayOptions): void {
+  const forwarded = resolveForwarded(headers, peer, options.trustProxy!);
+  if (forwarded.remoteAddr === peer && forwarded.scheme === undefined && forwarded.host === undefined) return;
+  environ['wsgi_edge.peer_addr'] = peer;
+  environ.REMOTE_ADDR = forwarded.remoteAddr;
+  if (forwarded.scheme) environ['wsgi.url_scheme'] = forwarded.scheme;
+  const url = forwarded.host ? URL.parse(`${environ['wsgi.url_scheme']}://${forwarded.host}`) : null;
+  if (url) {
+    environ.HTTP_HOST = forwarded.host;
+    environ.SERVER_NAME = url.hostname;
+    environ.SERVER_PORT = url.port || DEFAULT_PORT[url.protocol] || '80';
+  }
 }
 
 /** The part of `path` below `scriptName`, or `undefined` when `path` is not inside it. */

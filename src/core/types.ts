@@ -92,4 +92,9 @@ export interface GatewayOptions {
   errors?: ErrorStream | ((line: string) => void);
   /** The largest request body the app may read, in bytes; larger answers 413. Default 32 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Proxies to believe `X-Forwarded-For/-Proto/-Host` from: how many stand in front of the app, or their
+   * addresses, counted from `remoteAddr`. Off by default, since a client can send those headers itself.
+   */
+  trustProxy?: number | readonly string[];
 }
