@@ -1,0 +1,209 @@
+/**
+ * Fetch `Response` → the buffered result shape of the event's source: `cookies` for payload 2.0,
+ * `multiValueHeaders` for REST, `statusDescription` and the target group's header mode for ALB. The
+ * body goes as text only when that keeps its bytes exact, else as base64; a result over the 6 MB
+ * payload limit becomes a 500 with a log line pointing to `streamHandle`.
+ * @module
+ */
+
+import { SERVER_ERROR_BODY } from '../../core/errors.ts';
+import type { AlbResult, EventSource, IsBinary, LambdaResult, ResultV1, ResultV2, StreamPrelude } from './types.ts';
+
+/** Lambda's limit for a buffered (RequestResponse) response payload: 6 MB of serialized JSON. */
+export const MAX_BUFFERED_BYTES = 6 * 1024 * 1024;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8 = new TextEncoder();
+
+const TEXT_TYPES: ReadonlySet<string> = new Set([
+  'application/json',
+  'application/javascript',
+  'application/ecmascript',
+  'application/xml',
+  'application/x-www-form-urlencoded',
+  'application/yaml',
+  'application/x-yaml',
+  'application/graphql',
+]);
+
+/** `text/*`, the listed application types and any `+json` / `+xml` / `+yaml` structured suffix. */
+export function isTextualType(contentType: string | null): boolean {
+  if (!contentType) return false;
+  const media = contentType.split(';')[0]!.trim().toLowerCase();
+  return media.startsWith('text/') || TEXT_TYPES.has(media) || /\+(?:json|xml|yaml)$/.test(media);
+}
+
+/** A `Content-Encoding` other than `identity` means the bytes are compressed, never text. */
+function isEncoded(headers: Headers): boolean {
+  const encoding = headers.get('content-encoding');
+  return encoding !== null && encoding.trim().toLowerCase() !== 'identity';
+}
+
+/**
+ * The body as the result carries it. Text only when the content type is textual, there is no
+ * Content-Encoding and the bytes are valid UTF-8 (the front end sends a text body as UTF-8, so only
+ * then does it give back the same bytes); `isBinary` can force either way, but bytes that are not
+ * UTF-8 always go as base64.
+ */
+export function encodeBody(
+  bytes: Uint8Array,
+  headers: Headers,
+  status: number,
+  isBinary?: IsBinary,
+): { body: string; isBase64Encoded: boolean } {
+  if (bytes.length === 0) return { body: '', isBase64Encoded: false };
+  const forced = isBinary?.(headers, status);
+  const wantText = forced === undefined
+    ? isTextualType(headers.get('content-type')) && !isEncoded(headers)
+    : !forced;
+  if (wantText) {
+    try {
+      return { body: strictUtf8.decode(bytes), isBase64Encoded: false };
+    } catch {
+      // Not UTF-8 despite its type: base64 keeps the bytes.
+    }
+  }
+  return { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), isBase64Encoded: true };
+}
+
+/** Header pairs without Set-Cookie (Fetch already comma-joins repeats), and the Set-Cookie values. */
+export function splitHeaders(headers: Headers): { single: [string, string][]; cookies: string[] } {
+  const single: [string, string][] = [];
+  for (const [name, value] of headers) if (name !== 'set-cookie') single.push([name, value]);
+  return { single, cookies: headers.getSetCookie() };
+}
+
+/** The streaming prelude: the same fields a payload 2.0 result has, minus the body. */
+export function toPrelude(response: Response): StreamPrelude {
+  const { single, cookies } = splitHeaders(response.headers);
+  return { statusCode: response.status, headers: Object.fromEntries(single), cookies };
+}
+
+/**
+ * `Set-Cookie` written in a different letter case each time: ALB in single-value mode takes one
+ * value per key, HTTP header names are case-insensitive, and 2^9 spellings exist (Zappa,
+ * serverless-wsgi and Mangum do the same).
+ */
+export function setCookieSpellings(count: number): string[] {
+  const base = 'set-cookie';
+  const letters = [...base].map((c, i) => (/[a-z]/.test(c) ? i : -1)).filter((i) => i >= 0);
+  const max = 2 ** letters.length;
+  if (count > max) throw new RangeError(`ALB single-value mode can carry at most ${max} Set-Cookie headers (got ${count})`);
+  const names: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const chars = [...base];
+    letters.forEach((index, bit) => {
+      if (n & (1 << bit)) chars[index] = chars[index]!.toUpperCase();
+    });
+    names.push(chars.join(''));
+  }
+  return names;
+}
+
+export interface ResultOptions {
+  isBinary?: IsBinary;
+  /** Reports a result that could not be sent (the gateway's own log line). */
+  log: (message: string) => void;
+  /** `METHOD raw-uri`, for log lines. */
+  label: string;
+}
+
+/** Reads the whole body (up to the limit) and shapes the result for `source`. */
+export async function toResult(response: Response, source: EventSource, options: ResultOptions): Promise<LambdaResult> {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await readAtMost(response, MAX_BUFFERED_BYTES);
+  } catch {
+    // The app failed after its headers: the core has logged why. Nothing has left the function yet,
+    // so the client can still get a clean 500 instead of a failed invocation (a bare 502).
+    return errorResult(source, 500, 'Internal Server Error', SERVER_ERROR_BODY);
+  }
+  if (bytes === undefined) return tooLarge(source, `over ${MAX_BUFFERED_BYTES} bytes of body`, response.status, options);
+  const { body, isBase64Encoded } = encodeBody(bytes, response.headers, response.status, options.isBinary);
+  const result = shapeResult(source, response.status, response.statusText, response.headers, body, isBase64Encoded);
+  const size = utf8.encode(JSON.stringify(result)).length;
+  if (size > MAX_BUFFERED_BYTES) return tooLarge(source, `${size} bytes as JSON`, response.status, options);
+  return result;
+}
+
+export function shapeResult(
+  source: EventSource,
+  status: number,
+  statusText: string,
+  headers: Headers,
+  body: string,
+  isBase64Encoded: boolean,
+): LambdaResult {
+  const { single, cookies } = splitHeaders(headers);
+  switch (source) {
+    case 'function-url':
+    case 'http-api': {
+      const result: ResultV2 = { statusCode: status, headers: Object.fromEntries(single), body, isBase64Encoded };
+      if (cookies.length > 0) result.cookies = cookies;
+      return result;
+    }
+    case 'rest': {
+      const result: ResultV1 = { statusCode: status, headers: Object.fromEntries(single), body, isBase64Encoded };
+      // Only Set-Cookie goes in multiValueHeaders, so no key appears in both maps (API Gateway merges them).
+      if (cookies.length > 0) result.multiValueHeaders = { 'set-cookie': cookies };
+      return result;
+    }
+    case 'alb': {
+      const result: AlbResult = { statusCode: status, statusDescription: describe(status, statusText), headers: {}, body, isBase64Encoded };
+      for (const [name, value] of single) result.headers![name] = value;
+      setCookieSpellings(cookies.length).forEach((name, i) => { result.headers![name] = cookies[i]!; });
+      return result;
+    }
+    case 'alb-multi': {
+      const result: AlbResult = { statusCode: status, statusDescription: describe(status, statusText), multiValueHeaders: {}, body, isBase64Encoded };
+      for (const [name, value] of single) result.multiValueHeaders![name] = [value];
+      if (cookies.length > 0) result.multiValueHeaders!['set-cookie'] = cookies;
+      return result;
+    }
+  }
+}
+
+function describe(status: number, statusText: string): string {
+  return statusText ? `${status} ${statusText}` : String(status);
+}
+
+/** The body's bytes, or `undefined` (after cancelling it, so the app's `close()` runs) once past `limit`. */
+async function readAtMost(response: Response, limit: number): Promise<Uint8Array | undefined> {
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return joined;
+}
+
+function tooLarge(source: EventSource, size: string, status: number, options: ResultOptions): LambdaResult {
+  options.log(
+    `Response to ${options.label} (status ${status}) is ${size}, over the ${MAX_BUFFERED_BYTES}-byte (6 MB) limit ` +
+    'of a buffered Lambda response; answered 500 instead. Serve large responses with streamHandle() ' +
+    'and a function URL in RESPONSE_STREAM invoke mode.',
+  );
+  return errorResult(source, 500, 'Internal Server Error', SERVER_ERROR_BODY);
+}
+
+/** A short plain-text result the gateway answers itself. */
+export function errorResult(source: EventSource, status: number, reason: string, text: string): LambdaResult {
+  const headers = new Headers({ 'content-type': 'text/plain; charset=utf-8', 'content-length': String(utf8.encode(text).length) });
+  return shapeResult(source, status, reason, headers, text, false);
+}
