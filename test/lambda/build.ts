@@ -1,0 +1,33 @@
+/**
+ * Builds what the runtime client loads (it cannot load TypeScript): the deployable bundle of
+ * app/lambda.ts through the project's own build script, and the test handler module, into a fresh
+ * temporary task root.
+ * @module
+ */
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+export interface TaskRoot {
+  dir: string;
+  remove(): void;
+}
+
+export async function buildTaskRoot(): Promise<TaskRoot> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-lambda-'));
+  // The deploy artifact exactly as `npm run build:lambda` makes it: index.mjs.
+  execFileSync(process.execPath, ['scripts/build-lambda.mjs', '--outdir', dir], { stdio: 'pipe' });
+  await build({
+    entryPoints: [path.resolve('test/lambda/fixtures/handlers.ts')],
+    outfile: path.join(dir, 'fixtures.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+  });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
