@@ -137,23 +137,19 @@ function origin(event: EventV2 | EventV1 | AlbEvent, headers: Headers, source: E
   return `${scheme}://localhost${portPart}`;
 }
 
-const HEX = /^[0-9A-Fa-f]{2}$/;
-
 /**
  * The path as a URL path whose percent-decoding gives the path's bytes exactly once. Function URLs,
  * REST and ALB deliver it percent-encoded and pass through unchanged; HTTP API delivers it decoded,
  * so what can never stand literally in an encoded path is escaped: `?` and `#` (which would split
- * the URL), `\` (which URL parsing turns into `/`), spaces, control and non-ASCII characters, and a
- * `%` not starting an escape.
+ * the URL), `\` (which URL parsing turns into `/`), spaces, control and non-ASCII characters. (A
+ * `%` not starting an escape survives both URL parsing and decoding as it is.)
  */
 export function safePath(path: string): string {
   let out = path.startsWith('/') ? '' : '/';
   for (let i = 0; i < path.length; i++) {
     const char = path[i]!;
     const code = char.charCodeAt(0);
-    if (char === '%') {
-      out += HEX.test(path.slice(i + 1, i + 3)) ? '%' : '%25';
-    } else if (char === '?' || char === '#' || char === '\\' || code <= 0x20 || code >= 0x7f) {
+    if (char === '?' || char === '#' || char === '\\' || code <= 0x20 || code >= 0x7f) {
       const point = path.codePointAt(i)!;
       if (point > 0xffff) i++;
       out += percentEncode(String.fromCodePoint(point));
