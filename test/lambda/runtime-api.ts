@@ -148,11 +148,15 @@ export class LambdaFunction {
         resolve(result);
       }, (stream) => {
         stream.prelude = setPrelude;
-        stream.data = (chunk) => controller.enqueue(new Uint8Array(chunk));
+        // A reader that went away cancels the body; Lambda keeps running the function regardless,
+        // so the rest is received and dropped.
+        stream.data = (chunk) => { try { controller.enqueue(new Uint8Array(chunk)); } catch { /* cancelled */ } };
         stream.end = (error) => {
           setPrelude(undefined);
-          if (error) controller.error(new Error(`Runtime error trailer: ${error.errorType}: ${error.body.errorMessage ?? ''}`));
-          else controller.close();
+          try {
+            if (error) controller.error(new Error(`Runtime error trailer: ${error.errorType}: ${error.body.errorMessage ?? ''}`));
+            else controller.close();
+          } catch { /* cancelled */ }
         };
       });
     });
