@@ -139,7 +139,9 @@ async function writeResponse(response: Response, res: ServerResponse): Promise<n
     }
     res.end();
   } catch {
-    // The app failed mid-stream: cut the connection so the client sees a truncated response.
+    // The app failed mid-stream: cut the connection so the client sees a truncated response. Node
+    // corks the first chunk with the headers until the next tick; destroying before then loses both.
+    await new Promise((resolve) => setImmediate(resolve));
     res.destroy();
   }
   return sent;
