@@ -1,0 +1,22 @@
+/**
+ * What `Deno.serve` knows about a request, as core `GatewayOptions`: the peer address from
+ * `info.remoteAddr`, and `info` itself under the `deno.info` environ key.
+ * @module
+ */
+
+import type { GatewayOptions } from '../../core/types.ts';
+import type { ServeHandlerInfo } from './types.ts';
+
+/** Options of the Deno target: the core's, less what the platform itself supplies. */
+export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'rawUri'>;
+
+export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions): GatewayOptions {
+  const address = info.remoteAddr;
+  // A Unix or VSOCK peer has no IP address: REMOTE_ADDR is then left out, as CGI allows.
+  const remoteAddr = address.transport === 'tcp' || address.transport === 'udp' ? address.hostname : undefined;
+  return {
+    ...options,
+    ...(remoteAddr === undefined ? {} : { remoteAddr }),
+    environ: { 'deno.info': info, ...options.environ },
+  };
+}

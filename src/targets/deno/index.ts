@@ -1,0 +1,29 @@
+/**
+ * `wsgi-edge/deno`: a WSGI app as the default export of a `deno serve` module.
+ *
+ * ```ts
+ * import { handle } from 'wsgi-edge/deno';
+ * import { app } from './app.ts';
+ * export default handle(app);   // deno serve --port 8000 main.ts
+ * ```
+ *
+ * The environ gets `REMOTE_ADDR` from `info.remoteAddr` and `deno.info` (the `ServeHandlerInfo`);
+ * `wsgi.errors` goes to `console.error`. `handle(app).fetch` also works as `Deno.serve(handler)`'s
+ * handler: `Deno.serve(handle(app).fetch)`.
+ * @module
+ */
+
+import { handle as handleRequest } from '../../core/gateway.ts';
+import type { WsgiApp } from '../../core/types.ts';
+import { denoGatewayOptions, type DenoOptions } from './environ.ts';
+import type { DenoServeHandler } from './types.ts';
+
+export type { DenoOptions } from './environ.ts';
+export type { DenoServeHandler, NetAddr, ServeHandlerInfo, UnixAddr, VsockAddr } from './types.ts';
+
+/** Wraps `app` as `{ fetch(request, info) }`, the shape `deno serve` and `Deno.serve` take. */
+export function handle(app: WsgiApp, options: DenoOptions = {}): DenoServeHandler {
+  return {
+    fetch: (request, info) => handleRequest(app, request, denoGatewayOptions(info, options)),
+  };
+}
