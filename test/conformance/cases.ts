@@ -1,0 +1,323 @@
+/**
+ * The conformance suite: HTTP cases, written once, that every runtime serving `conformanceApp`
+ * (test/conformance/apps.ts) must pass. A runtime's test file calls `conformanceSuite(target)` inside
+ * its own `describe`, after booting the runtime once:
+ *
+ * ```ts
+ * conformanceSuite({ name: 'deno', baseUrl: () => server.url, remoteAddr: '127.0.0.1' });
+ * // or, for a runtime reached without a socket:
+ * conformanceSuite({ name: 'lambda', baseUrl: () => 'http://lambda.test', fetch: (request) => invoke(request), remoteAddr: ... });
+ * ```
+ *
+ * Every case talks to the runtime over its real interface; streaming and `close()` are observed through
+ * the fixture's control endpoints, never by timing.
+ * @module
+ */
+
+import { expect, it } from 'vitest';
+import { fnv1a, patternByte } from './apps.ts';
+
+export interface ConformanceTarget {
+  /** Shown in failure messages. */
+  name: string;
+  /** Where the runtime serves `conformanceApp` at the root; read when the cases run (after boot). */
+  baseUrl: () => string;
+  /** Sends a request; default: the global `fetch` over the network. It must honour `request.signal`. */
+  fetch?: (request: Request) => Promise<Response>;
+  /** `REMOTE_ADDR` the runtime must report for the test's requests. */
+  remoteAddr: string;
+  /** Environ values the target must add, by dotted path (`cloudflare.cf.colo`) → `typeof` or exact value. */
+  environ?: Record<string, { type: string; value?: unknown }>;
+  /**
+   * Known platform differences, each stated as what the platform does (defaults: what PEP 3333 and a
+   * plain HTTP/1.1 server give). `headerLatin1`: `HTTP_X_LATIN` for the header bytes `caf\xe9`.
+   * `failedBody`: how a response whose app failed after headers reaches the client, `'aborted'` (the
+   * connection is cut, the client sees an error) or `'ended'` (a normal end: workerd ends the chunked
+   * body cleanly). `disconnect`: whether a client going away mid-stream reaches the app as `close()`
+   * (`'closes'`), or is never reported to it (`'unnoticed'`: workerd neither cancels nor pulls the body).
+   */
+  platform?: { headerLatin1?: string; failedBody?: 'aborted' | 'ended'; disconnect?: 'closes' | 'unnoticed' };
+}
+
+/** Bounded polling for state another request changes (close() after a disconnect). */
+const POLL_STEP_MS = 20;
+const POLL_STEPS = 250;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+let nextId = 0;
+/** A fresh id for state kept by the fixtures, unique across runs of the same runtime. */
+function uniqueId(label: string): string {
+  return `${label}-${Date.now().toString(36)}-${nextId++}`;
+}
+
+export function conformanceSuite(target: ConformanceTarget): void {
+  const headerLatin1 = target.platform?.headerLatin1 ?? 'caf\u00e9';
+  const failedBodyAborts = (target.platform?.failedBody ?? 'aborted') === 'aborted';
+  const disconnectCloses = (target.platform?.disconnect ?? 'closes') === 'closes';
+  const send = (path: string, init: RequestInit = {}): Promise<Response> => {
+    const request = new Request(new URL(path, target.baseUrl()), init);
+    return target.fetch ? target.fetch(request) : fetch(request);
+  };
+  const getJson = async <T>(path: string): Promise<T> => {
+    const response = await send(path);
+    expect(response.status, `${target.name} ${path}`).toBe(200);
+    return await response.json() as T;
+  };
+  const closeCount = async (id: string) => (await getJson<{ count: number }>(`/close-count?id=${id}`)).count;
+  /** Waits (bounded) until close() has run for `id`; returns the count then. */
+  const closedCount = async (id: string) => {
+    let count = 0;
+    for (let i = 0; i < POLL_STEPS && (count = await closeCount(id)) === 0; i++) await sleep(POLL_STEP_MS);
+    return count;
+  };
+  /** Reads the whole body and reports whether the stream failed (a truncated response) or ended. */
+  const readToEnd = async (response: Response): Promise<{ text: string; failed: boolean }> => {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return { text, failed: false };
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      return { text, failed: true };
+    }
+  };
+
+  interface Echo {
+    cgi: Record<string, string>;
+    wsgi: Record<string, unknown>;
+    probes: Record<string, { type: string; value?: unknown }>;
+  }
+
+  it('builds the environ: CGI keys, native strings, HTTP_* headers, wsgi.* flags', async () => {
+    const response = await send('/environ/caf%C3%A9/x%2Fy?b=2&a=%20&c=%C3%A9', {
+      headers: { 'X-Custom': 'one', 'X-Latin': 'caf\u00e9', 'X-Under_Score': 'spoofed', Accept: 'text/plain' },
+    });
+    expect(response.status).toBe(200);
+    const { cgi, wsgi } = await response.json() as Echo;
+    const url = new URL(target.baseUrl());
+    expect(cgi).toMatchObject({
+      REQUEST_METHOD: 'GET',
+      SCRIPT_NAME: '',
+      PATH_INFO: '/environ/caf\u00c3\u00a9/x/y',
+      QUERY_STRING: 'b=2&a=%20&c=%C3%A9',
+      RAW_URI: '/environ/caf%C3%A9/x%2Fy?b=2&a=%20&c=%C3%A9',
+      SERVER_PROTOCOL: 'HTTP/1.1',
+      SERVER_NAME: url.hostname,
+      SERVER_PORT: url.port || '80',
+      HTTP_HOST: url.host,
+      HTTP_X_CUSTOM: 'one',
+      HTTP_X_LATIN: headerLatin1,
+      HTTP_ACCEPT: 'text/plain',
+      REMOTE_ADDR: target.remoteAddr,
+    });
+    expect(Object.keys(cgi).filter((key) => key.includes('UNDER'))).toEqual([]);
+    expect(cgi).not.toHaveProperty('CONTENT_TYPE');
+    expect(cgi).not.toHaveProperty('CONTENT_LENGTH');
+    expect(wsgi).toEqual({
+      version: [1, 0],
+      url_scheme: url.protocol.slice(0, -1),
+      multithread: false,
+      multiprocess: true,
+      run_once: false,
+      input_terminated: true,
+      input: 'function',
+      errors: 'function',
+    });
+  });
+
+  it('gives CONTENT_TYPE and CONTENT_LENGTH their CGI names, never HTTP_CONTENT_*', async () => {
+    const response = await send('/environ', { method: 'POST', body: 'abc', headers: { 'Content-Type': 'text/x-test' } });
+    const { cgi } = await response.json() as Echo;
+    expect(cgi).toMatchObject({ REQUEST_METHOD: 'POST', CONTENT_TYPE: 'text/x-test', CONTENT_LENGTH: '3', QUERY_STRING: '' });
+    expect(Object.keys(cgi).filter((key) => key.startsWith('HTTP_CONTENT'))).toEqual([]);
+  });
+
+  it(`puts the platform's objects in the environ`, async () => {
+    const paths = Object.keys(target.environ ?? {});
+    const query = paths.map((path) => `probe=${encodeURIComponent(path)}`).join('&');
+    const { probes } = await getJson<Echo>(`/environ?${query}&probe=wsgi_edge.request.method`);
+    expect(probes).toEqual({ ...target.environ, 'wsgi_edge.request.method': { type: 'string', value: 'GET' } });
+  });
+
+  it('streams: the first chunk reaches the client while the generator is still running', async () => {
+    const id = uniqueId('stream');
+    // identity: a compressing platform (workerd under miniflare, Deno) would hold a compressed stream back.
+    const response = await send(`/stream?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (let i = 0; i < 100 && !text.includes('\n'); i++) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toBe('first chunk\n');
+    // The generator waits for /release, so it cannot have finished yet.
+    expect((await getJson<{ state: string }>(`/stream-state?id=${id}`)).state).toBe('waiting');
+    expect((await getJson<{ state: string }>(`/release?id=${id}`)).state).toBe('waiting');
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toBe('first chunk\nsecond chunk\n');
+    expect((await getJson<{ state: string }>(`/stream-state?id=${id}`)).state).toBe('finished');
+  });
+
+  it('takes startResponse called lazily from inside the generator', async () => {
+    const response = await send('/lazy');
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-lazy')).toBe('yes');
+    expect(await response.text()).toBe('lazy body');
+  });
+
+  it('sends write() chunks before the iterable, in order', async () => {
+    const response = await send('/write');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('one two three');
+  });
+
+  it('lets excInfo replace status and headers before anything was sent', async () => {
+    const response = await send('/exc-info');
+    expect(response.status).toBe(503);
+    expect(response.headers.get('content-type')).toBe('text/plain');
+    expect(response.headers.has('x-dropped')).toBe(false);
+    expect(await response.text()).toBe('recovered');
+  });
+
+  it('rethrows excInfo once headers are sent: the response is cut short and closed', async () => {
+    const id = uniqueId('exc-late');
+    const response = await send(`/exc-info-late?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
+    expect(response.status).toBe(200);
+    const { text, failed } = await readToEnd(response);
+    expect(failed).toBe(failedBodyAborts);
+    expect(text).toBe('partial');
+    expect(await closedCount(id)).toBe(1);
+  });
+
+  it('answers 500 with a generic body when the app fails before headers', async () => {
+    const response = await send('/error-before');
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(text).not.toContain('secret-detail');
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  it('aborts the response when the app fails after headers, and closes the body once', async () => {
+    const id = uniqueId('error-after');
+    // identity: a compressed stream that fails loses what was already produced inside the compressor.
+    const response = await send(`/error-after?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
+    expect(response.status).toBe(200);
+    const { text, failed } = await readToEnd(response);
+    expect(failed).toBe(failedBodyAborts);
+    expect(text).toBe('partial');
+    expect(await closedCount(id)).toBe(1);
+  });
+
+  it('closes the body exactly once after a complete response', async () => {
+    const id = uniqueId('close');
+    const response = await send(`/close?id=${id}&chunks=3&delay=5`);
+    expect(new Uint8Array(await response.arrayBuffer()).length).toBe(3 * 1024);
+    expect(await closedCount(id)).toBe(1);
+    // Asked again: still once.
+    expect(await closeCount(id)).toBe(1);
+  });
+
+  it(disconnectCloses
+    ? 'closes the body when the client goes away mid-stream'
+    : 'does not report a client that went away mid-stream to the app (platform limit), and keeps serving', async () => {
+    const id = uniqueId('abort');
+    const controller = new AbortController();
+    const response = await send(`/close?id=${id}&chunks=100000`, {
+      signal: controller.signal,
+      headers: { 'Accept-Encoding': 'identity' },
+    });
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    if (disconnectCloses) expect(await closedCount(id)).toBe(1);
+    else expect(await closeCount(id)).toBe(0);
+    expect(await (await send('/hello')).text()).toBe('hello');
+  });
+
+  it('echoes all 256 byte values unchanged', async () => {
+    const bytes = new Uint8Array(512);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = i & 0xff;
+    const response = await send('/echo', { method: 'POST', body: bytes, headers: { 'Content-Type': 'application/octet-stream' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBe('512');
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes);
+  });
+
+  it('receives a 16 MiB request body, read in pieces of at most the size asked', async () => {
+    const size = 16 * 1024 * 1024;
+    const body = new Uint8Array(size);
+    for (let i = 0; i < size; i++) body[i] = patternByte(i);
+    const response = await send('/upload', { method: 'POST', body, headers: { 'Content-Type': 'application/octet-stream' } });
+    expect(response.status).toBe(200);
+    const result = await response.json() as { length: number; digest: number; reads: number; oversized: number };
+    expect(result).toMatchObject({ length: size, digest: fnv1a(body), oversized: 0 });
+    expect(result.reads).toBeGreaterThanOrEqual(size / 65536);
+  });
+
+  it('sends a 16 MiB response body from a generator, every byte in place', async () => {
+    const size = 16 * 1024 * 1024;
+    const response = await send(`/download?size=${size}`, { headers: { 'Accept-Encoding': 'identity' } });
+    expect(response.status).toBe(200);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(bytes.length).toBe(size);
+    let mismatch = -1;
+    for (let i = 0; i < size && mismatch === -1; i++) if (bytes[i] !== patternByte(i)) mismatch = i;
+    expect(mismatch).toBe(-1);
+  });
+
+  it('reads wsgi.input with read(n), readline(), readline(n), readlines(hint), iteration and read()', async () => {
+    const response = await send('/pieces', { method: 'POST', body: 'abcdef\nghijkl\nmn\nop\nq\u00ffr' });
+    expect(await response.json()).toEqual({
+      read3: 'abc',
+      line: 'def\n',
+      limitedLine: 'gh',
+      restOfLine: 'ijkl\n',
+      lines: ['mn\n'],
+      iterated: 'op\nq\u00c3\u00bfr',
+      eof: '',
+    });
+  });
+
+  it('sends several Set-Cookie headers separately', async () => {
+    const response = await send('/cookies');
+    expect(response.status).toBe(200);
+    expect(response.headers.getSetCookie()).toEqual([
+      'a=1; Path=/',
+      'b=2; Path=/; HttpOnly',
+      'c=3; Expires=Wed, 21 Oct 2026 07:28:00 GMT',
+    ]);
+  });
+
+  it.each([204, 205, 304])('sends no body with %i, and still closes the iterable', async (code) => {
+    const id = uniqueId(`status-${code}`);
+    const response = await send(`/status/${code}?id=${id}`);
+    expect(response.status).toBe(code);
+    expect(response.headers.get('x-status-fixture')).toBe(String(code));
+    expect(await response.text()).toBe('');
+    expect(await closedCount(id)).toBe(1);
+  });
+
+  it('sends no body to HEAD but the same status and headers, and closes the iterable', async () => {
+    const id = uniqueId('head');
+    const response = await send(`/status/200?id=${id}`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-status-fixture')).toBe('200');
+    expect(response.headers.get('content-type')).toBe('text/plain');
+    expect(await response.text()).toBe('');
+    expect(await closedCount(id)).toBe(1);
+    expect(await (await send(`/status/200?id=${uniqueId('get')}`)).text()).toBe('this body must not be sent');
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * The conformance suite in a real `deno serve` process, serving test/deno/server.ts, which loads the
+ * library as published (`wsgi-edge/deno` → `dist/` through the package's exports).
+ */
+import { afterAll, beforeAll, describe } from 'vitest';
+import { conformanceSuite } from '../conformance/cases.ts';
+import { denoServe, type DenoServer } from './deno.ts';
+
+describe('conformance: deno serve', () => {
+  let server: DenoServer;
+  beforeAll(async () => {
+    server = await denoServe('test/deno/server.ts');
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  conformanceSuite({
+    name: 'deno',
+    baseUrl: () => server.url,
+    remoteAddr: '127.0.0.1',
+    environ: {
+      'deno.info.remoteAddr.hostname': { type: 'string', value: '127.0.0.1' },
+      'deno.info.remoteAddr.transport': { type: 'string', value: 'tcp' },
+      'deno.info.completed': { type: 'object' },
+    },
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Test helper: runs a module under the real `deno serve` (the binary from the `deno` npm package) on
+ * 127.0.0.1, reads the address it prints, and stops it afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export const DENO = 'node_modules/.bin/deno';
+
+export interface DenoServer {
+  url: string;
+  /** Everything the process wrote so far (stdout and stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Environment for Deno: no update check, no colours, no prompts. */
+export function quietDenoEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', NO_COLOR: '1', ...extra };
+}
+
+/** Waits (bounded) until `output()` matches `pattern`, or the process exits. */
+export async function waitForOutput(child: ChildProcess, output: () => string, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  for (let i = 0; i < 600 && !exited; i++) {
+    const match = pattern.exec(output());
+    if (match) return match;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${what} did not print ${pattern} (exited: ${exited}):\n${output()}`);
+}
+
+/** Stops a child (SIGTERM, then SIGKILL after a bounded wait) and resolves once it has exited. */
+export async function stopChild(child: ChildProcess, group = false): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      if (group) process.kill(-child.pid!, signal);
+      else child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  kill('SIGTERM');
+  const timer = setTimeout(() => kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function denoServe(entry: string, args: string[] = []): Promise<DenoServer> {
+  const child = spawn(DENO, ['serve', '--host', '127.0.0.1', '--port', '0', ...args, entry], {
+    env: quietDenoEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (data: Buffer) => { output += data.toString(); });
+  child.stderr!.on('data', (data: Buffer) => { output += data.toString(); });
+  try {
+    const match = await waitForOutput(child, () => output, /Listening on (http:\/\/127\.0\.0\.1:\d+)\//, `deno serve ${entry}`);
+    return { url: match[1]!, output: () => output, stop: () => stopChild(child) };
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+}

@@ -1,0 +1,20 @@
+/** The conformance suite against the Node simple server (`makeServer`), in this process. */
+import { afterAll, beforeAll, describe } from 'vitest';
+import { makeServer, type WsgiServer } from '../../src/wsgiref/simple-server.ts';
+import { conformanceApp } from '../conformance/apps.ts';
+import { conformanceSuite } from '../conformance/cases.ts';
+
+describe('conformance: Node simple server', () => {
+  let server: WsgiServer;
+  beforeAll(async () => {
+    server = await makeServer('127.0.0.1', 0, conformanceApp, { accessLog: false, errors: () => undefined });
+  });
+  afterAll(() => server.close());
+
+  conformanceSuite({
+    name: 'node',
+    baseUrl: () => `http://127.0.0.1:${server.port}`,
+    remoteAddr: '127.0.0.1',
+    environ: { 'wsgi_edge.request': { type: 'object' } },
+  });
+});
