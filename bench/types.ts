@@ -81,6 +81,8 @@ export interface LambdaEventLine {
   /** What each handler answered, to show they did the same work. */
   wsgiStatus: number;
   honoStatus: number;
+  /** Same status and body bytes from both: only then is the comparison like for like. */
+  sameAnswer: boolean;
   /** Median time per invocation, microseconds. */
   wsgiUs: number;
   honoUs: number;
