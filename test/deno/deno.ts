@@ -3,8 +3,10 @@
  * 127.0.0.1, reads the address it prints, and stops it afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 
-export const DENO = 'node_modules/.bin/deno';
+/** The `deno` binary of the `deno` devDependency. */
+export const DENO = resolve('node_modules/.bin/deno');
 
 export interface DenoServer {
   url: string;
