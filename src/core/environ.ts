@@ -5,6 +5,7 @@
  */
 
 import { createErrorStream } from './error-stream.ts';
+import { fileWrapper } from './file-wrapper.ts';
 import { RequestInput } from './input.ts';
 import { toNative, unquoteToNative } from './native-string.ts';
 import { resolveForwarded } from './proxy.ts';
@@ -81,6 +82,7 @@ export function environFor(request: Request, options: GatewayOptions): Environ |
     'wsgi.multiprocess': true,
     'wsgi.run_once': false,
     'wsgi.input_terminated': true,
+    'wsgi.file_wrapper': fileWrapper,
     'wsgi_edge.request': request,
   };
 

@@ -9,6 +9,7 @@ import { environFor, DEFAULT_MAX_BODY_BYTES } from './environ.ts';
 import { logError } from './error-stream.ts';
 import { CLIENT_ERROR_BODY, describeError, SERVER_ERROR_BODY, WsgiError } from './errors.ts';
 import { Exchange, toBodyBytes } from './exchange.ts';
+import { fileWrapperSource } from './file-wrapper.ts';
 import { NULL_BODY_STATUSES, quote } from './protocol.ts';
 import type { Chunk, Environ, ErrorStream, GatewayOptions, ResponseBody, WsgiApp } from './types.ts';
 
@@ -107,6 +108,8 @@ class BodyPump {
 
   async respond(): Promise<Response> {
     const exchange = this.#exchange;
+    const direct = await this.#passThrough();
+    if (direct) return direct;
     try {
       this.#iterator = iteratorOf(this.#body);
       if (Array.isArray(this.#body) && !exchange.headersSent) {
@@ -145,6 +148,41 @@ class BodyPump {
     }
     if (exchange.ended) return this.#bufferedResponse();
     return new Response(this.#stream(), responseInit(exchange));
+  }
+
+  /**
+   * PEP 3333 "Optional Platform-Specific File Handling": an untouched `FileWrapper` over a `Blob` or a
+   * `ReadableStream`, returned after `startResponse` and no `write()`, goes to the `Response` as it is,
+   * so the platform streams the file itself. `undefined` when the usual path must run instead: a Blob
+   * whose size differs from the app's Content-Length (that path trims or refuses it), or a stream with
+   * a Content-Length or a `close()` of its own (only that path counts bytes and sees the end).
+   */
+  async #passThrough(): Promise<Response | undefined> {
+    const source = fileWrapperSource(this.#body);
+    const exchange = this.#exchange;
+    if (source === undefined || exchange.status === undefined || exchange.headersSent) return undefined;
+    const declared = exchange.contentLength;
+    const isBlob = source instanceof Blob;
+    if (this.#isNullBody()) {
+      if (!isBlob) await source.cancel().catch(() => undefined);
+      exchange.headersSent = true;
+      await this.#close();
+      return new Response(null, responseInit(exchange));
+    }
+    if (isBlob) {
+      if (declared !== undefined && declared !== source.size) return undefined;
+      exchange.headersSent = true;
+      await this.#close();
+      const init = responseInit(exchange);
+      if (declared === undefined) init.headers = [...exchange.headers, ['Content-Length', String(source.size)]];
+      // A typed Blob would set the Content-Type the app left out; slice() is an untyped view of it.
+      return new Response(source.type ? source.slice(0, source.size) : source, init);
+    }
+    if (declared !== undefined || typeof this.#body.close === 'function') return undefined;
+    exchange.headersSent = true;
+    exchange.ended = true;
+    this.#closed = true;
+    return new Response(source, responseInit(exchange));
   }
 
   #isNullBody(): boolean {

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { FileWrapperFactory } from './file-wrapper.ts';
+
 /** A body chunk. Bytes are sent as they are; a string chunk is sent as UTF-8. */
 export type Chunk = Uint8Array | string;
 
@@ -73,7 +75,8 @@ export interface Environ {
   'wsgi.multiprocess': boolean;
   'wsgi.run_once': boolean;
   'wsgi.input_terminated'?: boolean;
-  'wsgi.file_wrapper'?: unknown;
+  /** PEP 3333's optional file wrapper: `environ['wsgi.file_wrapper'](blobOrStream)` as the body. */
+  'wsgi.file_wrapper'?: FileWrapperFactory;
   'wsgi_edge.request'?: Request;
   [key: string]: unknown;
 }
