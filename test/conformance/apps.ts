@@ -7,12 +7,16 @@
  * generator has finished) lives in this module, per isolate or process, keyed by an id the test picks;
  * the `/close-count`, `/stream-state` and `/release` endpoints read and change it.
  *
- * Only types are imported from the library: the same file runs under Node (from source), inside the
- * worker bundle and under Deno next to the built package, without pulling in a second copy of the core.
+ * Every fixture runs inside `validator()` (wsgiref's lint middleware), so each runtime's environ and
+ * each fixture's use of the protocol are checked on every request. Besides `validator`, which
+ * imports only types, nothing but types comes from the library: the same file runs under Node (from
+ * source), inside the worker bundle and under Deno next to the built package, without pulling in a
+ * second copy of the core.
  * @module
  */
 
-import type { Chunk, Environ, ResponseBody, StartResponse, WsgiApp } from '../../src/index.ts';
+import type { Chunk, Environ, HeaderPair, ResponseBody, StartResponse, WsgiApp } from '../../src/index.ts';
+import { validator } from '../../src/wsgiref/validate.ts';
 
 /** How long a fixture waits for the test (a release, the next read) before giving up, so nothing hangs. */
 const WAIT_STEP_MS = 20;
@@ -225,6 +229,14 @@ const echo: WsgiApp = async (environ, startResponse) => {
   return [body];
 };
 
+/** `/sized`: a generator body whose length the app declared; the client must get that Content-Length. */
+const sized: WsgiApp = (_environ, startResponse) => {
+  startResponse('200 OK', [['Content-Type', 'application/octet-stream'], ['Content-Length', '300000']]);
+  return (function* () {
+    for (let i = 0; i < 3; i++) yield new Uint8Array(100_000).fill(i + 1);
+  })();
+};
+
 /** `/upload`: reads the body in 64 KiB pieces and reports its length, digest and how many reads it took. */
 const upload: WsgiApp = async (environ, startResponse) => {
   const input = environ['wsgi.input'];
@@ -304,7 +316,9 @@ const status: WsgiApp = (environ, startResponse) => {
   const code = environ.PATH_INFO.split('/')[2] ?? '';
   const reason = REASONS[code];
   if (reason === undefined) return json(startResponse, { error: `no fixture for status ${JSON.stringify(code)}` }, '404 Not Found');
-  startResponse(`${code} ${reason}`, [['Content-Type', 'text/plain'], ['X-Status-Fixture', code]]);
+  // 204 and 304 carry no Content-Type (wsgiref's validator refuses one, as they have no content).
+  const headers: HeaderPair[] = code === '204' || code === '304' ? [] : [['Content-Type', 'text/plain']];
+  startResponse(`${code} ${reason}`, [...headers, ['X-Status-Fixture', code]]);
   const body: ResponseBody = (function* () {
     yield 'this body must not be sent';
   })();
@@ -332,6 +346,7 @@ export const fixtures: Readonly<Record<string, WsgiApp>> = {
   'stream-state': streamState,
   release,
   echo,
+  sized,
   upload,
   download,
   pieces,
@@ -340,9 +355,9 @@ export const fixtures: Readonly<Record<string, WsgiApp>> = {
   hello,
 };
 
-/** Wraps every fixture on its way in; the toolkit's `validator()` goes here. */
+/** Every fixture behind wsgiref's `validator()`: a broken rule is a `WsgiValidationError`, so a 500. */
 function wrap(app: WsgiApp): WsgiApp {
-  return app;
+  return validator(app);
 }
 
 const wrapped: Readonly<Record<string, WsgiApp>> = Object.fromEntries(

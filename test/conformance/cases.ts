@@ -107,7 +107,7 @@ export function conformanceSuite(target: ConformanceTarget): void {
       RAW_URI: '/environ/caf%C3%A9/x%2Fy?b=2&a=%20&c=%C3%A9',
       SERVER_PROTOCOL: 'HTTP/1.1',
       SERVER_NAME: url.hostname,
-      SERVER_PORT: url.port || '80',
+      SERVER_PORT: url.port || (url.protocol === 'https:' ? '443' : '80'),
       HTTP_HOST: url.host,
       HTTP_X_CUSTOM: 'one',
       HTTP_X_LATIN: headerLatin1,
@@ -254,6 +254,15 @@ export function conformanceSuite(target: ConformanceTarget): void {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-length')).toBe('512');
     expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes);
+  });
+
+  it("keeps the app's Content-Length on a streamed body", async () => {
+    const response = await send('/sized', { headers: { 'Accept-Encoding': 'identity' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBe('300000');
+    expect(response.headers.has('transfer-encoding')).toBe(false);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect([bytes.length, bytes[0], bytes[150_000], bytes[299_999]]).toEqual([300_000, 1, 2, 3]);
   });
 
   it('receives a 16 MiB request body, read in pieces of at most the size asked', async () => {

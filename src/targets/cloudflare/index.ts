@@ -17,6 +17,7 @@
 import { handle as handleRequest } from '../../core/gateway.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { cloudflareGatewayOptions, type CloudflareOptions } from './environ.ts';
+import { withDeclaredLength } from './response.ts';
 import type { WorkerHandler } from './types.ts';
 
 export type { CloudflareOptions } from './environ.ts';
@@ -25,6 +26,7 @@ export type { ExecutionContext, IncomingRequestCf, WorkerHandler, WorkerRequest 
 /** Wraps `app` as a Worker's `ExportedHandler`: `{ fetch(request, env, ctx) }`. */
 export function handle<Env = unknown>(app: WsgiApp, options: CloudflareOptions = {}): WorkerHandler<Env> {
   return {
-    fetch: (request, env, ctx) => handleRequest(app, request, cloudflareGatewayOptions(request, env, ctx, options)),
+    fetch: async (request, env, ctx) =>
+      withDeclaredLength(await handleRequest(app, request, cloudflareGatewayOptions(request, env, ctx, options))),
   };
 }
