@@ -13,6 +13,8 @@ import { Readable } from 'node:stream';
 import { handle } from '../core/gateway.ts';
 import type { GatewayOptions, WsgiApp } from '../core/types.ts';
 
+export { demoApp } from './demo-app.ts';
+
 export interface SimpleServerOptions extends Omit<GatewayOptions, 'remoteAddr' | 'rawUri'> {
   /** Where the access log goes, one line a request; `false` for none. Default: stderr. */
   accessLog?: ((line: string) => void) | false;
