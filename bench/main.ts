@@ -306,7 +306,7 @@ async function streaming(runtime: RuntimeSpec, up: Map<string, Server>, result: 
     } catch (error) {
       const message = (error as Error).message;
       entry.reason = message.includes('returned error: 501')
-        ? 'the environ has no wsgi.file_wrapper yet (FileWrapper, issue 3, has not landed)'
+        ? 'the server was given no file to send'
         : message.slice(0, 300);
       log(`  stream ${spec.label}: not measured: ${entry.reason}`);
     }
