@@ -2,13 +2,12 @@
  * The conformance suite inside workerd: the fixture Worker is bundled by `wrangler deploy --dry-run`
  * (what `wrangler deploy` would upload) and that bundle runs in miniflare, spoken to over HTTP.
  */
-import { afterAll, beforeAll, describe } from 'vitest';
-import type { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
-import { buildWorker, startWorker } from './workerd.ts';
+import { buildWorker, startWorker, type RunningWorker } from './workerd.ts';
 
 describe('conformance: Cloudflare Workers (workerd via miniflare, bundled worker)', () => {
-  let worker: { miniflare: Miniflare; url: URL };
+  let worker: RunningWorker;
   beforeAll(async () => {
     const bundle = await buildWorker('test/cloudflare/wrangler.toml');
     worker = await startWorker(bundle);
@@ -37,5 +36,14 @@ describe('conformance: Cloudflare Workers (workerd via miniflare, bundled worker
       // workerd neither cancels nor pulls a body whose client went away, so the app is never told.
       disconnect: 'unnoticed',
     },
+  });
+
+  it('sends wsgi.errors to console.error, which workerd logs', async () => {
+    const response = await fetch(new URL('/error-before', worker.url));
+    expect(response.status).toBe(500);
+    for (let i = 0; i < 100 && !worker.output().includes('secret-detail-do-not-leak'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(worker.output()).toMatch(/Error in WSGI app for GET \/error-before:\n.*secret-detail-do-not-leak/);
   });
 });

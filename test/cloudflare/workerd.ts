@@ -50,8 +50,16 @@ export async function buildWorker(config: string, extraArgs: string[] = []): Pro
   }
 }
 
+export interface RunningWorker {
+  miniflare: Miniflare;
+  url: URL;
+  /** What workerd wrote so far: the Worker's console output among it. */
+  output(): string;
+}
+
 /** Runs a bundled module Worker in workerd and resolves once it listens. */
-export async function startWorker(bundle: BuiltWorker): Promise<{ miniflare: Miniflare; url: URL }> {
+export async function startWorker(bundle: BuiltWorker): Promise<RunningWorker> {
+  let output = '';
   const miniflare = new Miniflare({
     modules: true,
     script: bundle.script,
@@ -63,7 +71,11 @@ export async function startWorker(bundle: BuiltWorker): Promise<{ miniflare: Min
     cf: { colo: 'TST', country: 'ZZ' },
     bindings: { GREETING: 'hello from a binding' },
     log: new Log(LogLevel.WARN),
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.on('data', (data: Buffer) => { output += data.toString(); });
+      stderr.on('data', (data: Buffer) => { output += data.toString(); });
+    },
   });
   const url = await miniflare.ready;
-  return { miniflare, url };
+  return { miniflare, url, output: () => output };
 }

@@ -2,7 +2,7 @@
  * The conformance suite in a real `deno serve` process, serving test/deno/server.ts, which loads the
  * library as published (`wsgi-edge/deno` → `dist/` through the package's exports).
  */
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
 import { denoServe, type DenoServer } from './deno.ts';
 
@@ -24,5 +24,14 @@ describe('conformance: deno serve', () => {
       'deno.info.remoteAddr.transport': { type: 'string', value: 'tcp' },
       'deno.info.completed': { type: 'object' },
     },
+  });
+
+  it('sends wsgi.errors to console.error, on the process stderr', async () => {
+    const response = await fetch(new URL('/error-before', server.url));
+    expect(response.status).toBe(500);
+    for (let i = 0; i < 100 && !server.output().includes('secret-detail-do-not-leak'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(server.output()).toMatch(/Error in WSGI app for GET \/error-before:\n.*secret-detail-do-not-leak/);
   });
 });
