@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { unstable_readConfig } from 'wrangler';
@@ -71,7 +72,7 @@ export async function startWorker(bundle: BuiltWorker): Promise<RunningWorker> {
     cf: { colo: 'TST', country: 'ZZ' },
     bindings: { GREETING: 'hello from a binding' },
     log: new Log(LogLevel.WARN),
-    handleRuntimeStdio(stdout, stderr) {
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       stdout.on('data', (data: Buffer) => { output += data.toString(); });
       stderr.on('data', (data: Buffer) => { output += data.toString(); });
     },
