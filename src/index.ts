@@ -12,7 +12,8 @@
  * @module
  */
 
-export { handle } from './core/gateway.ts';
+export { handle, respond } from './core/gateway.ts';
+export { toResponse, type WsgiResult } from './core/result.ts';
 export { buildEnviron } from './core/environ.ts';
 export { WsgiError, type WsgiErrorCode } from './core/errors.ts';
 export { bytesToNative, nativeToBytes, toNative } from './core/native-string.ts';

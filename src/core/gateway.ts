@@ -1,28 +1,35 @@
 /**
  * `handle(app, request)`: calls a WSGI app for a Fetch `Request` and turns what it gave `startResponse`,
  * `write()` and its body iterable into a streaming `Response` (PEP 3333 "The Server/Gateway Side";
- * the role of wsgiref `BaseHandler.run`/`finish_response`).
+ * the role of wsgiref `BaseHandler.run`). `respond()` is the same without the `Response`, for transports
+ * that write the result themselves.
  * @module
  */
 
+import { BodyPump } from './body-pump.ts';
 import { environFor, DEFAULT_MAX_BODY_BYTES } from './environ.ts';
 import { logError } from './error-stream.ts';
-import { CLIENT_ERROR_BODY, describeError, SERVER_ERROR_BODY, WsgiError } from './errors.ts';
-import { Exchange, toBodyBytes } from './exchange.ts';
-import { fileWrapperSource } from './file-wrapper.ts';
-import { NULL_BODY_STATUSES, quote } from './protocol.ts';
-import type { Chunk, Environ, ErrorStream, GatewayOptions, ResponseBody, WsgiApp } from './types.ts';
+import { CLIENT_ERROR_BODY } from './errors.ts';
+import { Exchange } from './exchange.ts';
+import { quote } from './protocol.ts';
+import { failedResult, plainResult, toResponse, type WsgiResult } from './result.ts';
+import type { GatewayOptions, ResponseBody, WsgiApp } from './types.ts';
 
 /** Calls `app` for `request` and resolves to its `Response` once its status and headers are known. */
 export async function handle(app: WsgiApp, request: Request, options: GatewayOptions = {}): Promise<Response> {
+  return toResponse(await respond(app, request, options));
+}
+
+/** Calls `app` for `request` and resolves to its result once its status and headers are known. */
+export async function respond(app: WsgiApp, request: Request, options: GatewayOptions = {}): Promise<WsgiResult> {
   const environ = environFor(request, options);
-  if (environ === undefined) return plainResponse(404, CLIENT_ERROR_BODY[404]!);
+  if (environ === undefined) return plainResult(404, CLIENT_ERROR_BODY[404]!);
   const errors = environ['wsgi.errors'];
 
   const rejection = checkRequestLength(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   if (rejection) {
     logError(errors, `${rejection.status} ${request.method} ${environ.RAW_URI}: ${rejection.message}`);
-    return plainResponse(rejection.status, CLIENT_ERROR_BODY[rejection.status]!);
+    return plainResult(rejection.status, CLIENT_ERROR_BODY[rejection.status]!);
   }
 
   const exchange = new Exchange();
@@ -30,7 +37,7 @@ export async function handle(app: WsgiApp, request: Request, options: GatewayOpt
   try {
     body = await app(environ, exchange.startResponse);
   } catch (error) {
-    return failedResponse(exchange, environ, errors, error);
+    return failedResult(exchange, environ, errors, error);
   }
   return new BodyPump(exchange, environ, errors, body).respond();
 }
@@ -46,289 +53,4 @@ function checkRequestLength(request: Request, maxBodyBytes: number): { status: n
     return { status: 413, message: `Content-Length ${declared} exceeds maxBodyBytes (${maxBodyBytes})` };
   }
   return undefined;
-}
-
-function plainResponse(status: number, text: string): Response {
-  return new Response(text, {
-    status,
-    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(text.length) },
-  });
-}
-
-/**
- * The app failed. Before headers were sent the client gets a short fixed body (500, or the 413/400 an
- * input error carries); after, the stream is aborted once the queued chunks are out. Either way the
- * stack goes to `wsgi.errors`, never to the client.
- */
-function failedResponse(exchange: Exchange, environ: Environ, errors: ErrorStream, error: unknown): Response {
-  exchange.ended = true;
-  if (!exchange.headersSent || exchange.status === undefined) return errorResponse(environ, errors, error);
-  logError(errors, `Error in WSGI app for ${environ.REQUEST_METHOD} ${environ.RAW_URI}:\n${describeError(error)}`);
-  const queued = exchange.queued.splice(0);
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const chunk = queued.shift();
-      if (chunk) controller.enqueue(chunk);
-      else controller.error(error);
-    },
-  }, { highWaterMark: 0 });
-  return new Response(stream, responseInit(exchange));
-}
-
-/** Logs `error` with its stack and answers with a fixed body: 500, or the 413/400 an input error carries. */
-function errorResponse(environ: Environ, errors: ErrorStream, error: unknown): Response {
-  logError(errors, `Error in WSGI app for ${environ.REQUEST_METHOD} ${environ.RAW_URI}:\n${describeError(error)}`);
-  const status = WsgiError.is(error) ? error.status : 500;
-  return plainResponse(status, CLIENT_ERROR_BODY[status] ?? SERVER_ERROR_BODY);
-}
-
-function responseInit(exchange: Exchange): ResponseInit {
-  const status = exchange.requireStatus();
-  return { status: status.code, statusText: status.reason, headers: exchange.headers };
-}
-
-/** Drives the body iterable: first until headers are fixed, then one chunk per read of the client. */
-class BodyPump {
-  readonly #exchange: Exchange;
-  readonly #environ: Environ;
-  readonly #errors: ErrorStream;
-  readonly #body: ResponseBody;
-  #iterator: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
-  #closed = false;
-  #cancelled = false;
-  #exhausted = false;
-  #sent = 0;
-
-  constructor(exchange: Exchange, environ: Environ, errors: ErrorStream, body: ResponseBody) {
-    this.#exchange = exchange;
-    this.#environ = environ;
-    this.#errors = errors;
-    this.#body = body;
-  }
-
-  async respond(): Promise<Response> {
-    const exchange = this.#exchange;
-    const direct = await this.#passThrough();
-    if (direct) return direct;
-    try {
-      this.#iterator = iteratorOf(this.#body);
-      if (Array.isArray(this.#body) && !exchange.headersSent) {
-        // An array is already complete: no need to pull it chunk by chunk through a stream.
-        for (const chunk of this.#body as Chunk[]) {
-          const bytes = toBodyBytes(chunk);
-          if (bytes.length > 0) exchange.queued.push(bytes);
-        }
-        exchange.ended = true;
-        this.#exhausted = true;
-      }
-      while (!exchange.headersSent && !exchange.ended) {
-        const result = await this.#iterator.next();
-        if (result.done) {
-          exchange.ended = true;
-          this.#exhausted = true;
-          break;
-        }
-        const bytes = toBodyBytes(result.value);
-        if (bytes.length > 0) {
-          exchange.requireStatus();
-          exchange.queued.push(bytes);
-          exchange.headersSent = true;
-        }
-      }
-      exchange.requireStatus();
-      exchange.headersSent = true;
-    } catch (error) {
-      await this.#close();
-      return failedResponse(exchange, this.#environ, this.#errors, error);
-    }
-
-    if (this.#isNullBody()) {
-      await this.#close();
-      return new Response(null, responseInit(exchange));
-    }
-    if (exchange.ended) return this.#bufferedResponse();
-    return new Response(this.#stream(), responseInit(exchange));
-  }
-
-  /**
-   * PEP 3333 "Optional Platform-Specific File Handling": an untouched `FileWrapper` over a `Blob` or a
-   * `ReadableStream`, returned after `startResponse` and no `write()`, goes to the `Response` as it is,
-   * so the platform streams the file itself. `undefined` when the usual path must run instead: a Blob
-   * whose size differs from the app's Content-Length (that path trims or refuses it), or a stream with
-   * a Content-Length or a `close()` of its own (only that path counts bytes and sees the end).
-   */
-  async #passThrough(): Promise<Response | undefined> {
-    const source = fileWrapperSource(this.#body);
-    const exchange = this.#exchange;
-    if (source === undefined || exchange.status === undefined || exchange.headersSent) return undefined;
-    const declared = exchange.contentLength;
-    const isBlob = source instanceof Blob;
-    if (this.#isNullBody()) {
-      if (!isBlob) await source.cancel().catch(() => undefined);
-      exchange.headersSent = true;
-      await this.#close();
-      return new Response(null, responseInit(exchange));
-    }
-    if (isBlob) {
-      if (declared !== undefined && declared !== source.size) return undefined;
-      exchange.headersSent = true;
-      await this.#close();
-      const init = responseInit(exchange);
-      if (declared === undefined) init.headers = [...exchange.headers, ['Content-Length', String(source.size)]];
-      // A typed Blob would set the Content-Type the app left out; slice() is an untyped view of it.
-      return new Response(source.type ? source.slice(0, source.size) : source, init);
-    }
-    if (declared !== undefined || typeof this.#body.close === 'function') return undefined;
-    exchange.headersSent = true;
-    exchange.ended = true;
-    this.#closed = true;
-    return new Response(source, responseInit(exchange));
-  }
-
-  #isNullBody(): boolean {
-    return this.#environ.REQUEST_METHOD === 'HEAD' || NULL_BODY_STATUSES.has(this.#exchange.status!.code);
-  }
-
-  /** The whole body is known: send it with its length, held to the app's Content-Length. */
-  async #bufferedResponse(): Promise<Response> {
-    const exchange = this.#exchange;
-    await this.#close();
-    let body = concat(exchange.queued.splice(0));
-    const declared = exchange.contentLength;
-    if (declared !== undefined && body.length < declared) {
-      return errorResponse(this.#environ, this.#errors, new WsgiError(
-        'content-length-short',
-        `The app declared Content-Length ${declared} but its body has ${body.length} bytes`,
-      ));
-    }
-    if (declared !== undefined && body.length > declared) {
-      this.#log(`Response body exceeds the declared Content-Length (${declared}); ${body.length - declared} bytes dropped`);
-      body = body.subarray(0, declared);
-    }
-    const init = responseInit(exchange);
-    if (declared === undefined) init.headers = [...exchange.headers, ['Content-Length', String(body.length)]];
-    return new Response(body as Uint8Array<ArrayBuffer>, init);
-  }
-
-  /** Pulls the iterable only when the client reads (highWaterMark 0), so a slow client holds it back. */
-  #stream(): ReadableStream<Uint8Array> {
-    const exchange = this.#exchange;
-    const iterator = this.#iterator!;
-    return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        try {
-          for (;;) {
-            const queued = exchange.queued.shift();
-            if (queued) {
-              if (this.#enqueue(controller, queued)) return;
-              await this.#close();
-              controller.close();
-              return;
-            }
-            if (this.#exhausted) {
-              await this.#close();
-              this.#finish(controller);
-              return;
-            }
-            const result = await iterator.next();
-            if (this.#cancelled) return;
-            if (result.done) {
-              // Chunks an app wrote from inside its iterable (PEP 3333 forbids it) still go out first.
-              this.#exhausted = true;
-              continue;
-            }
-            const bytes = toBodyBytes(result.value);
-            if (bytes.length > 0) exchange.queued.push(bytes);
-          }
-        } catch (error) {
-          if (this.#cancelled) return;
-          exchange.ended = true;
-          this.#log(`Error in WSGI app after headers were sent, response aborted (${this.#environ.REQUEST_METHOD} ${this.#environ.RAW_URI}):\n${describeError(error)}`);
-          await this.#close();
-          controller.error(error);
-        }
-      },
-      cancel: () => {
-        // The client went away. A chunk may still be in production: the iterator's return() waits for
-        // it, so the transport is not held up by that wait.
-        this.#cancelled = true;
-        exchange.ended = true;
-        void this.#close();
-      },
-    }, { highWaterMark: 0 });
-  }
-
-  /** Enqueues within the app's Content-Length; `false` once it is reached and the rest is dropped. */
-  #enqueue(controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array): boolean {
-    const declared = this.#exchange.contentLength;
-    if (declared !== undefined && this.#sent + bytes.length > declared) {
-      this.#log(`Response body exceeds the declared Content-Length (${declared}); the excess was dropped`);
-      const room = declared - this.#sent;
-      if (room > 0) controller.enqueue(bytes.subarray(0, room));
-      this.#sent = declared;
-      this.#exchange.ended = true;
-      return false;
-    }
-    this.#sent += bytes.length;
-    controller.enqueue(bytes);
-    return true;
-  }
-
-  #finish(controller: ReadableStreamDefaultController<Uint8Array>): void {
-    const declared = this.#exchange.contentLength;
-    if (declared !== undefined && this.#sent < declared) {
-      const message = `The app declared Content-Length ${declared} but sent ${this.#sent} bytes; response aborted`;
-      this.#log(message);
-      controller.error(new WsgiError('content-length-short', message));
-      return;
-    }
-    controller.close();
-  }
-
-  /**
-   * Runs exactly once, however the request ends: the iterator is returned early when it was not
-   * exhausted (a generator's `finally` runs), then the body's own `close()` (PEP 3333 A10).
-   */
-  async #close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#exchange.ended = true;
-    try {
-      if (this.#iterator && !this.#exhausted) await this.#iterator.return?.();
-    } catch (error) {
-      this.#log(`Error while stopping the body iterator:\n${describeError(error)}`);
-    }
-    try {
-      if (typeof this.#body.close === 'function') await this.#body.close();
-    } catch (error) {
-      this.#log(`Error in the body's close():\n${describeError(error)}`);
-    }
-  }
-
-  #log(message: string): void {
-    logError(this.#errors, message);
-  }
-}
-
-function iteratorOf(body: ResponseBody): Iterator<Chunk> | AsyncIterator<Chunk> {
-  if ((body !== null && typeof body === 'object') || typeof body === 'function') {
-    const asyncIterate = (body as AsyncIterable<Chunk>)[Symbol.asyncIterator];
-    if (typeof asyncIterate === 'function') return asyncIterate.call(body);
-    const iterate = (body as Iterable<Chunk>)[Symbol.iterator];
-    if (typeof iterate === 'function') return iterate.call(body);
-  }
-  throw new WsgiError('bad-body', `The app must return an iterable of chunks (got ${quote(body)})`);
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
 }

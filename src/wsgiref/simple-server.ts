@@ -10,7 +10,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { handle } from '../core/gateway.ts';
+import { respond } from '../core/gateway.ts';
+import type { WsgiResult } from '../core/result.ts';
 import type { GatewayOptions, WsgiApp } from '../core/types.ts';
 
 export { demoApp } from './demo-app.ts';
@@ -84,8 +85,8 @@ async function serveRequest(
     if (request === undefined) {
       res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': '11' }).end('Bad Request');
     } else {
-      const response = await handle(app, request, { ...options, remoteAddr: req.socket.remoteAddress ?? '', rawUri });
-      sentBytes = await writeResponse(response, res);
+      const result = await respond(app, request, { ...options, remoteAddr: req.socket.remoteAddress ?? '', rawUri });
+      sentBytes = await writeResult(result, res);
     }
   } catch {
     // Only a failure of this transport can land here: the core turns app errors into responses.
@@ -116,16 +117,25 @@ function toRequest(req: IncomingMessage, origin: string, rawUri: string): Reques
   }
 }
 
-/** Writes the response with backpressure; a client that goes away cancels the body (so `close()` runs). */
-async function writeResponse(response: Response, res: ServerResponse): Promise<number> {
+/**
+ * Writes the result: a complete body in one go, a stream with backpressure. A client that goes away
+ * cancels the stream, which runs the app's `close()`.
+ */
+async function writeResult(result: WsgiResult, res: ServerResponse): Promise<number> {
   const headerList: string[] = [];
-  for (const [name, value] of response.headers) headerList.push(name, value);
-  res.writeHead(response.status, response.statusText, headerList);
-  if (response.body === null) {
+  for (const [name, value] of result.headers) headerList.push(name, value);
+  if (result.statusText) res.writeHead(result.status, result.statusText, headerList);
+  else res.writeHead(result.status, headerList);
+  const body = result.body;
+  if (body === null) {
     res.end();
     return 0;
   }
-  const reader = response.body.getReader();
+  if (body instanceof Uint8Array) {
+    res.end(body);
+    return body.length;
+  }
+  const reader = (body instanceof Blob ? body.stream() : body).getReader();
   const onClose = () => {
     if (!res.writableFinished) void reader.cancel(new Error('client disconnected')).catch(() => undefined);
   };

@@ -1,0 +1,259 @@
+/**
+ * Drives an app's body iterable (the role of wsgiref `BaseHandler.finish_response`): first until status
+ * and headers are fixed, then one chunk each time the client reads, holding the body to the app's
+ * Content-Length and calling `close()` exactly once however the request ends.
+ * @module
+ */
+
+import { describeError, WsgiError } from './errors.ts';
+import { logError } from './error-stream.ts';
+import { toBodyBytes, type Exchange } from './exchange.ts';
+import { fileWrapperSource } from './file-wrapper.ts';
+import { NULL_BODY_STATUSES, quote } from './protocol.ts';
+import { appResult, errorResult, failedResult, type WsgiResult } from './result.ts';
+import type { Chunk, Environ, ErrorStream, ResponseBody } from './types.ts';
+
+/** Drives the body iterable: first until headers are fixed, then one chunk per read of the client. */
+export class BodyPump {
+  readonly #exchange: Exchange;
+  readonly #environ: Environ;
+  readonly #errors: ErrorStream;
+  readonly #body: ResponseBody;
+  #iterator: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
+  #closed = false;
+  #cancelled = false;
+  #exhausted = false;
+  #sent = 0;
+
+  constructor(exchange: Exchange, environ: Environ, errors: ErrorStream, body: ResponseBody) {
+    this.#exchange = exchange;
+    this.#environ = environ;
+    this.#errors = errors;
+    this.#body = body;
+  }
+
+  async respond(): Promise<WsgiResult> {
+    const exchange = this.#exchange;
+    if (fileWrapperSource(this.#body) !== undefined) {
+      const direct = await this.#passThrough();
+      if (direct) return direct;
+    }
+    try {
+      this.#iterator = iteratorOf(this.#body);
+      if (Array.isArray(this.#body) && !exchange.headersSent) {
+        // An array is already complete: no need to pull it chunk by chunk through a stream.
+        for (const chunk of this.#body as Chunk[]) {
+          const bytes = toBodyBytes(chunk);
+          if (bytes.length > 0) exchange.queued.push(bytes);
+        }
+        exchange.ended = true;
+        this.#exhausted = true;
+      }
+      while (!exchange.headersSent && !exchange.ended) {
+        const result = await this.#iterator.next();
+        if (result.done) {
+          exchange.ended = true;
+          this.#exhausted = true;
+          break;
+        }
+        const bytes = toBodyBytes(result.value);
+        if (bytes.length > 0) {
+          exchange.requireStatus();
+          exchange.queued.push(bytes);
+          exchange.headersSent = true;
+        }
+      }
+      exchange.requireStatus();
+      exchange.headersSent = true;
+    } catch (error) {
+      await this.#close();
+      return failedResult(exchange, this.#environ, this.#errors, error);
+    }
+
+    if (this.#isNullBody()) {
+      await this.#close();
+      return appResult(exchange, null);
+    }
+    if (exchange.ended) return this.#bufferedResult();
+    return appResult(exchange, this.#stream());
+  }
+
+  /**
+   * PEP 3333 "Optional Platform-Specific File Handling": an untouched `FileWrapper` over a `Blob` or a
+   * `ReadableStream`, returned after `startResponse` and no `write()`, goes to the `Response` as it is,
+   * so the platform streams the file itself. `undefined` when the usual path must run instead: a Blob
+   * whose size differs from the app's Content-Length (that path trims or refuses it), or a stream with
+   * a Content-Length or a `close()` of its own (only that path counts bytes and sees the end).
+   */
+  async #passThrough(): Promise<WsgiResult | undefined> {
+    const source = fileWrapperSource(this.#body);
+    const exchange = this.#exchange;
+    if (source === undefined || exchange.status === undefined || exchange.headersSent) return undefined;
+    const declared = exchange.contentLength;
+    const isBlob = source instanceof Blob;
+    if (this.#isNullBody()) {
+      if (!isBlob) await source.cancel().catch(() => undefined);
+      exchange.headersSent = true;
+      await this.#close();
+      return appResult(exchange, null);
+    }
+    if (isBlob) {
+      if (declared !== undefined && declared !== source.size) return undefined;
+      exchange.headersSent = true;
+      await this.#close();
+      // A typed Blob would set the Content-Type the app left out; slice() is an untyped view of it.
+      const untyped = source.type ? source.slice(0, source.size) : source;
+      return appResult(exchange, untyped, declared === undefined ? [['Content-Length', String(source.size)]] : undefined);
+    }
+    if (declared !== undefined || typeof this.#body.close === 'function') return undefined;
+    exchange.headersSent = true;
+    exchange.ended = true;
+    this.#closed = true;
+    return appResult(exchange, source);
+  }
+
+  #isNullBody(): boolean {
+    return this.#environ.REQUEST_METHOD === 'HEAD' || NULL_BODY_STATUSES.has(this.#exchange.status!.code);
+  }
+
+  /** The whole body is known: send it with its length, held to the app's Content-Length. */
+  async #bufferedResult(): Promise<WsgiResult> {
+    const exchange = this.#exchange;
+    await this.#close();
+    let body = concat(exchange.queued.splice(0));
+    const declared = exchange.contentLength;
+    if (declared !== undefined && body.length < declared) {
+      return errorResult(this.#environ, this.#errors, new WsgiError(
+        'content-length-short',
+        `The app declared Content-Length ${declared} but its body has ${body.length} bytes`,
+      ));
+    }
+    if (declared !== undefined && body.length > declared) {
+      this.#log(`Response body exceeds the declared Content-Length (${declared}); ${body.length - declared} bytes dropped`);
+      body = body.subarray(0, declared);
+    }
+    return appResult(exchange, body, declared === undefined ? [['Content-Length', String(body.length)]] : undefined);
+  }
+
+  /** Pulls the iterable only when the client reads (highWaterMark 0), so a slow client holds it back. */
+  #stream(): ReadableStream<Uint8Array> {
+    const exchange = this.#exchange;
+    const iterator = this.#iterator!;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        try {
+          for (;;) {
+            const queued = exchange.queued.shift();
+            if (queued) {
+              if (this.#enqueue(controller, queued)) return;
+              await this.#close();
+              controller.close();
+              return;
+            }
+            if (this.#exhausted) {
+              await this.#close();
+              this.#finish(controller);
+              return;
+            }
+            const result = await iterator.next();
+            if (this.#cancelled) return;
+            if (result.done) {
+              // Chunks an app wrote from inside its iterable (PEP 3333 forbids it) still go out first.
+              this.#exhausted = true;
+              continue;
+            }
+            const bytes = toBodyBytes(result.value);
+            if (bytes.length > 0) exchange.queued.push(bytes);
+          }
+        } catch (error) {
+          if (this.#cancelled) return;
+          exchange.ended = true;
+          this.#log(`Error in WSGI app after headers were sent, response aborted (${this.#environ.REQUEST_METHOD} ${this.#environ.RAW_URI}):\n${describeError(error)}`);
+          await this.#close();
+          controller.error(error);
+        }
+      },
+      cancel: () => {
+        // The client went away. A chunk may still be in production: the iterator's return() waits for
+        // it, so the transport is not held up by that wait.
+        this.#cancelled = true;
+        exchange.ended = true;
+        void this.#close();
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /** Enqueues within the app's Content-Length; `false` once it is reached and the rest is dropped. */
+  #enqueue(controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array): boolean {
+    const declared = this.#exchange.contentLength;
+    if (declared !== undefined && this.#sent + bytes.length > declared) {
+      this.#log(`Response body exceeds the declared Content-Length (${declared}); the excess was dropped`);
+      const room = declared - this.#sent;
+      if (room > 0) controller.enqueue(bytes.subarray(0, room));
+      this.#sent = declared;
+      this.#exchange.ended = true;
+      return false;
+    }
+    this.#sent += bytes.length;
+    controller.enqueue(bytes);
+    return true;
+  }
+
+  #finish(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    const declared = this.#exchange.contentLength;
+    if (declared !== undefined && this.#sent < declared) {
+      const message = `The app declared Content-Length ${declared} but sent ${this.#sent} bytes; response aborted`;
+      this.#log(message);
+      controller.error(new WsgiError('content-length-short', message));
+      return;
+    }
+    controller.close();
+  }
+
+  /**
+   * Runs exactly once, however the request ends: the iterator is returned early when it was not
+   * exhausted (a generator's `finally` runs), then the body's own `close()` (PEP 3333 A10).
+   */
+  async #close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#exchange.ended = true;
+    try {
+      if (this.#iterator && !this.#exhausted) await this.#iterator.return?.();
+    } catch (error) {
+      this.#log(`Error while stopping the body iterator:\n${describeError(error)}`);
+    }
+    try {
+      if (typeof this.#body.close === 'function') await this.#body.close();
+    } catch (error) {
+      this.#log(`Error in the body's close():\n${describeError(error)}`);
+    }
+  }
+
+  #log(message: string): void {
+    logError(this.#errors, message);
+  }
+}
+
+function iteratorOf(body: ResponseBody): Iterator<Chunk> | AsyncIterator<Chunk> {
+  if ((body !== null && typeof body === 'object') || typeof body === 'function') {
+    const asyncIterate = (body as AsyncIterable<Chunk>)[Symbol.asyncIterator];
+    if (typeof asyncIterate === 'function') return asyncIterate.call(body);
+    const iterate = (body as Iterable<Chunk>)[Symbol.iterator];
+    if (typeof iterate === 'function') return iterate.call(body);
+  }
+  throw new WsgiError('bad-body', `The app must return an iterable of chunks (got ${quote(body)})`);
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return joined;
+}

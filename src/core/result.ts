@@ -1,0 +1,78 @@
+/**
+ * What the gateway answers, before it becomes a platform response: status, headers and a body that is
+ * complete bytes, a stream pulled as the client reads, a Blob handed over as is, or nothing. Fetch targets
+ * turn it into a `Response` (`toResponse`); a transport such as Node's `http` writes it directly.
+ * @module
+ */
+
+import { logError } from './error-stream.ts';
+import { CLIENT_ERROR_BODY, describeError, SERVER_ERROR_BODY, WsgiError } from './errors.ts';
+import type { Exchange } from './exchange.ts';
+import type { Environ, ErrorStream, HeaderPair } from './types.ts';
+
+export interface WsgiResult {
+  status: number;
+  statusText: string;
+  headers: HeaderPair[];
+  /** `null` for no body; a stream is pulled only as it is read, and cancelling it runs the app's `close()`. */
+  body: Uint8Array | ReadableStream<Uint8Array> | Blob | null;
+}
+
+const utf8 = new TextEncoder();
+
+export function plainResult(status: number, text: string): WsgiResult {
+  const body = utf8.encode(text);
+  return {
+    status,
+    statusText: '',
+    headers: [['Content-Type', 'text/plain; charset=utf-8'], ['Content-Length', String(body.length)]],
+    body,
+  };
+}
+
+/** The app's status and headers with `body`; `extraHeaders` are added after the app's own. */
+export function appResult(exchange: Exchange, body: WsgiResult['body'], extraHeaders?: HeaderPair[]): WsgiResult {
+  const status = exchange.requireStatus();
+  return {
+    status: status.code,
+    statusText: status.reason,
+    headers: extraHeaders ? [...exchange.headers, ...extraHeaders] : exchange.headers,
+    body,
+  };
+}
+
+/** Logs `error` with its stack and answers with a fixed body: 500, or the 413/400 an input error carries. */
+export function errorResult(environ: Environ, errors: ErrorStream, error: unknown): WsgiResult {
+  logError(errors, `Error in WSGI app for ${environ.REQUEST_METHOD} ${environ.RAW_URI}:\n${describeError(error)}`);
+  const status = WsgiError.is(error) ? error.status : 500;
+  return plainResult(status, CLIENT_ERROR_BODY[status] ?? SERVER_ERROR_BODY);
+}
+
+/**
+ * The app failed. Before headers were sent the client gets a short fixed body (500, or the 413/400 an
+ * input error carries); after, the stream is aborted once the queued chunks are out. Either way the
+ * stack goes to `wsgi.errors`, never to the client.
+ */
+export function failedResult(exchange: Exchange, environ: Environ, errors: ErrorStream, error: unknown): WsgiResult {
+  exchange.ended = true;
+  if (!exchange.headersSent || exchange.status === undefined) return errorResult(environ, errors, error);
+  logError(errors, `Error in WSGI app for ${environ.REQUEST_METHOD} ${environ.RAW_URI}:\n${describeError(error)}`);
+  const queued = exchange.queued.splice(0);
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const chunk = queued.shift();
+      if (chunk) controller.enqueue(chunk);
+      else controller.error(error);
+    },
+  }, { highWaterMark: 0 });
+  return appResult(exchange, stream);
+}
+
+/** The result as a Fetch `Response`. */
+export function toResponse(result: WsgiResult): Response {
+  return new Response(result.body as BodyInit | null, {
+    status: result.status,
+    statusText: result.statusText,
+    headers: result.headers,
+  });
+}
