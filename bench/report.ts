@@ -34,6 +34,11 @@ function baselineStream(runtime: RuntimeResult): StreamResult | undefined {
   return runtime.streaming.find((s) => s.baseline && s.measured);
 }
 
+/** The lines the issue's targets are about: wsgi-edge's own (not the baselines or Hono). */
+function isWsgiEdge(stream: StreamResult): boolean {
+  return !stream.baseline && stream.label.startsWith('wsgi-edge');
+}
+
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
@@ -170,7 +175,7 @@ function targets(results: Results): string[][] {
         verdict(w && h ? w.rps > h.rps : undefined)]);
     }
     const base = baselineStream(runtime);
-    for (const s of runtime.streaming.filter((x) => !x.baseline)) {
+    for (const s of runtime.streaming.filter(isWsgiEdge)) {
       const ratio = s.measured && base ? median(s.mbps) / median(base.mbps) : Number.NaN;
       rows.push([`${runtime.label} ${s.label}: ≥ ${TARGET.streamVsRaw} × raw MB/s`, s.measured && base ? `${fmt.ratio(ratio)} × raw` : NOT_MEASURED,
         verdict(s.measured && base ? ratio >= TARGET.streamVsRaw : undefined)]);
@@ -194,24 +199,29 @@ function targets(results: Results): string[][] {
 export function renderReadmeTable(results: Results): string {
   const out: string[] = [];
   const rows: string[][] = [];
+  const python: ThroughputCell[] = [];
   for (const runtime of results.runtimes) {
     const routes = [...new Set(runtime.throughput.map((c) => c.route))];
-    if (routes.length === 0) rows.push([runtime.label, '—', NOT_MEASURED, NOT_MEASURED, NOT_MEASURED]);
+    if (routes.length === 0) rows.push([runtime.label, '—', NOT_MEASURED, NOT_MEASURED, NOT_MEASURED, '—']);
     for (const route of routes) {
       const r = cell(runtime, 'raw', route);
       const w = cell(runtime, 'wsgi', route);
       const h = cell(runtime, 'hono', route);
       const show = (c: ThroughputCell | undefined) => (c ? `${fmt.int(c.rps)}${r && c !== r ? ` (${fmt.ratio(c.rps / r.rps)} × raw)` : ''}` : NOT_MEASURED);
-      rows.push([runtime.label, `\`${route}\``, show(r), show(w), show(h)]);
+      const cpu = [r, w, h].map((c) => (c ? fmt.us(c.cpuUsPerRequest) : '—')).join(' / ');
+      rows.push([runtime.label, `\`${route}\``, show(r), show(w), show(h), cpu]);
     }
-    const python = runtime.throughput.filter((c) => c.server === 'python');
-    for (const p of python) rows.push(['Python 3 wsgiref.simple_server (reference)', `\`${p.route}\``, '—', fmt.int(p.rps), '—']);
+    python.push(...runtime.throughput.filter((c) => c.server === 'python'));
   }
-  out.push(table(['Runtime', 'Route', 'raw handler req/s', 'wsgi-edge req/s', 'Hono req/s'], rows));
+  out.push(table(['Runtime', 'Route', 'raw handler req/s', 'wsgi-edge req/s', 'Hono req/s', 'server CPU µs/req (raw / wsgi-edge / Hono)'], rows));
+  if (python.length) {
+    out.push(`\nReference: the seed's own Python 3 app on \`wsgiref.simple_server\` (HTTP/1.0, a connection per request): ` +
+      python.map((p) => `${fmt.int(p.rps)} req/s on \`${p.route}\``).join(', ') + '.');
+  }
   const streams: string[][] = [];
   for (const runtime of results.runtimes) {
     const base = baselineStream(runtime);
-    for (const s of runtime.streaming.filter((x) => !x.baseline)) {
+    for (const s of runtime.streaming.filter(isWsgiEdge)) {
       streams.push([runtime.label, s.label, s.measured ? fmt.int(median(s.mbps)) : NOT_MEASURED,
         s.measured && base ? fmt.ratio(median(s.mbps) / median(base.mbps)) : '—', s.measured ? fmt.mib(Math.max(...s.rssGrowthMiB)) : '—']);
     }
