@@ -39,6 +39,21 @@ describe('published declarations', () => {
     `)).toBe('');
   });
 
+  it('type-check a consumer importing every subpath export', () => {
+    expect(typecheck(`
+      import { handle, respond, type WsgiApp } from 'wsgi-edge';
+      import { handle as cloudflare } from 'wsgi-edge/cloudflare';
+      import { handle as deno } from 'wsgi-edge/deno';
+      import { handle as lambda, streamHandle } from 'wsgi-edge/lambda';
+      import { shiftPathInfo, FileWrapper } from 'wsgi-edge/util';
+      import { WsgiHeaders } from 'wsgi-edge/headers';
+      import { validator } from 'wsgi-edge/validate';
+      import { demoApp } from 'wsgi-edge/simple-server';
+      const app: WsgiApp = validator(demoApp);
+      export const all = [handle, respond, cloudflare(app), deno(app), lambda(app), streamHandle(app), shiftPathInfo, FileWrapper, new WsgiHeaders([])];
+    `)).toBe('');
+  });
+
   it('reject a misuse, so the check above is real', () => {
     expect(typecheck(`
       import { handle } from 'wsgi-edge';
