@@ -9,6 +9,7 @@ import { describeError, WsgiError } from './errors.ts';
 import { logError } from './error-stream.ts';
 import { toBodyBytes, type Exchange } from './exchange.ts';
 import { fileWrapperSource } from './file-wrapper.ts';
+import { concatBytes } from './native-string.ts';
 import { NULL_BODY_STATUSES, quote } from './protocol.ts';
 import { appResult, errorResult, failedResult, type WsgiResult } from './result.ts';
 import type { Chunk, Environ, ErrorStream, ResponseBody } from './types.ts';
@@ -120,7 +121,7 @@ export class BodyPump {
   async #bufferedResult(): Promise<WsgiResult> {
     const exchange = this.#exchange;
     await this.#close();
-    let body = concat(exchange.queued.splice(0));
+    let body = concatBytes(exchange.queued.splice(0));
     const declared = exchange.contentLength;
     if (declared !== undefined && body.length < declared) {
       return errorResult(this.#environ, this.#errors, new WsgiError(
@@ -243,17 +244,4 @@ function iteratorOf(body: ResponseBody): Iterator<Chunk> | AsyncIterator<Chunk> 
     if (typeof iterate === 'function') return iterate.call(body);
   }
   throw new WsgiError('bad-body', `The app must return an iterable of chunks (got ${quote(body)})`);
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
 }

@@ -75,3 +75,17 @@ export function unquoteToNative(path: string): string {
 export function chunkToBytes(chunk: Uint8Array | string): Uint8Array {
   return typeof chunk === 'string' ? utf8.encode(chunk) : chunk;
 }
+
+/** The chunks as one byte array (the one chunk itself when there is one). */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return joined;
+}

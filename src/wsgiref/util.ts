@@ -12,6 +12,7 @@
  */
 
 import { RequestInput } from '../core/input.ts';
+import { HOP_BY_HOP } from '../core/protocol.ts';
 import type { Environ, ErrorStream } from '../core/types.ts';
 
 export { FileWrapper, fileWrapper, type FileLike, type FileSource, type FileWrapperFactory } from '../core/file-wrapper.ts';
@@ -111,18 +112,6 @@ export function setupTestingDefaults<T extends EnvironLike>(environ: T): T & Env
   else if (env['wsgi.url_scheme'] === 'https') setDefault(env, 'SERVER_PORT', '443');
   return environ as T & Environ;
 }
-
-/** RFC 2616 §13.5.1 hop-by-hop header names, as wsgiref lists them (`Trailers`, plural). */
-const HOP_BY_HOP: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailers',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 /** `true` for an HTTP/1.1 hop-by-hop header name, in any case; no whitespace is trimmed. */
 export function isHopByHop(headerName: string): boolean {

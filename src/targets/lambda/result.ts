@@ -7,6 +7,7 @@
  */
 
 import { SERVER_ERROR_BODY } from '../../core/errors.ts';
+import { concatBytes } from '../../core/native-string.ts';
 import type { AlbResult, EventSource, IsBinary, LambdaResult, ResultV1, ResultV2, StreamPrelude } from './types.ts';
 
 /** Lambda's limit for a buffered (RequestResponse) response payload: 6 MB of serialized JSON. */
@@ -183,14 +184,7 @@ async function readAtMost(response: Response, limit: number): Promise<Uint8Array
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
+  return concatBytes(chunks);
 }
 
 function tooLarge(source: EventSource, size: string, status: number, options: ResultOptions): LambdaResult {
