@@ -277,7 +277,8 @@ async function throughput(runtime: RuntimeSpec, up: Map<string, Server>, result:
         p99Ms: median(runs.map((r) => r.p99Ms)),
         cpuUsPerRequest: median(runs.map((r) => r.cpuUs)),
         runs: runs.map((r) => Math.round(r.rps)),
-        errors: runs.reduce((sum, r) => sum + r.errors + r.non2xx + (spec.closesConnections ? 0 : r.readErrors), 0),
+        errors: runs.reduce((sum, r) => sum + r.errors + (spec.closesConnections ? 0 : r.readErrors), 0),
+        non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
       };
       result.throughput.push(cell);
     }

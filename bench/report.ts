@@ -103,7 +103,7 @@ export function renderResults(results: Results): string {
           `\`${route}\``, server.label, fmt.int(c.rps), fmt.ms(c.p50Ms), fmt.ms(c.p99Ms),
           raw ? fmt.ratio(c.rps / raw.rps) : '—', hono ? fmt.ratio(c.rps / hono.rps) : '—',
           fmt.us(c.cpuUsPerRequest), raw ? fmt.ratio(raw.cpuUsPerRequest / c.cpuUsPerRequest) : '—',
-          c.runs.join(', ') + (c.errors ? ` (${c.errors} errors)` : ''),
+          c.runs.join(', ') + (c.errors ? ` (${c.errors} socket errors)` : '') + (c.non2xx ? ` (${c.non2xx} non-2xx)` : ''),
         ]);
       }
     }

@@ -60,8 +60,10 @@ export interface ThroughputCell {
   cpuUsPerRequest: number;
   /** Requests/s of each run, in order. */
   runs: number[];
-  /** Socket errors and non-2xx answers over all runs (0 for a valid cell). */
+  /** wrk's socket errors over all runs (connect/read/write/timeouts; for wsgiref, not its closes). */
   errors: number;
+  /** Answers other than 2xx/3xx over all runs: 0 unless a server misbehaved under load. */
+  non2xx: number;
 }
 
 export interface StreamResult {
