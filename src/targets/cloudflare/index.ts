@@ -14,10 +14,10 @@
  * @module
  */
 
-import { handle as handleRequest } from '../../core/gateway.ts';
+import { respond } from '../../core/gateway.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { cloudflareGatewayOptions, type CloudflareOptions } from './environ.ts';
-import { withDeclaredLength } from './response.ts';
+import { toWorkerResponse } from './response.ts';
 import type { WorkerHandler } from './types.ts';
 
 export type { CloudflareOptions } from './environ.ts';
@@ -27,6 +27,6 @@ export type { ExecutionContext, IncomingRequestCf, WorkerHandler, WorkerRequest 
 export function handle<Env = unknown>(app: WsgiApp, options: CloudflareOptions = {}): WorkerHandler<Env> {
   return {
     fetch: async (request, env, ctx) =>
-      withDeclaredLength(await handleRequest(app, request, cloudflareGatewayOptions(request, env, ctx, options))),
+      toWorkerResponse(await respond(app, request, cloudflareGatewayOptions(request, env, ctx, options))),
   };
 }

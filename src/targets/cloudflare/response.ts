@@ -1,5 +1,7 @@
+import { toResponse, type WsgiResult } from '../../core/result.ts';
+
 /**
- * The core's `Response` as workerd must get it. workerd sends a JavaScript stream body chunked and
+ * The core's result as the `Response` workerd must get. workerd sends a JavaScript stream body chunked and
  * drops the `Content-Length` header that came with it; only its own `FixedLengthStream` sends a
  * streamed body with a length. A response whose app declared `Content-Length` is piped through one, so
  * the client still gets the length (and can tell a body cut short from a complete one).
@@ -14,15 +16,19 @@ function fixedLengthStream(): FixedLengthStreamConstructor | undefined {
   return typeof candidate === 'function' ? (candidate as FixedLengthStreamConstructor) : undefined;
 }
 
-/** `response`, with a body of known length sent as such; any other response as it is. */
-export function withDeclaredLength(response: Response): Response {
-  const declared = response.headers.get('content-length');
-  const FixedLength = fixedLengthStream();
-  if (response.body === null || declared === null || !/^\d+$/.test(declared) || FixedLength === undefined) {
-    return response;
+/**
+ * The result as a `Response`, a streamed body of declared length sent as such. Complete bodies are
+ * bytes, whose length workerd knows without help.
+ */
+export function toWorkerResponse(result: WsgiResult): Response {
+  const body = result.body;
+  const FixedLength = body instanceof ReadableStream ? fixedLengthStream() : undefined;
+  const declared = result.headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1];
+  if (!(body instanceof ReadableStream) || FixedLength === undefined || declared === undefined || !/^\d+$/.test(declared)) {
+    return toResponse(result);
   }
   const { readable, writable } = new FixedLength(Number(declared));
   // The pipe carries errors through: a body that fails, or falls short, aborts the response.
-  response.body.pipeTo(writable).catch(() => undefined);
-  return new Response(readable, response);
+  body.pipeTo(writable).catch(() => undefined);
+  return toResponse({ ...result, body: readable });
 }
