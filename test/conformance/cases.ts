@@ -34,9 +34,19 @@ export interface ConformanceTarget {
    * `failedBody`: how a response whose app failed after headers reaches the client, `'aborted'` (the
    * connection is cut, the client sees an error) or `'ended'` (a normal end: workerd ends the chunked
    * body cleanly). `disconnect`: whether a client going away mid-stream reaches the app as `close()`
-   * (`'closes'`), or is never reported to it (`'unnoticed'`: workerd neither cancels nor pulls the body).
+   * (`'closes'`), is never reported to it (`'unnoticed'`: workerd neither cancels nor pulls the body), or
+   * changes nothing because the app runs to its end whatever the client does (`'completes'`: Lambda).
+   * `failedBody` may also be `'replaced'`: a buffered platform answers 500 instead, as nothing was sent.
+   * `delivery`: `'streamed'` (chunks reach the client as produced) or `'buffered'` (the whole body at the
+   * end: Lambda's BUFFERED invoke mode). `maxResponseBytes`: a larger response answers 500 (Lambda's 6 MB).
    */
-  platform?: { headerLatin1?: string; failedBody?: 'aborted' | 'ended'; disconnect?: 'closes' | 'unnoticed' };
+  platform?: {
+    headerLatin1?: string;
+    failedBody?: 'aborted' | 'ended' | 'replaced';
+    disconnect?: 'closes' | 'unnoticed' | 'completes';
+    delivery?: 'streamed' | 'buffered';
+    maxResponseBytes?: number;
+  };
 }
 
 /** Bounded polling for state another request changes (close() after a disconnect). */
@@ -52,8 +62,11 @@ function uniqueId(label: string): string {
 
 export function conformanceSuite(target: ConformanceTarget): void {
   const headerLatin1 = target.platform?.headerLatin1 ?? 'caf\u00e9';
-  const failedBodyAborts = (target.platform?.failedBody ?? 'aborted') === 'aborted';
-  const disconnectCloses = (target.platform?.disconnect ?? 'closes') === 'closes';
+  const failedBody = target.platform?.failedBody ?? 'aborted';
+  const failedBodyAborts = failedBody === 'aborted';
+  const disconnect = target.platform?.disconnect ?? 'closes';
+  const buffered = target.platform?.delivery === 'buffered';
+  const maxResponseBytes = target.platform?.maxResponseBytes ?? Infinity;
   const send = (path: string, init: RequestInit = {}): Promise<Response> => {
     const request = new Request(new URL(path, target.baseUrl()), init);
     return target.fetch ? target.fetch(request) : fetch(request);
@@ -143,8 +156,25 @@ export function conformanceSuite(target: ConformanceTarget): void {
     expect(probes).toEqual({ ...target.environ, 'wsgi_edge.request.method': { type: 'string', value: 'GET' } });
   });
 
-  it('streams: the first chunk reaches the client while the generator is still running', async () => {
+  it(buffered
+    ? 'buffers: the whole body arrives once the generator has finished'
+    : 'streams: the first chunk reaches the client while the generator is still running', async () => {
     const id = uniqueId('stream');
+    if (buffered) {
+      const pending = send(`/stream?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
+      let state = '';
+      for (let i = 0; i < POLL_STEPS && state !== 'waiting'; i++) {
+        state = (await getJson<{ state: string }>(`/stream-state?id=${id}`)).state;
+        if (state !== 'waiting') await sleep(POLL_STEP_MS);
+      }
+      expect(state).toBe('waiting');
+      expect((await getJson<{ state: string }>(`/release?id=${id}`)).state).toBe('waiting');
+      const response = await pending;
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('first chunk\nsecond chunk\n');
+      expect((await getJson<{ state: string }>(`/stream-state?id=${id}`)).state).toBe('finished');
+      return;
+    }
     // identity: a compressing platform (workerd under miniflare, Deno) would hold a compressed stream back.
     const response = await send(`/stream?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
     expect(response.status).toBe(200);
@@ -193,10 +223,15 @@ export function conformanceSuite(target: ConformanceTarget): void {
   it('rethrows excInfo once headers are sent: the response is cut short and closed', async () => {
     const id = uniqueId('exc-late');
     const response = await send(`/exc-info-late?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
-    expect(response.status).toBe(200);
-    const { text, failed } = await readToEnd(response);
-    expect(failed).toBe(failedBodyAborts);
-    expect(text).toBe('partial');
+    if (failedBody === 'replaced') {
+      expect(response.status).toBe(500);
+      expect(await response.text()).not.toContain('partial');
+    } else {
+      expect(response.status).toBe(200);
+      const { text, failed } = await readToEnd(response);
+      expect(failed).toBe(failedBodyAborts);
+      expect(text).toBe('partial');
+    }
     expect(await closedCount(id)).toBe(1);
   });
 
@@ -212,10 +247,15 @@ export function conformanceSuite(target: ConformanceTarget): void {
     const id = uniqueId('error-after');
     // identity: a compressed stream that fails loses what was already produced inside the compressor.
     const response = await send(`/error-after?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
-    expect(response.status).toBe(200);
-    const { text, failed } = await readToEnd(response);
-    expect(failed).toBe(failedBodyAborts);
-    expect(text).toBe('partial');
+    if (failedBody === 'replaced') {
+      expect(response.status).toBe(500);
+      expect(await response.text()).not.toContain('partial');
+    } else {
+      expect(response.status).toBe(200);
+      const { text, failed } = await readToEnd(response);
+      expect(failed).toBe(failedBodyAborts);
+      expect(text).toBe('partial');
+    }
     expect(await closedCount(id)).toBe(1);
   });
 
@@ -228,12 +268,16 @@ export function conformanceSuite(target: ConformanceTarget): void {
     expect(await closeCount(id)).toBe(1);
   });
 
-  it(disconnectCloses
-    ? 'closes the body when the client goes away mid-stream'
-    : 'does not report a client that went away mid-stream to the app (platform limit), and keeps serving', async () => {
+  it({
+    closes: 'closes the body when the client goes away mid-stream',
+    unnoticed: 'does not report a client that went away mid-stream to the app (platform limit), and keeps serving',
+    completes: 'runs the app to its end and closes it once when the client goes away, and keeps serving',
+  }[disconnect], async () => {
     const id = uniqueId('abort');
     const controller = new AbortController();
-    const response = await send(`/close?id=${id}&chunks=100000`, {
+    // A platform that runs the app to its end gets a body that ends soon (and fits a buffered limit).
+    const chunks = disconnect === 'completes' ? 1000 : 100000;
+    const response = await send(`/close?id=${id}&chunks=${chunks}`, {
       signal: controller.signal,
       headers: { 'Accept-Encoding': 'identity' },
     });
@@ -242,8 +286,8 @@ export function conformanceSuite(target: ConformanceTarget): void {
     expect(first.done).toBe(false);
     controller.abort();
     await reader.cancel().catch(() => undefined);
-    if (disconnectCloses) expect(await closedCount(id)).toBe(1);
-    else expect(await closeCount(id)).toBe(0);
+    if (disconnect === 'unnoticed') expect(await closeCount(id)).toBe(0);
+    else expect(await closedCount(id)).toBe(1);
     expect(await (await send('/hello')).text()).toBe('hello');
   });
 
@@ -276,8 +320,15 @@ export function conformanceSuite(target: ConformanceTarget): void {
     expect(result.reads).toBeGreaterThanOrEqual(size / 65536);
   });
 
-  it('sends a 16 MiB response body from a generator, every byte in place', async () => {
-    const size = 16 * 1024 * 1024;
+  it(maxResponseBytes < 16 * 1024 * 1024
+    ? 'answers 500 to a 16 MiB response body over the platform limit, and a body under it in full'
+    : 'sends a 16 MiB response body from a generator, every byte in place', async () => {
+    if (maxResponseBytes < 16 * 1024 * 1024) {
+      const over = await send(`/download?size=${16 * 1024 * 1024}`, { headers: { 'Accept-Encoding': 'identity' } });
+      expect(over.status).toBe(500);
+      expect((await over.text()).length).toBeLessThan(1000);
+    }
+    const size = Math.min(16 * 1024 * 1024, Math.floor(maxResponseBytes / 2));
     const response = await send(`/download?size=${size}`, { headers: { 'Accept-Encoding': 'identity' } });
     expect(response.status).toBe(200);
     const bytes = new Uint8Array(await response.arrayBuffer());

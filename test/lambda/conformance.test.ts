@@ -1,7 +1,7 @@
 /**
- * The conformance suite (test/conformance) against the Lambda target, streaming mode: each Request
- * becomes a function URL event, runs through aws-lambda-ric, and the streamed prelude and body become
- * the Response. The suite's control endpoints go to the fixture's in-process side server
+ * The conformance suite (test/conformance) against the Lambda target in both invoke modes: each Request
+ * becomes a function URL event, runs through aws-lambda-ric, and the buffered result, or the streamed
+ * prelude and body, become the Response. The suite's control endpoints go to the fixture's in-process side server
  * (test/lambda/fixtures/conformance.ts explains why).
  */
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
 import { buildTaskRoot, type TaskRoot } from './build.ts';
-import { requestToEvent, streamToResponse } from './function-url.ts';
+import { requestToEvent, resultToResponse, streamToResponse } from './function-url.ts';
 import { closeAll, startFunction, type LambdaFunction } from './runtime-api.ts';
 
 const CONTROL = new Set(['/close-count', '/stream-state', '/release']);
@@ -17,6 +17,13 @@ const SOURCE_IP = '198.51.100.7';
 
 let root: TaskRoot;
 let fn: LambdaFunction;
+let bufferedFn: LambdaFunction;
+
+async function startWithControl(handler: string): Promise<LambdaFunction> {
+  const started = await startFunction({ taskRoot: root.dir, handler });
+  for (let i = 0; i < 200 && !started.progress.get('control'); i++) await new Promise((r) => setTimeout(r, 10));
+  return started;
+}
 
 beforeAll(async () => {
   root = await buildTaskRoot();
@@ -29,8 +36,8 @@ beforeAll(async () => {
     target: 'node20',
     logLevel: 'error',
   });
-  fn = await startFunction({ taskRoot: root.dir, handler: 'conformance.streamingHandler' });
-  for (let i = 0; i < 200 && !fn.progress.get('control'); i++) await new Promise((r) => setTimeout(r, 10));
+  fn = await startWithControl('conformance.streamingHandler');
+  bufferedFn = await startWithControl('conformance.handler');
 });
 afterAll(async () => {
   await closeAll();
@@ -45,6 +52,19 @@ async function viaFunctionUrl(request: Request): Promise<Response> {
   return streamToResponse(live);
 }
 
+async function viaBufferedFunctionUrl(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  if (CONTROL.has(url.pathname)) return fetch(`http://127.0.0.1:${bufferedFn.progress.get('control')}${url.pathname}${url.search}`);
+  const outcome = await bufferedFn.invoke(await requestToEvent(request, { sourceIp: SOURCE_IP }), { timeoutMs: 20_000 });
+  return resultToResponse(outcome);
+}
+
+const LAMBDA_ENVIRON = {
+  'aws_lambda.event.version': { type: 'string', value: '2.0' },
+  'aws_lambda.context.functionName': { type: 'string', value: 'wsgi-edge-test' },
+  'aws_lambda.context.getRemainingTimeInMillis': { type: 'function' },
+};
+
 describe('Lambda function URL, RESPONSE_STREAM (streamHandle)', () => {
   conformanceSuite({
     name: 'lambda-stream',
@@ -53,10 +73,26 @@ describe('Lambda function URL, RESPONSE_STREAM (streamHandle)', () => {
     baseUrl: () => 'http://fn-id.lambda-url.us-east-1.on.aws/',
     fetch: viaFunctionUrl,
     remoteAddr: SOURCE_IP,
-    environ: {
-      'aws_lambda.event.version': { type: 'string', value: '2.0' },
-      'aws_lambda.context.functionName': { type: 'string', value: 'wsgi-edge-test' },
-      'aws_lambda.context.getRemainingTimeInMillis': { type: 'function' },
+    environ: LAMBDA_ENVIRON,
+    // Lambda does not stop a function when its client leaves: the app runs on to its end.
+    platform: { disconnect: 'completes' },
+  });
+});
+
+describe('Lambda function URL, BUFFERED (handle)', () => {
+  conformanceSuite({
+    name: 'lambda-buffered',
+    baseUrl: () => 'http://fn-id.lambda-url.us-east-1.on.aws/',
+    fetch: viaBufferedFunctionUrl,
+    remoteAddr: SOURCE_IP,
+    environ: LAMBDA_ENVIRON,
+    platform: {
+      delivery: 'buffered',
+      // Nothing has left the function when the app fails after its headers: the client gets a 500.
+      failedBody: 'replaced',
+      disconnect: 'completes',
+      // 6 MB of JSON, and a binary body travels as base64.
+      maxResponseBytes: 4 * 1024 * 1024,
     },
   });
 });
