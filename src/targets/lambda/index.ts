@@ -10,13 +10,14 @@
  * @module
  */
 
-import { handle as handleRequest } from '../../core/gateway.ts';
+import { respond } from '../../core/gateway.ts';
+import type { WsgiResult } from '../../core/result.ts';
 import { logError } from '../../core/error-stream.ts';
 import { CLIENT_ERROR_BODY } from '../../core/errors.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { BadEventError, detectSource, toRequest } from './event.ts';
 import { LoggerErrorStream, resolveLogger } from './logger.ts';
-import { errorResult, toResult } from './result.ts';
+import { errorResult, splitHeaders, toResult } from './result.ts';
 import { writeResponse } from './stream.ts';
 import type {
   AwsLambdaGlobal,
@@ -37,8 +38,8 @@ export function handle(app: WsgiApp, options: LambdaOptions = {}): LambdaHandler
     const source = detectSource(event);
     const call = await prepare(event, context, options);
     if (call.rejected) return errorResult(source, 400, 'Bad Request', BAD_REQUEST_BODY);
-    const response = await handleRequest(app, call.request, call.gateway);
-    return toResult(response, source, {
+    const result = await respond(app, call.request, call.gateway);
+    return toResult(result, source, {
       isBinary: options.isBinary,
       log: (message) => logError(call.errors, message),
       label: call.label,
@@ -55,25 +56,33 @@ export function streamHandle(app: WsgiApp, options: LambdaOptions = {}): LambdaS
     const awslambda = runtimeGlobal();
     detectSource(event);
     const call = await prepare(event, context, options);
-    const response = call.rejected
-      ? new Response(BAD_REQUEST_BODY, { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } })
-      : await handleRequest(app, call.request, call.gateway);
-    const encoding = response.headers.get('content-encoding');
+    const result = call.rejected ? badRequestResult() : await respond(app, call.request, call.gateway);
+    const headers = splitHeaders(result.headers);
+    const encoding = headers.get('content-encoding');
     if (encoding && encoding.toLowerCase() !== 'identity') {
       call.logger.warn(
         `Streaming a response with Content-Encoding ${JSON.stringify(encoding)} (${call.label}): function URLs in ` +
         'RESPONSE_STREAM mode are reported to decode the body and drop that header; prefer uncompressed streams',
       );
     }
-    await writeResponse(response, responseStream, awslambda);
+    await writeResponse(result, headers, responseStream, awslambda);
   };
   return streamify(handler);
 }
 
 const BAD_REQUEST_BODY = 'Bad Request';
 
+function badRequestResult(): WsgiResult {
+  return {
+    status: 400,
+    statusText: '',
+    headers: [['content-type', 'text/plain; charset=utf-8']],
+    body: new TextEncoder().encode(BAD_REQUEST_BODY),
+  };
+}
+
 type Prepared =
-  | { rejected: false; request: Request; gateway: Parameters<typeof handleRequest>[2]; errors: LoggerErrorStream; logger: Awaited<ReturnType<typeof resolveLogger>>; label: string }
+  | { rejected: false; request: Request; gateway: Parameters<typeof respond>[2]; errors: LoggerErrorStream; logger: Awaited<ReturnType<typeof resolveLogger>>; label: string }
   | { rejected: true; errors: LoggerErrorStream; logger: Awaited<ReturnType<typeof resolveLogger>>; label: string };
 
 /** Logger with this invocation's context, `wsgi.errors`, and the converted request. */

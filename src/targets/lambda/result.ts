@@ -1,5 +1,5 @@
 /**
- * Fetch `Response` → the buffered result shape of the event's source: `cookies` for payload 2.0,
+ * The core's `WsgiResult` → the buffered result shape of the event's source: `cookies` for payload 2.0,
  * `multiValueHeaders` for REST, `statusDescription` and the target group's header mode for ALB. The
  * body goes as text only when that keeps its bytes exact, else as base64; a result over the 6 MB
  * payload limit becomes a 500 with a log line pointing to `streamHandle`.
@@ -8,6 +8,8 @@
 
 import { SERVER_ERROR_BODY } from '../../core/errors.ts';
 import { concatBytes } from '../../core/native-string.ts';
+import type { WsgiResult } from '../../core/result.ts';
+import type { HeaderPair } from '../../core/types.ts';
 import type { AlbResult, EventSource, IsBinary, LambdaResult, ResultV1, ResultV2, StreamPrelude } from './types.ts';
 
 /** Lambda's limit for a buffered (RequestResponse) response payload: 6 MB of serialized JSON. */
@@ -35,7 +37,7 @@ export function isTextualType(contentType: string | null): boolean {
 }
 
 /** A `Content-Encoding` other than `identity` means the bytes are compressed, never text. */
-function isEncoded(headers: Headers): boolean {
+function isEncoded(headers: ResultHeaders): boolean {
   const encoding = headers.get('content-encoding');
   return encoding !== null && encoding.trim().toLowerCase() !== 'identity';
 }
@@ -48,12 +50,13 @@ function isEncoded(headers: Headers): boolean {
  */
 export function encodeBody(
   bytes: Uint8Array,
-  headers: Headers,
+  headers: ResultHeaders,
   status: number,
   isBinary?: IsBinary,
 ): { body: string; isBase64Encoded: boolean } {
   if (bytes.length === 0) return { body: '', isBase64Encoded: false };
-  const forced = isBinary?.(headers, status);
+  // The public hook takes a Fetch `Headers`; only built when a hook is given.
+  const forced = isBinary?.(headers.toHeaders(), status);
   const wantText = forced === undefined
     ? isTextualType(headers.get('content-type')) && !isEncoded(headers)
     : !forced;
@@ -67,17 +70,58 @@ export function encodeBody(
   return { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), isBase64Encoded: true };
 }
 
-/** Header pairs without Set-Cookie (Fetch already comma-joins repeats), and the Set-Cookie values. */
-export function splitHeaders(headers: Headers): { single: [string, string][]; cookies: string[] } {
-  const single: [string, string][] = [];
-  for (const [name, value] of headers) if (name !== 'set-cookie') single.push([name, value]);
-  return { single, cookies: headers.getSetCookie() };
+/**
+ * The result's header pairs as the Lambda shapes carry them, which is what a Fetch `Headers` showed
+ * before the target took the core's result directly: lowercase names in sorted order, repeats
+ * comma-joined (", "), values without surrounding HTTP whitespace, and Set-Cookie values apart.
+ */
+export interface ResultHeaders {
+  single: [string, string][];
+  cookies: string[];
+  /** The joined value of a lowercase `name`, or `null`. */
+  get(name: string): string | null;
+  /** A Fetch `Headers` of the same pairs, for the public `isBinary` hook. */
+  toHeaders(): Headers;
+}
+
+export function splitHeaders(pairs: readonly HeaderPair[]): ResultHeaders {
+  const joined = new Map<string, string>();
+  const cookies: string[] = [];
+  for (const [name, raw] of pairs) {
+    const key = name.toLowerCase();
+    const value = trimHttpWhitespace(raw);
+    if (key === 'set-cookie') {
+      cookies.push(value);
+      continue;
+    }
+    const prior = joined.get(key);
+    joined.set(key, prior === undefined ? value : `${prior}, ${value}`);
+  }
+  const single = [...joined];
+  if (single.length > 1) single.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  return {
+    single,
+    cookies,
+    get: (name) => joined.get(name) ?? null,
+    toHeaders: () => new Headers(pairs as HeaderPair[]),
+  };
+}
+
+/** Fetch strips leading and trailing HTTP whitespace (tab, LF, CR, space) from header values. */
+function trimHttpWhitespace(value: string): string {
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  if (!isHttpWhitespace(first) && !isHttpWhitespace(last)) return value;
+  return value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+}
+
+function isHttpWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
 /** The streaming prelude: the same fields a payload 2.0 result has, minus the body. */
-export function toPrelude(response: Response): StreamPrelude {
-  const { single, cookies } = splitHeaders(response.headers);
-  return { statusCode: response.status, headers: Object.fromEntries(single), cookies };
+export function toPrelude(status: number, headers: ResultHeaders): StreamPrelude {
+  return { statusCode: status, headers: Object.fromEntries(headers.single), cookies: headers.cookies };
 }
 
 /**
@@ -109,33 +153,45 @@ export interface ResultOptions {
   label: string;
 }
 
-/** Reads the whole body (up to the limit) and shapes the result for `source`. */
-export async function toResult(response: Response, source: EventSource, options: ResultOptions): Promise<LambdaResult> {
+/** Takes the whole body (reading a stream or Blob up to the limit) and shapes the result for `source`. */
+export async function toResult(result: WsgiResult, source: EventSource, options: ResultOptions): Promise<LambdaResult> {
   let bytes: Uint8Array | undefined;
   try {
-    bytes = await readAtMost(response, MAX_BUFFERED_BYTES);
+    bytes = await bodyBytes(result.body, MAX_BUFFERED_BYTES);
   } catch {
     // The app failed after its headers: the core has logged why. Nothing has left the function yet,
     // so the client can still get a clean 500 instead of a failed invocation (a bare 502).
     return errorResult(source, 500, 'Internal Server Error', SERVER_ERROR_BODY);
   }
-  if (bytes === undefined) return tooLarge(source, `over ${MAX_BUFFERED_BYTES} bytes of body`, response.status, options);
-  const { body, isBase64Encoded } = encodeBody(bytes, response.headers, response.status, options.isBinary);
-  const result = shapeResult(source, response.status, response.statusText, response.headers, body, isBase64Encoded);
-  const size = utf8.encode(JSON.stringify(result)).length;
-  if (size > MAX_BUFFERED_BYTES) return tooLarge(source, `${size} bytes as JSON`, response.status, options);
-  return result;
+  if (bytes === undefined) return tooLarge(source, `over ${MAX_BUFFERED_BYTES} bytes of body`, result.status, options);
+  const headers = splitHeaders(result.headers);
+  const { body, isBase64Encoded } = encodeBody(bytes, headers, result.status, options.isBinary);
+  const shaped = shapeResult(source, result.status, result.statusText, headers, body, isBase64Encoded);
+  // JSON takes at most 6 bytes per UTF-16 unit (`\\uXXXX`), so a result far under the limit needs no count.
+  if (jsonBound(body, headers) > MAX_BUFFERED_BYTES) {
+    const size = utf8.encode(JSON.stringify(shaped)).length;
+    if (size > MAX_BUFFERED_BYTES) return tooLarge(source, `${size} bytes as JSON`, result.status, options);
+  }
+  return shaped;
+}
+
+/** An upper bound of the result's JSON size in bytes. */
+function jsonBound(body: string, headers: ResultHeaders): number {
+  let units = body.length;
+  for (const [name, value] of headers.single) units += name.length + value.length;
+  for (const cookie of headers.cookies) units += cookie.length + 16;
+  return units * 6 + 1024 + 64 * (headers.single.length + headers.cookies.length);
 }
 
 export function shapeResult(
   source: EventSource,
   status: number,
   statusText: string,
-  headers: Headers,
+  headers: ResultHeaders,
   body: string,
   isBase64Encoded: boolean,
 ): LambdaResult {
-  const { single, cookies } = splitHeaders(headers);
+  const { single, cookies } = headers;
   switch (source) {
     case 'function-url':
     case 'http-api': {
@@ -168,10 +224,16 @@ function describe(status: number, statusText: string): string {
   return statusText ? `${status} ${statusText}` : String(status);
 }
 
-/** The body's bytes, or `undefined` (after cancelling it, so the app's `close()` runs) once past `limit`. */
-async function readAtMost(response: Response, limit: number): Promise<Uint8Array | undefined> {
-  if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
+/** The body's bytes, or `undefined` (after cancelling a stream, so the app's `close()` runs) once past `limit`. */
+async function bodyBytes(body: WsgiResult['body'], limit: number): Promise<Uint8Array | undefined> {
+  if (body === null) return new Uint8Array(0);
+  if (body instanceof Uint8Array) return body.length > limit ? undefined : body;
+  if (body instanceof Blob) return body.size > limit ? undefined : new Uint8Array(await body.arrayBuffer());
+  return readAtMost(body, limit);
+}
+
+async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | undefined> {
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -198,6 +260,6 @@ function tooLarge(source: EventSource, size: string, status: number, options: Re
 
 /** A short plain-text result the gateway answers itself. */
 export function errorResult(source: EventSource, status: number, reason: string, text: string): LambdaResult {
-  const headers = new Headers({ 'content-type': 'text/plain; charset=utf-8', 'content-length': String(utf8.encode(text).length) });
+  const headers = splitHeaders([['content-type', 'text/plain; charset=utf-8'], ['content-length', String(utf8.encode(text).length)]]);
   return shapeResult(source, status, reason, headers, text, false);
 }

@@ -1,30 +1,35 @@
 /**
- * Fetch `Response` → the Node.js runtime's response stream (invoke mode RESPONSE_STREAM): status,
+ * The core's `WsgiResult` → the Node.js runtime's response stream (invoke mode RESPONSE_STREAM): status,
  * headers and cookies in the `HttpResponseStream.from` prelude, then the body chunk by chunk, waiting
  * for `drain` whenever the stream says its buffer is full.
  * @module
  */
 
-import { toPrelude } from './result.ts';
+import type { WsgiResult } from '../../core/result.ts';
+import { toPrelude, type ResultHeaders } from './result.ts';
 import type { AwsLambdaGlobal, ResponseStream } from './types.ts';
 
 /**
- * Writes `response` to `responseStream` and resolves once the runtime has the whole body. If the
- * body fails (the app raised after its headers), this rejects *without* ending the stream: the
- * handler's rejection makes the runtime end the invocation with its error trailers, so the client
- * sees a broken response, never error text inside a 200.
+ * Writes `result` (its headers already split) to `responseStream` and resolves once the runtime has
+ * the whole body. If the body fails (the app raised after its headers), this rejects *without* ending
+ * the stream: the handler's rejection makes the runtime end the invocation with its error trailers,
+ * so the client sees a broken response, never error text inside a 200.
  */
 export async function writeResponse(
-  response: Response,
+  result: WsgiResult,
+  headers: ResultHeaders,
   responseStream: ResponseStream,
   awslambda: AwsLambdaGlobal,
 ): Promise<void> {
-  const stream = awslambda.HttpResponseStream.from(responseStream, toPrelude(response));
+  const stream = awslambda.HttpResponseStream.from(responseStream, toPrelude(result.status, headers));
   // The runtime writes the prelude lazily, on the first write(): an empty write sends it (and its
   // eight NUL bytes) even when the body is empty, e.g. for a 204 or a HEAD.
   stream.write('');
-  if (response.body !== null) {
-    const reader = response.body.getReader();
+  const body = result.body;
+  if (body instanceof Uint8Array) {
+    if (body.length > 0 && !stream.write(body)) await drained(stream);
+  } else if (body !== null) {
+    const reader = (body instanceof Blob ? body.stream() : body).getReader();
     try {
       for (;;) {
         const { done, value } = await reader.read();
