@@ -25,8 +25,10 @@ export class BodyPump {
   #cancelled = false;
   #exhausted = false;
   #sent = 0;
+  readonly #bufferUpTo: number;
 
-  constructor(exchange: Exchange, environ: Environ, errors: ErrorStream, body: ResponseBody) {
+  constructor(exchange: Exchange, environ: Environ, errors: ErrorStream, body: ResponseBody, bufferUpTo = 0) {
+    this.#bufferUpTo = bufferUpTo;
     this.#exchange = exchange;
     this.#environ = environ;
     this.#errors = errors;
@@ -66,6 +68,7 @@ export class BodyPump {
       }
       exchange.requireStatus();
       exchange.headersSent = true;
+      if (this.#bufferUpTo > 0 && !this.#isNullBody()) await this.#readAhead();
     } catch (error) {
       await this.#close();
       return failedResult(exchange, this.#environ, this.#errors, error);
@@ -111,6 +114,28 @@ export class BodyPump {
     exchange.ended = true;
     this.#closed = true;
     return appResult(exchange, source);
+  }
+
+  /**
+   * For a transport that delivers a response only once it is complete (Lambda BUFFERED), reading the
+   * body ahead of the client withholds nothing: pull it up to `bufferUpTo` bytes, so a body that ends by
+   * then goes out as bytes rather than a stream.
+   */
+  async #readAhead(): Promise<void> {
+    const exchange = this.#exchange;
+    let size = 0;
+    for (const chunk of exchange.queued) size += chunk.length;
+    while (!exchange.ended && size <= this.#bufferUpTo) {
+      const result = await this.#iterator!.next();
+      if (result.done) {
+        exchange.ended = true;
+        this.#exhausted = true;
+        return;
+      }
+      const bytes = toBodyBytes(result.value);
+      exchange.queued.push(bytes);
+      size += bytes.length;
+    }
   }
 
   #isNullBody(): boolean {

@@ -39,7 +39,7 @@ export async function respond(app: WsgiApp, request: Request, options: GatewayOp
   } catch (error) {
     return failedResult(exchange, environ, errors, error);
   }
-  return new BodyPump(exchange, environ, errors, body).respond();
+  return new BodyPump(exchange, environ, errors, body, options.bufferBodyUpTo).respond();
 }
 
 /** A `Content-Length` that is malformed or over the limit is refused before the app runs. */

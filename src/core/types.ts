@@ -100,4 +100,10 @@ export interface GatewayOptions {
    * addresses, counted from `remoteAddr`. Off by default, since a client can send those headers itself.
    */
   trustProxy?: number | readonly string[];
+  /**
+   * For transports that deliver a response only once it is complete (Lambda's BUFFERED mode): read the
+   * body ahead of the client up to this many bytes, so one that ends by then is answered as bytes with
+   * a Content-Length instead of a stream. Default 0: the body is pulled only as the client reads.
+   */
+  bufferBodyUpTo?: number;
 }

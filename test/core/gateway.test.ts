@@ -481,3 +481,39 @@ describe('per-request state', () => {
     expect(results).toEqual([['/a', '/a'], ['/b', '/b'], ['/c', '/c']]);
   });
 });
+
+describe('bufferBodyUpTo (for transports that deliver only complete responses)', () => {
+  it('reads a generator body ahead and answers it as bytes with a Content-Length', async () => {
+    const tracker = closeTracker();
+    const { response, log } = await call((_, s) => {
+      ok(s);
+      return tracker.attach((function* () { yield 'a'; yield ''; yield 'bc'; })());
+    }, '/', {}, { bufferBodyUpTo: 1024 });
+    expect(response.headers.get('content-length')).toBe('3');
+    expect(await response.text()).toBe('abc');
+    expect(tracker.count).toBe(1);
+    expect(log).toEqual([]);
+  });
+
+  it('streams the rest of a body longer than the limit, every byte in order', async () => {
+    let produced = 0;
+    const { response } = await call(function* (_, s) {
+      ok(s);
+      for (let i = 0; i < 10; i++) { produced++; yield 'x'.repeat(100); }
+    }, '/', {}, { bufferBodyUpTo: 250 });
+    expect(produced).toBe(3);
+    expect(response.headers.get('content-length')).toBeNull();
+    expect((await response.text()).length).toBe(1000);
+  });
+
+  it('aborts the stream when the body fails after its first chunk fixed the headers, and closes once', async () => {
+    const tracker = closeTracker();
+    const { response } = await call((_, s) => {
+      ok(s);
+      return tracker.attach((function* () { yield 'a'; throw new Error('late'); })());
+    }, '/', {}, { bufferBodyUpTo: 1024 });
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow('late');
+    expect(tracker.count).toBe(1);
+  });
+});

@@ -17,7 +17,7 @@ import { CLIENT_ERROR_BODY } from '../../core/errors.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { BadEventError, detectSource, toRequest } from './event.ts';
 import { LoggerErrorStream, resolveLogger } from './logger.ts';
-import { errorResult, splitHeaders, toResult } from './result.ts';
+import { errorResult, MAX_BUFFERED_BYTES, splitHeaders, toResult } from './result.ts';
 import { writeResponse } from './stream.ts';
 import type {
   AwsLambdaGlobal,
@@ -38,7 +38,8 @@ export function handle(app: WsgiApp, options: LambdaOptions = {}): LambdaHandler
     const source = detectSource(event);
     const call = await prepare(event, context, options);
     if (call.rejected) return errorResult(source, 400, 'Bad Request', BAD_REQUEST_BODY);
-    const result = await respond(app, call.request, call.gateway);
+    // Nothing leaves a buffered invocation before the end: read the body ahead, up to the payload limit.
+    const result = await respond(app, call.request, { ...call.gateway, bufferBodyUpTo: MAX_BUFFERED_BYTES });
     return toResult(result, source, {
       isBinary: options.isBinary,
       log: (message) => logError(call.errors, message),
