@@ -16,7 +16,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { buildWorker, startWorker } from '../test/cloudflare/workerd.ts';
 import { DENO, quietDenoEnv, stopChild, waitForOutput } from '../test/deno/deno.ts';
-import { abandonedGrowth, type ControlResult } from './workerd-control.ts';
+import { abandonedGrowth, wrkGrowth, type ControlResult } from './workerd-control.ts';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -239,6 +239,17 @@ lines.push('', `workerd control: RSS of a fresh workerd before and after ${DISCO
   '| Worker | RSS before → after (MiB) | growth per abandoned stream (KiB) |', '|---|---|---:|');
 for (const control of controls) {
   lines.push(`| ${control.kind} | ${control.before.toFixed(1)} → ${control.after.toFixed(1)} | ${((control.after - control.before) * 1024 / DISCONNECTS).toFixed(1)} |`);
+}
+console.error('load: workerd control (wrk on /encode only, fresh workerd each) ...');
+const wrkControls: ControlResult[] = [];
+for (const kind of ['plain Worker', 'wsgi-edge Worker'] as const) {
+  wrkControls.push(await wrkGrowth(kind, async (url) => (await wrk(url, WRK_SECONDS)).requests));
+}
+lines.push('', `workerd control: RSS of a fresh workerd (no warm-up) before and after wrk -t1 -c${CONNECTIONS} for ${WRK_SECONDS} s on`,
+  '`/encode`, a plain Worker answering the same page by itself against the wsgi-edge Worker:', '',
+  '| Worker | requests | RSS before → after (MiB) |', '|---|---:|---|');
+for (const control of wrkControls) {
+  lines.push(`| ${control.kind} | ${control.requests} | ${control.before.toFixed(1)} → ${control.after.toFixed(1)} |`);
 }
 lines.push('', `Detail (app counts): ${JSON.stringify(Object.fromEntries(rows.map((row) => [row.runtime, row.counted])))}`, '');
 const text = lines.join('\n');

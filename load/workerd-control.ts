@@ -3,7 +3,9 @@
  * streamed responses, for a plain Worker with no wsgi-edge in it (a lazily pulled ReadableStream of 16
  * KiB chunks with a 1 ms timer between them, as the load app's stream) and for the load Worker, each in
  * a fresh workerd, with nothing but the abandoned requests. workerd reports no disconnect to either, so
- * both keep every abandoned response; the gap between the two is what wsgi-edge adds to each.
+ * both keep every abandoned response; the gap between the two is what wsgi-edge adds to each. And the
+ * same for plain requests under wrk: a plain Worker answering the seed's `/encode` page by itself, against
+ * the load Worker, so workerd's own growth under load is told apart from wsgi-edge's.
  * @module
  */
 
@@ -20,6 +22,13 @@ const PLAIN = `export default { fetch() {
     await new Promise((resolve) => setTimeout(resolve, 1));
   } }, { highWaterMark: 0 });
   return new Response(body, { headers: { 'Content-Type': 'application/octet-stream' } });
+} };`;
+
+/** The seed's `/encode` answer, without wsgi-edge. */
+const PLAIN_PAGE = `export default { fetch(request) {
+  const value = new URL(request.url).searchParams.get('mystring') ?? '';
+  return new Response('<html><head><title>wsgi_app.py</title></head><body>' + btoa(value) + '</body>',
+    { headers: { 'Content-Type': 'text/html' } });
 } };`;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -54,7 +63,7 @@ async function abandon(url: URL, count: number): Promise<void> {
   }));
 }
 
-export interface ControlResult { kind: 'plain Worker' | 'wsgi-edge Worker'; before: number; after: number }
+export interface ControlResult { kind: 'plain Worker' | 'wsgi-edge Worker'; before: number; after: number; requests?: number }
 
 /** RSS of a fresh workerd before and after `count` abandoned streams (after a 50-request warm-up). */
 export async function abandonedGrowth(kind: ControlResult['kind'], count: number): Promise<ControlResult> {
@@ -73,6 +82,28 @@ export async function abandonedGrowth(kind: ControlResult['kind'], count: number
     await abandon(url, count);
     await sleep(2000);
     return { kind, before, after: rssMiB(pid) };
+  } finally {
+    await miniflare.dispose();
+  }
+}
+
+/**
+ * RSS of a fresh workerd before and after `drive(url)` sends requests to `/encode` (no warm-up: the
+ * driver returns how many requests it completed).
+ */
+export async function wrkGrowth(kind: ControlResult['kind'], drive: (url: string) => Promise<number>): Promise<ControlResult> {
+  const script = kind === 'plain Worker' ? PLAIN_PAGE : (await buildWorker('load/wrangler.toml')).script;
+  const miniflare = new Miniflare({
+    modules: true, script, compatibilityDate: '2026-04-26', host: '127.0.0.1', port: 0,
+    cf: { colo: 'TST' }, log: new Log(LogLevel.WARN),
+  });
+  try {
+    const url = new URL('/encode?mystring=hello+load', await miniflare.ready).href;
+    const pid = workerdPid();
+    const before = rssMiB(pid);
+    const requests = await drive(url);
+    await sleep(2000);
+    return { kind, before, after: rssMiB(pid), requests };
   } finally {
     await miniflare.dispose();
   }
