@@ -9,12 +9,10 @@
  * function only with the whole body inside the event. A slow reader is Lambda's own service's concern
  * (it takes the stream from the runtime), not the gateway's: neither case has a Lambda form.
  */
-import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTaskRoot, type TaskRoot } from '../lambda/build.ts';
+import { buildConformanceFixture, buildTaskRoot, startWithControl, type TaskRoot } from '../lambda/build.ts';
 import { requestToEvent, resultToResponse, streamToResponse } from '../lambda/function-url.ts';
-import { closeAll, startFunction, type LambdaFunction } from '../lambda/runtime-api.ts';
+import { closeAll, type LambdaFunction } from '../lambda/runtime-api.ts';
 
 const BASE = 'http://fn-id.lambda-url.us-east-1.on.aws';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -24,25 +22,12 @@ const uniqueId = (label: string) => `${label}-${Date.now().toString(36)}-${nextI
 let root: TaskRoot;
 const fns: Record<'streaming' | 'buffered', LambdaFunction | undefined> = { streaming: undefined, buffered: undefined };
 
-async function startWithControl(handler: string): Promise<LambdaFunction> {
-  const started = await startFunction({ taskRoot: root.dir, handler });
-  for (let i = 0; i < 200 && !started.progress.get('control'); i++) await sleep(10);
-  return started;
-}
 
 beforeAll(async () => {
   root = await buildTaskRoot();
-  await build({
-    entryPoints: [path.resolve('test/lambda/fixtures/conformance.ts')],
-    outfile: path.join(root.dir, 'conformance.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-  });
-  fns.streaming = await startWithControl('conformance.streamingHandler');
-  fns.buffered = await startWithControl('conformance.handler');
+  await buildConformanceFixture(root);
+  fns.streaming = await startWithControl(root, 'conformance.streamingHandler');
+  fns.buffered = await startWithControl(root, 'conformance.handler');
 });
 afterAll(async () => {
   await closeAll();

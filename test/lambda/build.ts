@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { startFunction, type LambdaFunction } from './runtime-api.ts';
 
 export interface TaskRoot {
   dir: string;
@@ -30,4 +31,24 @@ export async function buildTaskRoot(): Promise<TaskRoot> {
     logLevel: 'error',
   });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Bundles the conformance fixture (test/lambda/fixtures/conformance.ts) into `root` as conformance.mjs. */
+export async function buildConformanceFixture(root: TaskRoot): Promise<void> {
+  await build({
+    entryPoints: [path.resolve('test/lambda/fixtures/conformance.ts')],
+    outfile: path.join(root.dir, 'conformance.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+  });
+}
+
+/** Starts `handler` of the conformance fixture and waits (bounded) for its side server's control port. */
+export async function startWithControl(root: TaskRoot, handler: string): Promise<LambdaFunction> {
+  const started = await startFunction({ taskRoot: root.dir, handler });
+  for (let i = 0; i < 200 && !started.progress.get('control'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  return started;
 }

@@ -4,13 +4,11 @@
  * prelude and body, become the Response. The suite's control endpoints go to the fixture's in-process side server
  * (test/lambda/fixtures/conformance.ts explains why).
  */
-import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
-import { buildTaskRoot, type TaskRoot } from './build.ts';
+import { buildConformanceFixture, buildTaskRoot, startWithControl, type TaskRoot } from './build.ts';
 import { requestToEvent, resultToResponse, streamToResponse } from './function-url.ts';
-import { closeAll, startFunction, type LambdaFunction } from './runtime-api.ts';
+import { closeAll, type LambdaFunction } from './runtime-api.ts';
 
 const CONTROL = new Set(['/close-count', '/stream-state', '/release']);
 const SOURCE_IP = '198.51.100.7';
@@ -19,25 +17,12 @@ let root: TaskRoot;
 let fn: LambdaFunction;
 let bufferedFn: LambdaFunction;
 
-async function startWithControl(handler: string): Promise<LambdaFunction> {
-  const started = await startFunction({ taskRoot: root.dir, handler });
-  for (let i = 0; i < 200 && !started.progress.get('control'); i++) await new Promise((r) => setTimeout(r, 10));
-  return started;
-}
 
 beforeAll(async () => {
   root = await buildTaskRoot();
-  await build({
-    entryPoints: [path.resolve('test/lambda/fixtures/conformance.ts')],
-    outfile: path.join(root.dir, 'conformance.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-  });
-  fn = await startWithControl('conformance.streamingHandler');
-  bufferedFn = await startWithControl('conformance.handler');
+  await buildConformanceFixture(root);
+  fn = await startWithControl(root, 'conformance.streamingHandler');
+  bufferedFn = await startWithControl(root, 'conformance.handler');
 });
 afterAll(async () => {
   await closeAll();

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Payload } from './function-url.ts';
 import { buildTaskRoot, type TaskRoot } from './build.ts';
 import { closeAll, startFunction, type LambdaFunction, type Outcome } from './runtime-api.ts';
 
@@ -21,15 +22,6 @@ afterAll(async () => {
   root?.remove();
 });
 
-interface Payload {
-  statusCode: number;
-  statusDescription?: string;
-  headers?: Record<string, string>;
-  multiValueHeaders?: Record<string, string[]>;
-  cookies?: string[];
-  body: string;
-  isBase64Encoded: boolean;
-}
 
 function payloadOf(outcome: Outcome): Payload {
   if (outcome.kind !== 'response') throw new Error(`Expected a buffered response, got ${JSON.stringify(outcome).slice(0, 500)}`);

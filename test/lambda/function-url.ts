@@ -13,6 +13,17 @@ const TEXTUAL = /^(?:text\/|application\/(?:json|xml|javascript|x-www-form-urlen
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 let sequence = 0;
 
+/** A buffered Lambda result as the runtime receives it, in any of the source shapes. */
+export interface Payload {
+  statusCode: number;
+  statusDescription?: string;
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  cookies?: string[];
+  body: string;
+  isBase64Encoded: boolean;
+}
+
 export interface EventOptions {
   sourceIp?: string;
 }

@@ -6,21 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MAX_BUFFERED_BYTES } from '../../src/targets/lambda/index.ts';
+import type { Payload } from './function-url.ts';
 import { buildTaskRoot, type TaskRoot } from './build.ts';
 import { closeAll, startFunction, type LambdaFunction, type Outcome } from './runtime-api.ts';
 
 type Event = Record<string, unknown>;
 const load = (name: string): Event => JSON.parse(readFileSync(`test/lambda/events/${name}.json`, 'utf8'));
 
-interface Payload {
-  statusCode: number;
-  statusDescription?: string;
-  headers?: Record<string, string>;
-  multiValueHeaders?: Record<string, string[]>;
-  cookies?: string[];
-  body: string;
-  isBase64Encoded: boolean;
-}
 
 let root: TaskRoot;
 const fns: Record<string, LambdaFunction> = {};
