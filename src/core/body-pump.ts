@@ -14,6 +14,16 @@ import { NULL_BODY_STATUSES, quote } from './protocol.ts';
 import { appResult, errorResult, failedResult, type WsgiResult } from './result.ts';
 import type { Chunk, Environ, ErrorStream, ResponseBody } from './types.ts';
 
+/**
+ * How much of a synchronous iterable is pulled at once before the response is sent. A sync iterator
+ * waits on nothing, so it cannot hold a chunk back for a reason the client would notice; pulling a small
+ * page on the spot sends it as bytes with a Content-Length rather than through a stream (the stream was
+ * most of the gateway's cost on such a page). Past this size the rest is pulled as the client reads, so
+ * an endless generator is still held back by a slow client. An app that wants each chunk sent as soon as
+ * it exists returns an async iterable.
+ */
+export const SYNC_PULL_BYTES = 64 * 1024;
+
 /** Drives the body iterable: first until headers are fixed, then one chunk per read of the client. */
 export class BodyPump {
   readonly #exchange: Exchange;
@@ -68,6 +78,7 @@ export class BodyPump {
       }
       exchange.requireStatus();
       exchange.headersSent = true;
+      if (!exchange.ended && !this.#isNullBody() && isSyncIterator(this.#body)) this.#pullSync();
       if (this.#bufferUpTo > 0 && !this.#isNullBody()) await this.#readAhead();
     } catch (error) {
       await this.#close();
@@ -114,6 +125,29 @@ export class BodyPump {
     exchange.ended = true;
     this.#closed = true;
     return appResult(exchange, source);
+  }
+
+  /** Pulls a synchronous iterable on the spot while the body stays under `SYNC_PULL_BYTES`. */
+  #pullSync(): void {
+    const exchange = this.#exchange;
+    const iterator = this.#iterator as Iterator<Chunk>;
+    // Past the app's Content-Length nothing more can be sent: stop at the chunk that crosses it.
+    const limit = Math.min(SYNC_PULL_BYTES, exchange.contentLength === undefined ? Infinity : exchange.contentLength + 1);
+    let size = 0;
+    for (const chunk of exchange.queued) size += chunk.length;
+    while (size < limit) {
+      const result = iterator.next();
+      if (result.done) {
+        exchange.ended = true;
+        this.#exhausted = true;
+        return;
+      }
+      const bytes = toBodyBytes(result.value);
+      if (bytes.length > 0) exchange.queued.push(bytes);
+      size += bytes.length;
+    }
+    // Over the app's Content-Length: the body is as complete as it can be sent.
+    if (exchange.contentLength !== undefined && size > exchange.contentLength) exchange.ended = true;
   }
 
   /**
@@ -259,6 +293,11 @@ export class BodyPump {
   #log(message: string): void {
     logError(this.#errors, message);
   }
+}
+
+/** `true` when the body iterates synchronously (no `Symbol.asyncIterator`, which takes precedence). */
+function isSyncIterator(body: ResponseBody): boolean {
+  return typeof (body as Partial<AsyncIterable<Chunk>>)[Symbol.asyncIterator] !== 'function';
 }
 
 function iteratorOf(body: ResponseBody): Iterator<Chunk> | AsyncIterator<Chunk> {

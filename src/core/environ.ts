@@ -1,5 +1,5 @@
 /**
- * Fetch `Request` → WSGI environ (PEP 3333 "environ Variables"), built the explicit Werkzeug way: the
+ * Request → WSGI environ (PEP 3333 "environ Variables"), built the explicit Werkzeug way: the
  * CGI keys first, then one `HTTP_*` key per header, then the `wsgi.*` keys, then the caller's extras.
  * @module
  */
@@ -9,7 +9,8 @@ import { fileWrapper } from './file-wrapper.ts';
 import { RequestInput } from './input.ts';
 import { toNative, unquoteToNative } from './native-string.ts';
 import { resolveForwarded } from './proxy.ts';
-import type { Environ, GatewayOptions } from './types.ts';
+import type { Environ, GatewayOptions, IncomingRequest, RequestHeaders } from './types.ts';
+import { splitUrl } from './url.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -45,22 +46,28 @@ export function httpKey(name: string): string | undefined {
   return 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
 }
 
-/** Builds the environ for `request`; throws a RangeError when its path lies outside `scriptName`. */
-export function buildEnviron(request: Request, options: GatewayOptions = {}): Environ {
+/** Why a request gets no environ: the gateway answers it itself, with `status`. */
+export class Refusal {
+  constructor(readonly status: 400 | 404, readonly message: string) {}
+}
+
+/** Builds the environ for `request`; throws a RangeError when the gateway would refuse it instead. */
+export function buildEnviron(request: IncomingRequest, options: GatewayOptions = {}): Environ {
   const environ = environFor(request, options);
-  if (environ === undefined) {
-    throw new RangeError(`Request path ${JSON.stringify(new URL(request.url).pathname)} is outside scriptName`);
-  }
+  if (environ instanceof Refusal) throw new RangeError(environ.message);
   return environ;
 }
 
-/** The environ, or `undefined` when the path lies outside `scriptName` (`handle()` answers 404). */
-export function environFor(request: Request, options: GatewayOptions): Environ | undefined {
-  const url = new URL(request.url);
+/** The environ, or the `Refusal` the gateway answers: 400 for a URL that is none, 404 outside `scriptName`. */
+export function environFor(request: IncomingRequest, options: GatewayOptions): Environ | Refusal {
+  const url = splitUrl(request.url);
+  if (url === undefined) return new Refusal(400, `Request URL ${JSON.stringify(request.url)} cannot be parsed`);
   const scriptName = normalizeScriptName(options.scriptName);
   const fullPath = unquoteToNative(url.pathname);
   const pathInfo = scriptName ? pathBelow(fullPath, scriptName) : fullPath;
-  if (pathInfo === undefined) return undefined;
+  if (pathInfo === undefined) {
+    return new Refusal(404, `Request path ${JSON.stringify(fullPath)} is outside scriptName ${JSON.stringify(scriptName)}`);
+  }
   const headers = request.headers;
   const scheme = url.protocol === 'https:' ? 'https' : 'http';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -106,7 +113,7 @@ export function environFor(request: Request, options: GatewayOptions): Environ |
   return environ;
 }
 
-function applyForwarded(environ: Environ, headers: Headers, peer: string, options: GatewayOptions): void {
+function applyForwarded(environ: Environ, headers: RequestHeaders, peer: string, options: GatewayOptions): void {
   const forwarded = resolveForwarded(headers, peer, options.trustProxy!);
   if (forwarded.remoteAddr === peer && forwarded.scheme === undefined && forwarded.host === undefined) return;
   environ['wsgi_edge.peer_addr'] = peer;

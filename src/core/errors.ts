@@ -52,6 +52,9 @@ export const CLIENT_ERROR_BODY: Readonly<Record<number, string>> = {
   413: 'Payload Too Large: the request body exceeds the limit of this server.',
 };
 
+/** The body of the 400 for a request whose URL cannot be parsed. */
+export const BAD_URL_BODY = 'Bad Request: the request URL cannot be parsed.';
+
 /** A readable one-line rendering of a thrown value, with the stack when there is one. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;

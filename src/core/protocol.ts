@@ -29,6 +29,22 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 /** Statuses whose responses carry no body (Fetch refuses one), besides any answer to HEAD. */
 export const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
 
+/** Methods Fetch writes in upper case whatever case they came in; the rest are kept as sent. */
+const CASE_FOLDED_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+/** Methods a Fetch `Request` cannot carry, refused by the transports that build no `Request` too. */
+const FORBIDDEN_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/**
+ * A request method as a Fetch `Request` would hold it, or `undefined` when it could not hold it (not a
+ * token, or forbidden): the same answer on transports that build no `Request`.
+ */
+export function normalizeMethod(method: string): string | undefined {
+  if (!TOKEN.test(method)) return undefined;
+  const upper = method.toUpperCase();
+  if (FORBIDDEN_METHODS.has(upper)) return undefined;
+  return CASE_FOLDED_METHODS.has(upper) ? upper : method;
+}
+
 export interface ParsedStatus {
   code: number;
   reason: string;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { RequestHeaders } from './types.ts';
+
 /** How many proxies stand in front of the app, or the addresses of those proxies. */
 export type TrustProxy = number | readonly string[];
 
@@ -23,7 +25,7 @@ function list(header: string | null): string[] {
  * The client as the trusted proxies report it. `peer` is the address the platform saw; each trusted hop
  * appended the address it saw to `X-Forwarded-For`, so the chain is read from the right.
  */
-export function resolveForwarded(headers: Headers, peer: string, trust: TrustProxy): Forwarded {
+export function resolveForwarded(headers: RequestHeaders, peer: string, trust: TrustProxy): Forwarded {
   const forwardedFor = list(headers.get('x-forwarded-for'));
   let hops: number;
   if (typeof trust === 'number') {

@@ -41,6 +41,25 @@ export interface InputStream extends AsyncIterable<Uint8Array> {
   readlines(hint?: number): Promise<Uint8Array[]>;
 }
 
+/**
+ * What the gateway reads of a request. A Fetch `Request` is one; a transport that has no `Request` (Node's
+ * `http`, a Lambda event) hands over these parts rather than building one.
+ */
+export interface IncomingRequest {
+  readonly method: string;
+  /** The absolute URL; a raw request target appended to an origin is fine (it is parsed as `URL` would). */
+  readonly url: string;
+  readonly headers: RequestHeaders;
+  /** `null` when the request has no body. */
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
+/** Request headers: what the gateway uses of Fetch `Headers`. Names come out of iteration in lower case. */
+export interface RequestHeaders extends Iterable<[name: string, value: string]> {
+  /** The value, repeats joined with `, `; `null` when absent. `name` is given in lower case. */
+  get(name: string): string | null;
+}
+
 /** `wsgi.errors`: a text stream for the app's and the gateway's diagnostics. */
 export interface ErrorStream {
   write(text: string): void;
@@ -77,7 +96,8 @@ export interface Environ {
   'wsgi.input_terminated'?: boolean;
   /** PEP 3333's optional file wrapper: `environ['wsgi.file_wrapper'](blobOrStream)` as the body. */
   'wsgi.file_wrapper'?: FileWrapperFactory;
-  'wsgi_edge.request'?: Request;
+  /** The request as the platform gave it: a Fetch `Request` on Fetch runtimes, else its parts. */
+  'wsgi_edge.request'?: IncomingRequest;
   [key: string]: unknown;
 }
 

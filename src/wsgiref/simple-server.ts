@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { respond } from '../core/gateway.ts';
 import type { WsgiResult } from '../core/result.ts';
-import type { GatewayOptions, WsgiApp } from '../core/types.ts';
+import { normalizeMethod } from '../core/protocol.ts';
+import type { GatewayOptions, IncomingRequest, RequestHeaders, WsgiApp } from '../core/types.ts';
 
 export { demoApp } from './demo-app.ts';
 
@@ -81,7 +82,7 @@ async function serveRequest(
   const rawUri = req.url ?? '/';
   let sentBytes = 0;
   try {
-    const request = toRequest(req, origin, rawUri);
+    const request = toIncomingRequest(req, origin, rawUri);
     if (request === undefined) {
       res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': '11' }).end('Bad Request');
     } else {
@@ -96,24 +97,47 @@ async function serveRequest(
   accessLog?.(`${req.socket.remoteAddress ?? '-'} - - [${logDate(new Date())}] "${req.method} ${rawUri} HTTP/${req.httpVersion}" ${res.statusCode} ${sentBytes}`);
 }
 
-/** Node's request → Fetch `Request`; `undefined` when the target or a header cannot be represented. */
-function toRequest(req: IncomingMessage, origin: string, rawUri: string): Request | undefined {
+/**
+ * Node's request as the parts the core reads, without building a Fetch `Request` (with its `Headers` and
+ * `AbortSignal`, that was the largest cost of a small request); `undefined` when the target is not in
+ * origin form or the method is one a Fetch `Request` could not carry (the answer is 400 on every target).
+ * Node's parser has already refused header names and values that are not HTTP.
+ */
+function toIncomingRequest(req: IncomingMessage, origin: string, rawUri: string): IncomingRequest | undefined {
   // Origin-form only ("/path?q"); concatenation keeps a leading "//" in the path instead of a host.
   if (!rawUri.startsWith('/')) return undefined;
-  const headers = new Headers();
-  try {
-    const raw = req.rawHeaders;
-    for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-    const method = req.method ?? 'GET';
-    const hasBody = !BODYLESS_METHODS.has(method);
-    return new Request(origin + rawUri, {
-      method,
-      headers,
-      body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
-      duplex: 'half',
-    } as RequestInit);
-  } catch {
-    return undefined;
+  const method = normalizeMethod(req.method ?? 'GET');
+  if (method === undefined) return undefined;
+  return {
+    method,
+    url: origin + rawUri,
+    headers: new RawHeaders(req.rawHeaders),
+    body: BODYLESS_METHODS.has(method) ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>),
+  };
+}
+
+/** Node's `rawHeaders` list (`[name, value, name, value, ...]`, names as sent) read as `RequestHeaders`. */
+class RawHeaders implements RequestHeaders {
+  readonly #raw: readonly string[];
+
+  constructor(raw: readonly string[]) {
+    this.#raw = raw;
+  }
+
+  get(name: string): string | null {
+    const raw = this.#raw;
+    let value: string | null = null;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const candidate = raw[i]!;
+      if (candidate.length !== name.length || candidate.toLowerCase() !== name) continue;
+      value = value === null ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+    }
+    return value;
+  }
+
+  *[Symbol.iterator](): Iterator<[string, string]> {
+    const raw = this.#raw;
+    for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i]!.toLowerCase(), raw[i + 1]!];
   }
 }
 

@@ -246,9 +246,19 @@ describe('bodies', () => {
   it('gives a complete body a Content-Length, a streamed one none', async () => {
     const single = await call((_, s) => { ok(s); return ['hello']; });
     expect(single.response.headers.get('content-length')).toBe('5');
-    const streamed = await call(function* (_, s) { ok(s); yield 'a'; yield 'b'; });
+    const streamed = await call(async function* (_, s) { ok(s); yield 'a'; yield 'b'; });
     expect(streamed.response.headers.get('content-length')).toBeNull();
     expect(await streamed.response.text()).toBe('ab');
+  });
+
+  it('pulls a small synchronous iterable on the spot and sends it complete, a large one streamed', async () => {
+    const small = await call(function* (_, s) { ok(s); yield 'a'; yield ''; yield 'bc'; });
+    expect(small.response.headers.get('content-length')).toBe('3');
+    expect(await small.response.text()).toBe('abc');
+    const chunk = 'x'.repeat(1024);
+    const large = await call(function* (_, s) { ok(s); for (let i = 0; i < 65; i++) yield chunk; });
+    expect(large.response.headers.get('content-length')).toBeNull();
+    expect(await large.response.text()).toBe(chunk.repeat(65));
   });
 
   it.each([
@@ -282,9 +292,23 @@ describe('Content-Length the app declares', () => {
     let pulledAfterLimit = false;
     const { text, log } = await callText((_, s) => {
       ok(s, [['Content-Length', '4']]);
-      return tracker.attach((function* () { yield 'ab'; yield 'cdef'; pulledAfterLimit = true; yield 'gh'; })());
+      return tracker.attach((async function* () { yield 'ab'; yield 'cdef'; pulledAfterLimit = true; yield 'gh'; })());
     });
     expect(text).toBe('abcd');
+    expect(pulledAfterLimit).toBe(false);
+    expect(tracker.count).toBe(1);
+    expect(log.join('\n')).toContain('exceeds the declared Content-Length (4)');
+  });
+
+  it('drops and logs bytes beyond it (pulled on the spot), and stops the iterable', async () => {
+    const tracker = closeTracker();
+    let pulledAfterLimit = false;
+    const { response, text, log } = await callText((_, s) => {
+      ok(s, [['Content-Length', '4']]);
+      return tracker.attach((function* () { yield 'ab'; yield 'cd'; yield 'ef'; pulledAfterLimit = true; yield 'gh'; })());
+    });
+    expect(text).toBe('abcd');
+    expect(response.headers.get('content-length')).toBe('4');
     expect(pulledAfterLimit).toBe(false);
     expect(tracker.count).toBe(1);
     expect(log.join('\n')).toContain('exceeds the declared Content-Length (4)');
@@ -296,8 +320,14 @@ describe('Content-Length the app declares', () => {
     expect(log.join('\n')).toContain('declared Content-Length 10 but its body has 3 bytes');
   });
 
+  it('a shortfall in a synchronous body pulled on the spot is a 500', async () => {
+    const { response, log } = await callText(function* (_, s) { ok(s, [['Content-Length', '10']]); yield 'abc'; yield 'de'; });
+    expect(response.status).toBe(500);
+    expect(log.join('\n')).toContain('declared Content-Length 10 but its body has 5 bytes');
+  });
+
   it('a shortfall in a streamed body aborts the stream', async () => {
-    const { response, log } = await call(function* (_, s) { ok(s, [['Content-Length', '10']]); yield 'abc'; yield 'de'; });
+    const { response, log } = await call(async function* (_, s) { ok(s, [['Content-Length', '10']]); yield 'abc'; yield 'de'; });
     expect(response.status).toBe(200);
     await expect(response.text()).rejects.toThrow('sent 5 bytes');
     expect(log.join('\n')).toContain('declared Content-Length 10 but sent 5 bytes');
@@ -410,9 +440,28 @@ describe('close()', () => {
 });
 
 describe('backpressure', () => {
-  it('does not advance the generator ahead of the reader', async () => {
+  it('does not advance a synchronous generator past the first 64 KiB ahead of the reader', async () => {
     let produced = 0;
+    const chunk = 'x'.repeat(1024);
     const { response } = await call(function* (_, s) {
+      ok(s);
+      for (let i = 0; i < 100; i++) { produced++; yield chunk; }
+    });
+    await sleep(10);
+    expect(produced).toBe(64);
+    const reader = response.body!.getReader();
+    for (let i = 0; i < 64; i++) await reader.read();
+    await sleep(10);
+    expect(produced).toBe(64);
+    await reader.read();
+    expect(produced).toBe(65);
+    await reader.cancel();
+    expect(produced).toBe(65);
+  });
+
+  it('does not advance an async generator ahead of the reader', async () => {
+    let produced = 0;
+    const { response } = await call(async function* (_, s) {
       ok(s);
       for (let i = 0; i < 100; i++) { produced++; yield `${i},`; }
     });
@@ -497,7 +546,7 @@ describe('bufferBodyUpTo (for transports that deliver only complete responses)',
 
   it('streams the rest of a body longer than the limit, every byte in order', async () => {
     let produced = 0;
-    const { response } = await call(function* (_, s) {
+    const { response } = await call(async function* (_, s) {
       ok(s);
       for (let i = 0; i < 10; i++) { produced++; yield 'x'.repeat(100); }
     }, '/', {}, { bufferBodyUpTo: 250 });

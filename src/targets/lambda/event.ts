@@ -1,19 +1,20 @@
 /**
- * Lambda HTTP event → Fetch `Request` plus the gateway options the core needs (`remoteAddr`,
+ * Lambda HTTP event → the request parts the core reads (no Fetch `Request` is built) plus the gateway options the core needs (`remoteAddr`,
  * `scriptName`, `rawUri`, environ extras). One function per concern: which front end sent the event,
  * the path, the query, the headers (with cookies), the body and the client address.
  * @module
  */
 
-import { DEFAULT_MAX_BODY_BYTES, normalizeScriptName } from '../../core/environ.ts';
-import { RequestInput } from '../../core/input.ts';
+import { normalizeScriptName } from '../../core/environ.ts';
 import { toNative } from '../../core/native-string.ts';
-import type { ErrorStream, GatewayOptions } from '../../core/types.ts';
+import { normalizeMethod } from '../../core/protocol.ts';
+import type { ErrorStream, GatewayOptions, IncomingRequest } from '../../core/types.ts';
+import { splitUrl } from '../../core/url.ts';
 import type { AlbEvent, EventSource, EventV1, EventV2, LambdaContext, LambdaOptions } from './types.ts';
 
 const utf8 = new TextEncoder();
 
-/** The request could not be expressed as a Fetch `Request` (e.g. a method Fetch forbids): answer 400. */
+/** The request could not be expressed as a Fetch `Request` would (a method Fetch forbids, a URL that is none): 400. */
 export class BadEventError extends Error {
   override readonly name = 'BadEventError';
 }
@@ -39,12 +40,12 @@ export function detectSource(event: unknown): EventSource {
 }
 
 export interface Converted {
-  request: Request;
+  request: IncomingRequest;
   gateway: GatewayOptions;
 }
 
-/** Builds the `Request` and the core's options for `event`. */
-export function toRequest(
+/** Builds the request parts and the core's options for `event`. */
+export function toIncomingRequest(
   event: EventV2 | EventV1 | AlbEvent,
   context: LambdaContext,
   source: EventSource,
@@ -64,21 +65,15 @@ export function toRequest(
 
   const url = `${origin(event, headers, source)}${safePath(path)}${query ? '?' + safeQuery(query) : ''}`;
   const body = bodyBytes(event);
-  // Fetch refuses a body on GET and HEAD; the app still gets the bytes through wsgi.input below.
-  const bodyless = method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD';
   if (body) headers.set('content-length', String(body.length));
-
-  let request: Request;
-  try {
-    request = new Request(url, { method, headers, body: bodyless ? null : (body as Uint8Array<ArrayBuffer> | undefined) });
-  } catch (cause) {
-    throw new BadEventError(`Cannot build a request for ${JSON.stringify(method)} ${JSON.stringify(url)}: ${String(cause)}`);
+  const normalizedMethod = normalizeMethod(method);
+  if (normalizedMethod === undefined || splitUrl(url) === undefined) {
+    throw new BadEventError(`Cannot build a request for ${JSON.stringify(method)} ${JSON.stringify(url)}`);
   }
+  // Unlike a Fetch Request, the parts may carry a body on GET and HEAD: the app reads it from wsgi.input.
+  const request: IncomingRequest = { method: normalizedMethod, url, headers, body: body ? streamOf(body) : null };
 
   const environ: Record<string, unknown> = { 'aws_lambda.event': event, 'aws_lambda.context': context };
-  if (bodyless && body) {
-    environ['wsgi.input'] = new RequestInput(new Response(body as Uint8Array<ArrayBuffer>).body, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-  }
   Object.assign(environ, options.environ);
 
   const gateway: GatewayOptions = {
@@ -259,6 +254,15 @@ function addHeader(headers: Headers, name: string, value: string, errors: ErrorS
     errors.write(`Dropped request header ${JSON.stringify(name)}: ${JSON.stringify(value)} is not a valid header\n`);
     errors.flush();
   }
+}
+
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }
 
 function bodyBytes(event: EventV2 | EventV1 | AlbEvent): Uint8Array | undefined {

@@ -14,8 +14,8 @@ import { respond } from '../../core/gateway.ts';
 import type { WsgiResult } from '../../core/result.ts';
 import { logError } from '../../core/error-stream.ts';
 import { CLIENT_ERROR_BODY } from '../../core/errors.ts';
-import type { WsgiApp } from '../../core/types.ts';
-import { BadEventError, detectSource, toRequest } from './event.ts';
+import type { IncomingRequest, WsgiApp } from '../../core/types.ts';
+import { BadEventError, detectSource, toIncomingRequest } from './event.ts';
 import { LoggerErrorStream, resolveLogger } from './logger.ts';
 import { errorResult, MAX_BUFFERED_BYTES, splitHeaders, toResult } from './result.ts';
 import { writeResponse } from './stream.ts';
@@ -83,7 +83,7 @@ function badRequestResult(): WsgiResult {
 }
 
 type Prepared =
-  | { rejected: false; request: Request; gateway: Parameters<typeof respond>[2]; errors: LoggerErrorStream; logger: Awaited<ReturnType<typeof resolveLogger>>; label: string }
+  | { rejected: false; request: IncomingRequest; gateway: Parameters<typeof respond>[2]; errors: LoggerErrorStream; logger: Awaited<ReturnType<typeof resolveLogger>>; label: string }
   | { rejected: true; errors: LoggerErrorStream; logger: Awaited<ReturnType<typeof resolveLogger>>; label: string };
 
 /** Logger with this invocation's context, `wsgi.errors`, and the converted request. */
@@ -93,7 +93,7 @@ async function prepare(event: LambdaHttpEvent, context: LambdaContext, options: 
   const errors = new LoggerErrorStream(logger);
   const source = detectSource(event);
   try {
-    const { request, gateway } = toRequest(event, context, source, options, errors);
+    const { request, gateway } = toIncomingRequest(event, context, source, options, errors);
     return { rejected: false, request, gateway, errors, logger, label: `${request.method} ${gateway.rawUri}` };
   } catch (error) {
     if (!(error instanceof BadEventError)) throw error;
