@@ -35,9 +35,14 @@ export async function buildTaskRoot(): Promise<TaskRoot> {
 
 /** Bundles the conformance fixture (test/lambda/fixtures/conformance.ts) into `root` as conformance.mjs. */
 export async function buildConformanceFixture(root: TaskRoot): Promise<void> {
+  await bundleFixture(root, 'test/lambda/fixtures/conformance.ts', 'conformance');
+}
+
+/** Bundles a handler module (`entry`, relative to the project) into `root` as `<name>.mjs`, for handler `<name>.<export>`. */
+export async function bundleFixture(root: TaskRoot, entry: string, name: string): Promise<void> {
   await build({
-    entryPoints: [path.resolve('test/lambda/fixtures/conformance.ts')],
-    outfile: path.join(root.dir, 'conformance.mjs'),
+    entryPoints: [path.resolve(entry)],
+    outfile: path.join(root.dir, `${name}.mjs`),
     bundle: true,
     platform: 'node',
     format: 'esm',
