@@ -33,8 +33,8 @@ describe('conformance: Cloudflare Workers (workerd via miniflare, bundled worker
       headerLatin1: 'caf\u00ef\u00bf\u00bd',
       // workerd (also run directly, without miniflare) ends an errored body with the normal chunked end.
       failedBody: 'ended',
-      // workerd neither cancels nor pulls a body whose client went away, so the app is never told.
-      disconnect: 'unnoticed',
+      // workerd alone would never tell the app; the target's pipe through a native stream does.
+      disconnect: 'closes',
     },
   });
 

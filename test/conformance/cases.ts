@@ -34,7 +34,8 @@ export interface ConformanceTarget {
    * `failedBody`: how a response whose app failed after headers reaches the client, `'aborted'` (the
    * connection is cut, the client sees an error) or `'ended'` (a normal end: workerd ends the chunked
    * body cleanly). `disconnect`: whether a client going away mid-stream reaches the app as `close()`
-   * (`'closes'`), is never reported to it (`'unnoticed'`: workerd neither cancels nor pulls the body), or
+   * (`'closes'`), is never reported to it (`'unnoticed'`: workerd handed a JavaScript stream body neither
+   * cancels nor pulls it; the Cloudflare target pipes the body itself so that it is reported), or
    * changes nothing because the app runs to its end whatever the client does (`'completes'`: Lambda).
    * `failedBody` may also be `'replaced'`: a buffered platform answers 500 instead, as nothing was sent.
    * `delivery`: `'streamed'` (chunks reach the client as produced) or `'buffered'` (the whole body at the

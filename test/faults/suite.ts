@@ -72,6 +72,39 @@ export function faultSuite(target: FaultTarget): void {
     await servesNext();
   });
 
+  it(target.disconnect === 'closes'
+    ? `${target.name}: clients that hang up right after the first bytes (FIN or RST) each end in close() once`
+    : `${target.name}: clients that hang up right after the first bytes are not reported (platform limit); the next request is served`, async () => {
+    // A fast generator and a socket closed as soon as bytes arrive: the server learns of it only when a
+    // write fails (workerd then stops its own pump without a word), not while it waits for the app.
+    const { hostname, port } = url('/');
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const id = uniqueId(`hangup${i}`);
+      ids.push(id);
+      const socket = connect({ host: hostname, port: Number(port) });
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      const firstBytes = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+      socket.write(`GET /slow?id=${id}&chunks=4096 HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept-Encoding: identity\r\n\r\n`);
+      await firstBytes;
+      if (i % 2 === 0) socket.destroy();
+      else socket.resetAndDestroy();
+      await closed;
+    }
+    for (const id of ids) {
+      if (target.disconnect === 'closes') {
+        const after = await waitFor(id, (s) => s.closes > 0);
+        expect(after.closes, id).toBe(1);
+        expect(after.produced, id).toBeLessThan(4096);
+      } else {
+        expect((await stateOf(id)).closes, id).toBe(0);
+      }
+    }
+    await servesNext();
+  });
+
   it(`${target.name}: the app failing before headers answers 500, and the next request is served`, async () => {
     const response = await fetch(url('/error-before'));
     expect(response.status).toBe(500);

@@ -9,8 +9,14 @@
  *
  * The environ gets `REMOTE_ADDR` from `CF-Connecting-IP`, and `cloudflare.env` (bindings),
  * `cloudflare.ctx` (`waitUntil`) and `cloudflare.cf` (`request.cf`); `wsgi.errors` goes to
- * `console.error`, which Workers logs (`wrangler tail`). Set the `enable_request_signal` compatibility
- * flag: without it workerd gives no notice when a client goes away mid-stream, and `close()` never runs.
+ * `console.error`, which Workers logs (`wrangler tail`).
+ *
+ * A client gone mid-stream still ends in the app's `close()`: workerd would neither cancel nor pull a
+ * JavaScript body again, so the target pipes a streamed body into a native stream itself, under
+ * `ctx.waitUntil`, and a failed write cancels the body (./response.ts). Also set the
+ * `enable_request_signal` compatibility flag (`compatibility_flags = ["enable_request_signal"]` in
+ * wrangler.toml): `request.signal` then stops the body as soon as workerd itself sees the disconnect.
+ * Without the flag the pipe alone reports it, at the first write that fails.
  * @module
  */
 
@@ -27,6 +33,6 @@ export type { ExecutionContext, IncomingRequestCf, WorkerHandler, WorkerRequest 
 export function handle<Env = unknown>(app: WsgiApp, options: CloudflareOptions = {}): WorkerHandler<Env> {
   return {
     fetch: async (request, env, ctx) =>
-      toWorkerResponse(await respond(app, request, cloudflareGatewayOptions(request, env, ctx, options))),
+      toWorkerResponse(await respond(app, request, cloudflareGatewayOptions(request, env, ctx, options)), request, ctx),
   };
 }
