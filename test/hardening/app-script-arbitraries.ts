@@ -42,6 +42,31 @@ export const script: fc.Arbitrary<Script> = fc.record({
 });
 export const method = fc.constantFrom('GET', 'HEAD', 'POST');
 
+const start = (status = '200 OK'): Step => ({ kind: 'start', status, headers: [['Content-Type', 'text/plain']], withExcInfo: false });
+const plain = (before: Step[], inside: Step[], asyncBody = false): Script => ({ before, inside, asyncBody, closeThrows: false });
+
+/** Cases every run includes first, whatever the seed: the edges of "headers sent" and of CR/LF. */
+export const EXAMPLES: [Script, string][] = [
+  // Fails after an empty write(): headers count as sent, no body byte yet.
+  [plain([start(), { kind: 'write', chunk: '' }, { kind: 'throw' }], []), 'GET'],
+  [plain([start()], [{ kind: 'write', chunk: '' }, { kind: 'throw' }]), 'GET'],
+  // Fails after the first body byte, sync and async.
+  [plain([start()], [{ kind: 'yield', chunk: 'partial' }, { kind: 'throw' }]), 'GET'],
+  [plain([start()], [{ kind: 'yield', chunk: 'partial' }, { kind: 'delay' }, { kind: 'throw' }], true), 'POST'],
+  // The same on HEAD, where no body byte ever goes out: failing after write() (headers sent), and
+  // a body the gateway stops pulling at its first chunk (the throw never runs).
+  [plain([start(), { kind: 'write', chunk: 'partial' }, { kind: 'throw' }], []), 'HEAD'],
+  [plain([start()], [{ kind: 'yield', chunk: 'partial' }, { kind: 'throw' }]), 'HEAD'],
+  // A header value carrying CRLF, then one carrying a bare LF: refused, 500, nothing injected.
+  [plain([{ kind: 'start', status: '200 OK', headers: [['X-Bad', 'a\r\nInjected: 1']], withExcInfo: false }], [{ kind: 'yield', chunk: 'x' }]), 'GET'],
+  [plain([], [{ kind: 'start', status: '200 OK', headers: [['X-Bad', 'a\nInjected: 1']], withExcInfo: false }, { kind: 'yield', chunk: 'x' }], true), 'GET'],
+  // A status line carrying CRLF.
+  [plain([{ kind: 'start', status: '200 OK\r\nInjected: 1', headers: [], withExcInfo: false }], [{ kind: 'yield', chunk: 'x' }]), 'GET'],
+  // excInfo replacing the status before anything was sent, and a close() that throws after a good body.
+  [plain([start(), { kind: 'start', status: '503 Busy', headers: [], withExcInfo: true }], [{ kind: 'yield', chunk: new Uint8Array([0, 0xff, 0x0d, 0x0a]) }]), 'GET'],
+  [{ ...plain([start()], [{ kind: 'yield', chunk: 'body' }], true), closeThrows: true }, 'GET'],
+];
+
 /**
  * `{ numRuns }` (FC_NUM_RUNS overrides it, for a longer run by hand), with the replay of a printed
  * failure when FC_SEED (and optionally FC_PATH) is set.

@@ -9,8 +9,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handle } from '../../src/index.ts';
-import { method, runParameters, script } from './app-script-arbitraries.ts';
-import { decodeScript, encodeScript, mustLog, scriptedApp } from './app-script.ts';
+import { EXAMPLES, method, runParameters, script } from './app-script-arbitraries.ts';
+import { decodeScript, encodeScript, mustLog, scriptedApp, type Script } from './app-script.ts';
 
 async function drain(response: Response): Promise<{ body: Uint8Array; aborted: boolean }> {
   const chunks: Uint8Array[] = [];
@@ -61,6 +61,6 @@ describe('generated apps through handle()', () => {
         expect(Buffer.from(body).toString('hex')).toBe(noBody ? '' : Buffer.concat(record.emitted).toString('hex'));
         expect(log).toEqual([]);
       }
-    }), runParameters(1000));
+    }), { ...runParameters<[Script, string]>(1000), examples: EXAMPLES });
   });
 });

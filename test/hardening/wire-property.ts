@@ -13,13 +13,15 @@
  * - when something failed (or `close()` threw): at least one `wsgi.errors` line;
  * - what a client gets once the app fails after its headers is the platform's documented way
  *   (`failedBody`, as in test/conformance/cases.ts), and the body it got is a prefix of what was emitted.
+ *
+ * Fixed cases (`EXAMPLES`) run first on every target, whatever the seed.
  * @module
  */
 
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { method, runParameters, script } from './app-script-arbitraries.ts';
-import { dataBeforeStart, encodeScript, mustLog, type Script, type Step } from './app-script.ts';
+import { EXAMPLES, method, runParameters, script } from './app-script-arbitraries.ts';
+import { dataBeforeStart, encodeScript, mustLog, type Script } from './app-script.ts';
 import type { RunState } from './script-fixture.ts';
 
 /** The gateway's body for a 500 (src/core/errors.ts SERVER_ERROR_BODY), the only 500 these apps get. */
@@ -130,29 +132,6 @@ export async function checkRun(target: WireTarget, s: Script, method: string): P
   }
   await target.checkLog?.(id, state);
 }
-
-const start = (status = '200 OK'): Step => ({ kind: 'start', status, headers: [['Content-Type', 'text/plain']], withExcInfo: false });
-const plain = (before: Step[], inside: Step[], asyncBody = false): Script => ({ before, inside, asyncBody, closeThrows: false });
-
-/** Cases every run includes first, whatever the seed: the edges of "headers sent" and of CR/LF. */
-export const EXAMPLES: [Script, string][] = [
-  // Fails after an empty write(): headers count as sent, no body byte yet.
-  [plain([start(), { kind: 'write', chunk: '' }, { kind: 'throw' }], []), 'GET'],
-  [plain([start()], [{ kind: 'write', chunk: '' }, { kind: 'throw' }]), 'GET'],
-  // Fails after the first body byte, sync and async.
-  [plain([start()], [{ kind: 'yield', chunk: 'partial' }, { kind: 'throw' }]), 'GET'],
-  [plain([start()], [{ kind: 'yield', chunk: 'partial' }, { kind: 'delay' }, { kind: 'throw' }], true), 'POST'],
-  // The same on HEAD, where no body byte ever goes out.
-  [plain([start()], [{ kind: 'yield', chunk: 'partial' }, { kind: 'throw' }]), 'HEAD'],
-  // A header value carrying CRLF, then one carrying a bare LF: refused, 500, nothing injected.
-  [plain([{ kind: 'start', status: '200 OK', headers: [['X-Bad', 'a\r\nInjected: 1']], withExcInfo: false }], [{ kind: 'yield', chunk: 'x' }]), 'GET'],
-  [plain([], [{ kind: 'start', status: '200 OK', headers: [['X-Bad', 'a\nInjected: 1']], withExcInfo: false }, { kind: 'yield', chunk: 'x' }], true), 'GET'],
-  // A status line carrying CRLF.
-  [plain([{ kind: 'start', status: '200 OK\r\nInjected: 1', headers: [], withExcInfo: false }], [{ kind: 'yield', chunk: 'x' }]), 'GET'],
-  // excInfo replacing the status before anything was sent, and a close() that throws after a good body.
-  [plain([start(), { kind: 'start', status: '503 Busy', headers: [], withExcInfo: true }], [{ kind: 'yield', chunk: new Uint8Array([0, 0xff, 0x0d, 0x0a]) }]), 'GET'],
-  [{ ...plain([start()], [{ kind: 'yield', chunk: 'body' }], true), closeThrows: true }, 'GET'],
-];
 
 /** The property: the examples, then `target.numRuns` generated scripts, each with a generated method. */
 export async function assertWireProperty(target: WireTarget): Promise<void> {
