@@ -16,7 +16,10 @@
  * `ctx.waitUntil`, and a failed write cancels the body (./response.ts). Also set the
  * `enable_request_signal` compatibility flag (`compatibility_flags = ["enable_request_signal"]` in
  * wrangler.toml): `request.signal` then stops the body as soon as workerd itself sees the disconnect.
- * Without the flag the pipe alone reports it, at the first write that fails.
+ * Without the flag the pipe alone reports it, at the first write that fails. Once the body is stopped,
+ * workerd drops the request's context: cleanup that awaits (an async generator's `finally`, an async
+ * `close()`) must hand that work to `environ['cloudflare.ctx'].waitUntil(...)`, or it never finishes
+ * (and a `close()` that follows such a `finally` is never called).
  * @module
  */
 
