@@ -10,7 +10,6 @@ import { RequestInput } from './input.ts';
 import { toNative, unquoteToNative } from './native-string.ts';
 import { resolveForwarded } from './proxy.ts';
 import type { Environ, GatewayOptions, IncomingRequest, RequestHeaders } from './types.ts';
-import { splitUrl } from './url.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -60,8 +59,8 @@ export function buildEnviron(request: IncomingRequest, options: GatewayOptions =
 
 /** The environ, or the `Refusal` the gateway answers: 400 for a URL that is none, 404 outside `scriptName`. */
 export function environFor(request: IncomingRequest, options: GatewayOptions): Environ | Refusal {
-  const url = splitUrl(request.url);
-  if (url === undefined) return new Refusal(400, `Request URL ${JSON.stringify(request.url)} cannot be parsed`);
+  const url = URL.parse(request.url);
+  if (url === null) return new Refusal(400, `Request URL ${JSON.stringify(request.url)} cannot be parsed`);
   const scriptName = normalizeScriptName(options.scriptName);
   const fullPath = unquoteToNative(url.pathname);
   const pathInfo = scriptName ? pathBelow(fullPath, scriptName) : fullPath;
@@ -99,13 +98,14 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
   if (contentLength !== null) environ.CONTENT_LENGTH = toNative(contentLength);
   if (options.remoteAddr) environ.REMOTE_ADDR = options.remoteAddr;
 
-  for (const [name, value] of headers) {
+  // forEach rather than iteration: Deno's Headers iterator costs six times as much.
+  headers.forEach((value, name) => {
     const key = httpKey(name);
-    if (key === undefined) continue;
+    if (key === undefined) return;
     const previous = environ[key];
     // Fetch merges repeats itself, except Set-Cookie; join any that remain the way it does.
     environ[key] = typeof previous === 'string' ? `${previous}, ${toNative(value)}` : toNative(value);
-  }
+  });
   environ.HTTP_HOST ??= url.host;
   if (options.trustProxy !== undefined && options.remoteAddr) applyForwarded(environ, headers, options.remoteAddr, options);
 

@@ -71,9 +71,20 @@ export function unquoteToNative(path: string): string {
   return out + source.slice(start);
 }
 
+/** Below this length an ASCII string is copied to bytes in JavaScript: `TextEncoder` costs a microsecond a call on Node. */
+const SHORT_STRING = 128;
+
 /** A body chunk as bytes: strings are sent as UTF-8. */
 export function chunkToBytes(chunk: Uint8Array | string): Uint8Array {
-  return typeof chunk === 'string' ? utf8.encode(chunk) : chunk;
+  if (typeof chunk !== 'string') return chunk;
+  if (chunk.length > SHORT_STRING) return utf8.encode(chunk);
+  const bytes = new Uint8Array(chunk.length);
+  for (let i = 0; i < chunk.length; i++) {
+    const code = chunk.charCodeAt(i);
+    if (code > 0x7f) return utf8.encode(chunk);
+    bytes[i] = code;
+  }
+  return bytes;
 }
 
 /** The chunks as one byte array (the one chunk itself when there is one). */

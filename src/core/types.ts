@@ -47,17 +47,19 @@ export interface InputStream extends AsyncIterable<Uint8Array> {
  */
 export interface IncomingRequest {
   readonly method: string;
-  /** The absolute URL; a raw request target appended to an origin is fine (it is parsed as `URL` would). */
+  /** The absolute URL; a raw request target appended to an origin is fine (it is parsed with `URL`). */
   readonly url: string;
   readonly headers: RequestHeaders;
   /** `null` when the request has no body. */
   readonly body: ReadableStream<Uint8Array> | null;
 }
 
-/** Request headers: what the gateway uses of Fetch `Headers`. Names come out of iteration in lower case. */
-export interface RequestHeaders extends Iterable<[name: string, value: string]> {
+/** Request headers: what the gateway uses of Fetch `Headers`. */
+export interface RequestHeaders {
   /** The value, repeats joined with `, `; `null` when absent. `name` is given in lower case. */
   get(name: string): string | null;
+  /** Calls `callback` for each header, `name` in lower case (repeats may come one by one). */
+  forEach(callback: (value: string, name: string) => void): void;
 }
 
 /** `wsgi.errors`: a text stream for the app's and the gateway's diagnostics. */

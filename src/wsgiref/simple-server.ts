@@ -135,9 +135,9 @@ class RawHeaders implements RequestHeaders {
     return value;
   }
 
-  *[Symbol.iterator](): Iterator<[string, string]> {
+  forEach(callback: (value: string, name: string) => void): void {
     const raw = this.#raw;
-    for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i]!.toLowerCase(), raw[i + 1]!];
+    for (let i = 0; i + 1 < raw.length; i += 2) callback(raw[i + 1]!, raw[i]!.toLowerCase());
   }
 }
 
@@ -176,7 +176,9 @@ async function writeResult(result: WsgiResult, res: ServerResponse): Promise<num
     res.end();
   } catch {
     // The app failed mid-stream: cut the connection so the client sees a truncated response. Node
-    // corks the first chunk with the headers until the next tick; destroying before then loses both.
+    // holds the head until the first body byte (never, after an empty write() or on HEAD) and corks
+    // the first chunk with it until the next tick; destroying before either is out loses the response.
+    res.flushHeaders();
     await new Promise((resolve) => setImmediate(resolve));
     res.destroy();
   }

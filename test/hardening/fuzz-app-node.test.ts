@@ -20,10 +20,6 @@ describe('generated apps over the wire: Node simple server', () => {
     await assertWireProperty(httpTarget('node', () => `http://127.0.0.1:${server.port}`, {
       failedBody: 'aborted',
       numRuns: 200,
-      // Known defect of makeServer's writeResult (src/wsgiref/simple-server.ts), reported, not fixed here:
-      // res.writeHead() only queues the head, and the abort path destroys the socket before any write()
-      // flushed it, so the client gets no response at all.
-      lostResponseOnFailureBeforeFirstByte: 'writeResult destroys the socket before the head was flushed',
     }));
   }, 60_000);
 });

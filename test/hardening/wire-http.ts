@@ -11,7 +11,7 @@ import type { WireTarget } from './wire-property.ts';
 export function httpTarget(
   name: string,
   origin: () => string,
-  rest: Pick<WireTarget, 'failedBody' | 'numRuns' | 'lostResponseOnFailureBeforeFirstByte'>,
+  rest: Pick<WireTarget, 'failedBody' | 'numRuns'>,
 ): WireTarget {
   return {
     name,

@@ -13,9 +13,10 @@
  * @module
  */
 
-import { handle as handleRequest } from '../../core/gateway.ts';
+import { respond } from '../../core/gateway.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { denoGatewayOptions, type DenoOptions } from './environ.ts';
+import { toDenoResponse } from './response.ts';
 import type { DenoServeHandler } from './types.ts';
 
 export type { DenoOptions } from './environ.ts';
@@ -24,6 +25,6 @@ export type { DenoServeHandler, NetAddr, ServeHandlerInfo, UnixAddr, VsockAddr }
 /** Wraps `app` as `{ fetch(request, info) }`, the shape `deno serve` and `Deno.serve` take. */
 export function handle(app: WsgiApp, options: DenoOptions = {}): DenoServeHandler {
   return {
-    fetch: (request, info) => handleRequest(app, request, denoGatewayOptions(info, options)),
+    fetch: async (request, info) => toDenoResponse(await respond(app, request, denoGatewayOptions(info, options))),
   };
 }

@@ -9,7 +9,6 @@ import { normalizeScriptName } from '../../core/environ.ts';
 import { toNative } from '../../core/native-string.ts';
 import { normalizeMethod } from '../../core/protocol.ts';
 import type { ErrorStream, GatewayOptions, IncomingRequest } from '../../core/types.ts';
-import { splitUrl } from '../../core/url.ts';
 import type { AlbEvent, EventSource, EventV1, EventV2, LambdaContext, LambdaOptions } from './types.ts';
 
 const utf8 = new TextEncoder();
@@ -67,7 +66,7 @@ export function toIncomingRequest(
   const body = bodyBytes(event);
   if (body) headers.set('content-length', String(body.length));
   const normalizedMethod = normalizeMethod(method);
-  if (normalizedMethod === undefined || splitUrl(url) === undefined) {
+  if (normalizedMethod === undefined || !URL.canParse(url)) {
     throw new BadEventError(`Cannot build a request for ${JSON.stringify(method)} ${JSON.stringify(url)}`);
   }
   // Unlike a Fetch Request, the parts may carry a body on GET and HEAD: the app reads it from wsgi.input.
