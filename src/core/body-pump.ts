@@ -7,9 +7,9 @@
 
 import { describeError, WsgiError } from './errors.ts';
 import { logError } from './error-stream.ts';
-import { toBodyBytes, type Exchange } from './exchange.ts';
+import { checkChunk, type Exchange } from './exchange.ts';
 import { fileWrapperSource } from './file-wrapper.ts';
-import { concatBytes } from './native-string.ts';
+import { chunkToBytes, joinChunks, utf8Length } from './native-string.ts';
 import { NULL_BODY_STATUSES, quote } from './protocol.ts';
 import { appResult, errorResult, failedResult, type WsgiResult } from './result.ts';
 import type { Chunk, Environ, ErrorStream, ResponseBody } from './types.ts';
@@ -56,8 +56,8 @@ export class BodyPump {
       if (Array.isArray(this.#body) && !exchange.headersSent) {
         // An array is already complete: no need to pull it chunk by chunk through a stream.
         for (const chunk of this.#body as Chunk[]) {
-          const bytes = toBodyBytes(chunk);
-          if (bytes.length > 0) exchange.queued.push(bytes);
+          checkChunk(chunk);
+          if (chunk.length > 0) exchange.queued.push(chunk);
         }
         exchange.ended = true;
         this.#exhausted = true;
@@ -69,10 +69,11 @@ export class BodyPump {
           this.#exhausted = true;
           break;
         }
-        const bytes = toBodyBytes(result.value);
-        if (bytes.length > 0) {
+        const chunk = result.value;
+        checkChunk(chunk);
+        if (chunk.length > 0) {
           exchange.requireStatus();
-          exchange.queued.push(bytes);
+          exchange.queued.push(chunk);
           exchange.headersSent = true;
         }
       }
@@ -142,9 +143,10 @@ export class BodyPump {
         this.#exhausted = true;
         return;
       }
-      const bytes = toBodyBytes(result.value);
-      if (bytes.length > 0) exchange.queued.push(bytes);
-      size += bytes.length;
+      const chunk = result.value;
+      checkChunk(chunk);
+      if (chunk.length > 0) exchange.queued.push(chunk);
+      size += chunk.length;
     }
     // Over the app's Content-Length: the body is as complete as it can be sent.
     if (exchange.contentLength !== undefined && size > exchange.contentLength) exchange.ended = true;
@@ -166,9 +168,10 @@ export class BodyPump {
         this.#exhausted = true;
         return;
       }
-      const bytes = toBodyBytes(result.value);
-      exchange.queued.push(bytes);
-      size += bytes.length;
+      const chunk = result.value;
+      checkChunk(chunk);
+      if (chunk.length > 0) exchange.queued.push(chunk);
+      size += chunk.length;
     }
   }
 
@@ -180,19 +183,20 @@ export class BodyPump {
   async #bufferedResult(): Promise<WsgiResult> {
     const exchange = this.#exchange;
     await this.#close();
-    let body = concatBytes(exchange.queued.splice(0));
+    let body = joinChunks(exchange.queued.splice(0));
+    const length = typeof body === 'string' ? utf8Length(body) : body.length;
     const declared = exchange.contentLength;
-    if (declared !== undefined && body.length < declared) {
+    if (declared !== undefined && length < declared) {
       return errorResult(this.#environ, this.#errors, new WsgiError(
         'content-length-short',
-        `The app declared Content-Length ${declared} but its body has ${body.length} bytes`,
+        `The app declared Content-Length ${declared} but its body has ${length} bytes`,
       ));
     }
-    if (declared !== undefined && body.length > declared) {
-      this.#log(`Response body exceeds the declared Content-Length (${declared}); ${body.length - declared} bytes dropped`);
-      body = body.subarray(0, declared);
+    if (declared !== undefined && length > declared) {
+      this.#log(`Response body exceeds the declared Content-Length (${declared}); ${length - declared} bytes dropped`);
+      body = chunkToBytes(body).subarray(0, declared);
     }
-    return appResult(exchange, body, declared === undefined ? [['Content-Length', String(body.length)]] : undefined);
+    return appResult(exchange, body, declared === undefined ? [['Content-Length', String(length)]] : undefined);
   }
 
   /** Pulls the iterable only when the client reads (highWaterMark 0), so a slow client holds it back. */
@@ -204,8 +208,8 @@ export class BodyPump {
         try {
           for (;;) {
             const queued = exchange.queued.shift();
-            if (queued) {
-              if (this.#enqueue(controller, queued)) return;
+            if (queued !== undefined) {
+              if (this.#enqueue(controller, chunkToBytes(queued))) return;
               await this.#close();
               controller.close();
               return;
@@ -222,8 +226,9 @@ export class BodyPump {
               this.#exhausted = true;
               continue;
             }
-            const bytes = toBodyBytes(result.value);
-            if (bytes.length > 0) exchange.queued.push(bytes);
+            const chunk = result.value;
+            checkChunk(chunk);
+            if (chunk.length > 0) exchange.queued.push(chunk);
           }
         } catch (error) {
           if (this.#cancelled) return;

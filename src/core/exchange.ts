@@ -5,7 +5,6 @@
  */
 
 import { WsgiError } from './errors.ts';
-import { chunkToBytes } from './native-string.ts';
 import { checkHeaders, declaredContentLength, parseStatus, quote, type ParsedStatus } from './protocol.ts';
 import type { Chunk, HeaderPair, StartResponse, WriteFn } from './types.ts';
 
@@ -21,8 +20,11 @@ export class Exchange {
   headersSent = false;
   /** Set when no more body can come; a later `write()` is an error. */
   ended = false;
-  /** `write()` chunks not yet handed to the response stream. */
-  readonly queued: Uint8Array[] = [];
+  /**
+   * Non-empty chunks not yet handed to the response, as the app gave them: strings stay strings until
+   * bytes are needed, so a page made only of strings can be sent as one string (encoded by the platform).
+   */
+  readonly queued: Chunk[] = [];
   #called = false;
 
   readonly startResponse: StartResponse = (status, headers, excInfo) => {
@@ -45,9 +47,9 @@ export class Exchange {
 
   readonly write: WriteFn = (chunk) => {
     if (this.ended) throw new WsgiError('write-after-end', 'write() called after the response ended');
-    const bytes = toBodyBytes(chunk);
+    checkChunk(chunk);
     this.headersSent = true;
-    if (bytes.length > 0) this.queued.push(bytes);
+    if (chunk.length > 0) this.queued.push(chunk);
   };
 
   /** The status, or the app's error when it never called `startResponse` before the body began. */
@@ -59,8 +61,9 @@ export class Exchange {
   }
 }
 
-/** A body chunk as bytes; anything but bytes or a string is the app's error. */
-export function toBodyBytes(chunk: Chunk): Uint8Array {
-  if (typeof chunk === 'string' || chunk instanceof Uint8Array) return chunkToBytes(chunk);
-  throw new WsgiError('bad-chunk', `Body chunks must be Uint8Array or string (got ${quote(chunk)})`);
+/** Anything but bytes or a string as a body chunk is the app's error. */
+export function checkChunk(chunk: unknown): asserts chunk is Chunk {
+  if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+    throw new WsgiError('bad-chunk', `Body chunks must be Uint8Array or string (got ${quote(chunk)})`);
+  }
 }

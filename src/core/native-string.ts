@@ -87,6 +87,31 @@ export function chunkToBytes(chunk: Uint8Array | string): Uint8Array {
   return bytes;
 }
 
+/** The number of bytes `text` takes in UTF-8 (a lone surrogate is sent as U+FFFD, three bytes). */
+export function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) length += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      i++; // a surrogate pair: four bytes for two code units
+      length += 2;
+    } else length += 2;
+  }
+  return length;
+}
+
+/**
+ * The chunks as one body: a string when every chunk is one (the platform encodes it as UTF-8, as
+ * `chunkToBytes` would), else bytes.
+ */
+export function joinChunks(chunks: readonly (Uint8Array | string)[]): Uint8Array | string {
+  if (chunks.length === 1) return chunks[0]!;
+  if (chunks.every((chunk) => typeof chunk === 'string')) return chunks.join('');
+  return concatBytes(chunks.map(chunkToBytes));
+}
+
 /** The chunks as one byte array (the one chunk itself when there is one). */
 export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;

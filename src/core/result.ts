@@ -8,14 +8,18 @@
 import { logError } from './error-stream.ts';
 import { CLIENT_ERROR_BODY, describeError, SERVER_ERROR_BODY, WsgiError } from './errors.ts';
 import type { Exchange } from './exchange.ts';
+import { chunkToBytes } from './native-string.ts';
 import type { Environ, ErrorStream, HeaderPair } from './types.ts';
 
 export interface WsgiResult {
   status: number;
   statusText: string;
   headers: HeaderPair[];
-  /** `null` for no body; a stream is pulled only as it is read, and cancelling it runs the app's `close()`. */
-  body: Uint8Array | ReadableStream<Uint8Array> | Blob | null;
+  /**
+   * `null` for no body; a string is sent as UTF-8 (its length is already in the headers); a stream is
+   * pulled only as it is read, and cancelling it runs the app's `close()`.
+   */
+  body: Uint8Array | string | ReadableStream<Uint8Array> | Blob | null;
 }
 
 const utf8 = new TextEncoder();
@@ -61,7 +65,7 @@ export function failedResult(exchange: Exchange, environ: Environ, errors: Error
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
       const chunk = queued.shift();
-      if (chunk) controller.enqueue(chunk);
+      if (chunk !== undefined) controller.enqueue(chunkToBytes(chunk));
       else controller.error(error);
     },
   }, { highWaterMark: 0 });
@@ -70,7 +74,12 @@ export function failedResult(exchange: Exchange, environ: Environ, errors: Error
 
 /** The result as a Fetch `Response`. */
 export function toResponse(result: WsgiResult): Response {
-  return new Response(result.body as BodyInit | null, {
+  let body = result.body;
+  // Fetch gives a string body a Content-Type of its own (text/plain) when the app set none: send bytes then.
+  if (typeof body === 'string' && !result.headers.some(([name]) => name.length === 12 && name.toLowerCase() === 'content-type')) {
+    body = chunkToBytes(body);
+  }
+  return new Response(body as BodyInit | null, {
     status: result.status,
     statusText: result.statusText,
     headers: result.headers,

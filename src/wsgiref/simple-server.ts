@@ -159,6 +159,10 @@ async function writeResult(result: WsgiResult, res: ServerResponse): Promise<num
     res.end(body);
     return body.length;
   }
+  if (typeof body === 'string') {
+    res.end(body, 'utf8');
+    return Buffer.byteLength(body, 'utf8');
+  }
   const reader = (body instanceof Blob ? body.stream() : body).getReader();
   const onClose = () => {
     if (!res.writableFinished) void reader.cancel(new Error('client disconnected')).catch(() => undefined);

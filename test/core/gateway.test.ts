@@ -251,6 +251,18 @@ describe('bodies', () => {
     expect(await streamed.response.text()).toBe('ab');
   });
 
+  it('sends a page of string chunks as UTF-8 with its byte length, and adds no Content-Type the app left out', async () => {
+    const { response } = await call((_, s) => { s('200 OK', []); return ['caf\u00e9 ', '\u{1F600}', ' \ud800', new Uint8Array([0x21])]; });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(bytes).toEqual(new Uint8Array([...new TextEncoder().encode('caf\u00e9 \u{1F600} \ufffd'), 0x21]));
+    expect(response.headers.get('content-length')).toBe(String(bytes.length));
+    const strings = await call((_, s) => { s('200 OK', []); return ['caf\u00e9', ' \u{1F600}', ' \ud800']; });
+    expect(strings.response.headers.get('content-type')).toBeNull();
+    const text = new Uint8Array(await strings.response.arrayBuffer());
+    expect(text).toEqual(new TextEncoder().encode('caf\u00e9 \u{1F600} \ufffd'));
+    expect(strings.response.headers.get('content-length')).toBe(String(text.length));
+  });
+
   it('pulls a small synchronous iterable on the spot and sends it complete, a large one streamed', async () => {
     const small = await call(function* (_, s) { ok(s); yield 'a'; yield ''; yield 'bc'; });
     expect(small.response.headers.get('content-length')).toBe('3');

@@ -228,6 +228,7 @@ function describe(status: number, statusText: string): string {
 async function bodyBytes(body: WsgiResult['body'], limit: number): Promise<Uint8Array | undefined> {
   if (body === null) return new Uint8Array(0);
   if (body instanceof Uint8Array) return body.length > limit ? undefined : body;
+  if (typeof body === 'string') return bodyBytes(Buffer.from(body, 'utf8'), limit);
   if (body instanceof Blob) return body.size > limit ? undefined : new Uint8Array(await body.arrayBuffer());
   return readAtMost(body, limit);
 }

@@ -26,7 +26,7 @@ export async function writeResponse(
   // eight NUL bytes) even when the body is empty, e.g. for a 204 or a HEAD.
   stream.write('');
   const body = result.body;
-  if (body instanceof Uint8Array) {
+  if (body instanceof Uint8Array || typeof body === 'string') {
     if (body.length > 0 && !stream.write(body)) await drained(stream);
   } else if (body !== null) {
     const reader = (body instanceof Blob ? body.stream() : body).getReader();
