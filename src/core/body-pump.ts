@@ -134,19 +134,11 @@ export class BodyPump {
     const iterator = this.#iterator as Iterator<Chunk>;
     // Past the app's Content-Length nothing more can be sent: stop at the chunk that crosses it.
     const limit = Math.min(SYNC_PULL_BYTES, exchange.contentLength === undefined ? Infinity : exchange.contentLength + 1);
-    let size = 0;
-    for (const chunk of exchange.queued) size += chunk.length;
+    let size = this.#queuedSize();
     while (size < limit) {
-      const result = iterator.next();
-      if (result.done) {
-        exchange.ended = true;
-        this.#exhausted = true;
-        return;
-      }
-      const chunk = result.value;
-      checkChunk(chunk);
-      if (chunk.length > 0) exchange.queued.push(chunk);
-      size += chunk.length;
+      const taken = this.#take(iterator.next());
+      if (taken < 0) return;
+      size += taken;
     }
     // Over the app's Content-Length: the body is as complete as it can be sent.
     if (exchange.contentLength !== undefined && size > exchange.contentLength) exchange.ended = true;
@@ -158,21 +150,34 @@ export class BodyPump {
    * then goes out as bytes rather than a stream.
    */
   async #readAhead(): Promise<void> {
-    const exchange = this.#exchange;
-    let size = 0;
-    for (const chunk of exchange.queued) size += chunk.length;
-    while (!exchange.ended && size <= this.#bufferUpTo) {
-      const result = await this.#iterator!.next();
-      if (result.done) {
-        exchange.ended = true;
-        this.#exhausted = true;
-        return;
-      }
-      const chunk = result.value;
-      checkChunk(chunk);
-      if (chunk.length > 0) exchange.queued.push(chunk);
-      size += chunk.length;
+    let size = this.#queuedSize();
+    while (!this.#exchange.ended && size <= this.#bufferUpTo) {
+      const taken = this.#take(await this.#iterator!.next());
+      if (taken < 0) return;
+      size += taken;
     }
+  }
+
+  /**
+   * Queues what the iterator gave and returns its size (code units for a string: a lower bound of its
+   * bytes, enough for the limits above), or -1 once the iterator is exhausted.
+   */
+  #take(result: IteratorResult<unknown>): number {
+    if (result.done) {
+      this.#exchange.ended = true;
+      this.#exhausted = true;
+      return -1;
+    }
+    const chunk = result.value;
+    checkChunk(chunk);
+    if (chunk.length > 0) this.#exchange.queued.push(chunk);
+    return chunk.length;
+  }
+
+  #queuedSize(): number {
+    let size = 0;
+    for (const chunk of this.#exchange.queued) size += chunk.length;
+    return size;
   }
 
   #isNullBody(): boolean {
