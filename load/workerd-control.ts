@@ -2,8 +2,9 @@
  * A control for the load run's workerd row: how much workerd's RSS grows when clients abandon
  * streamed responses, for a plain Worker with no wsgi-edge in it (a lazily pulled ReadableStream of 16
  * KiB chunks with a 1 ms timer between them, as the load app's stream) and for the load Worker, each in
- * a fresh workerd, with nothing but the abandoned requests. workerd reports no disconnect to either, so
- * both keep every abandoned response; the gap between the two is what wsgi-edge adds to each. And the
+ * a fresh workerd, with nothing but the abandoned requests; the gap between the two is what wsgi-edge
+ * adds to each (the wsgi-edge Worker stops each abandoned body and runs close(); the plain one is left
+ * to workerd). And the
  * same for plain requests under wrk: a plain Worker answering the seed's `/encode` page by itself, against
  * the load Worker, so workerd's own growth under load is told apart from wsgi-edge's.
  * @module
