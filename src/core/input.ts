@@ -1,6 +1,7 @@
 /**
- * `wsgi.input` over the request's `ReadableStream`: nothing is read until the app asks, and never more
- * than `maxBodyBytes` (PEP 3333 "Input and Error Streams"). Iterating yields lines, as a Python file does.
+ * `wsgi.input` over the request's `ReadableStream` (or the bytes of a body the transport already holds):
+ * nothing is read until the app asks, and never more than `maxBodyBytes` (PEP 3333 "Input and Error
+ * Streams"). Iterating yields lines, as a Python file does.
  * @module
  */
 
@@ -12,6 +13,8 @@ const NEWLINE = 0x0a;
 
 export class RequestInput implements InputStream {
   readonly #stream: ReadableStream<Uint8Array> | null;
+  /** A body given as bytes: handed over by the first fill, as the one chunk of a stream would be. */
+  #pending: Uint8Array | undefined;
   readonly #maxBytes: number;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   /** Bytes received but not yet handed to the app: `#buffer` from `#offset` on. */
@@ -20,32 +23,41 @@ export class RequestInput implements InputStream {
   #received = 0;
   #ended: boolean;
 
-  constructor(stream: ReadableStream<Uint8Array> | null, maxBytes: number) {
-    this.#stream = stream;
+  /** `source` as bytes spares a transport that holds the whole body a stream (11 µs each on Node). */
+  constructor(source: ReadableStream<Uint8Array> | Uint8Array | null, maxBytes: number) {
+    this.#stream = source instanceof Uint8Array ? null : source;
+    this.#pending = source instanceof Uint8Array && source.length > 0 ? source : undefined;
     this.#maxBytes = maxBytes;
-    this.#ended = stream === null;
+    this.#ended = this.#stream === null && this.#pending === undefined;
   }
 
   /** Pulls one more chunk into the buffer; `false` at the end of the body. */
   async #fill(): Promise<boolean> {
     if (this.#ended) return false;
-    this.#reader ??= this.#stream!.getReader();
-    let result: ReadableStreamReadResult<Uint8Array>;
-    try {
-      result = await this.#reader.read();
-    } catch (cause) {
+    let chunk: Uint8Array;
+    if (this.#pending !== undefined) {
+      chunk = this.#pending;
+      this.#pending = undefined;
       this.#ended = true;
-      throw new WsgiError('input-failed', `The request body could not be read: ${String(cause)}`);
+    } else {
+      this.#reader ??= this.#stream!.getReader();
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await this.#reader.read();
+      } catch (cause) {
+        this.#ended = true;
+        throw new WsgiError('input-failed', `The request body could not be read: ${String(cause)}`);
+      }
+      if (result.done) {
+        this.#ended = true;
+        return false;
+      }
+      chunk = result.value;
     }
-    if (result.done) {
-      this.#ended = true;
-      return false;
-    }
-    const chunk = result.value;
     this.#received += chunk.length;
     if (this.#received > this.#maxBytes) {
       this.#ended = true;
-      void this.#reader.cancel().catch(() => undefined);
+      void this.#reader?.cancel().catch(() => undefined);
       throw new WsgiError('body-too-large', `The request body exceeds maxBodyBytes (${this.#maxBytes})`);
     }
     const rest = this.#buffer.length - this.#offset;

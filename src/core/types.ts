@@ -50,8 +50,8 @@ export interface IncomingRequest {
   /** The absolute URL; a raw request target appended to an origin is fine (it is parsed with `URL`). */
   readonly url: string;
   readonly headers: RequestHeaders;
-  /** `null` when the request has no body. */
-  readonly body: ReadableStream<Uint8Array> | null;
+  /** `null` when the request has no body; its bytes when the transport already holds all of it. */
+  readonly body: ReadableStream<Uint8Array> | Uint8Array | null;
 }
 
 /** Request headers: what the gateway uses of Fetch `Headers`. */

@@ -280,10 +280,11 @@ function iteratorOf(body: ResponseBody): Iterator<unknown> | AsyncIterator<unkno
 }
 
 function checkEnviron(environ: unknown, warn: Warn): asserts environ is Environ {
-  assert(
-    isPlainObject(environ),
-    `Environment is not of the right type: ${typeName(environ)} (environment: ${quote(environ)})`,
-  );
+  // Not through assert(): its message would be built on every request, and quoting a whole environ
+  // (a Lambda event, a body held as bytes) costs seconds when the environ is large.
+  if (!isPlainObject(environ)) {
+    throw new WsgiValidationError(`Environment is not of the right type: ${typeName(environ)} (environment: ${quote(environ)})`);
+  }
   const env = environ as Record<string, unknown>;
   for (const key of REQUIRED_KEYS) {
     assert(Object.hasOwn(env, key), `Environment missing required key: ${quote(key)}`);

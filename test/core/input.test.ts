@@ -98,3 +98,27 @@ describe('wsgi.input', () => {
     await expect(input.read()).rejects.toMatchObject({ code: 'input-failed', status: 400 });
   });
 });
+
+describe('wsgi.input over a body given as bytes (a transport that holds all of it, as Lambda does)', () => {
+  const inputOfBytes = (body: string, maxBodyBytes?: number): InputStream => {
+    const request = { method: 'POST', url: 'http://example.test/', headers: new Headers(), body: new TextEncoder().encode(body) };
+    return buildEnviron(request, maxBodyBytes === undefined ? {} : { maxBodyBytes })['wsgi.input'];
+  };
+
+  it('reads in pieces, by line, then empty at EOF', async () => {
+    const input = inputOfBytes('ab\ncd\nef');
+    expect(text(await input.read(1))).toBe('a');
+    expect(text(await input.readline())).toBe('b\n');
+    expect((await input.readlines()).map(text)).toEqual(['cd\n', 'ef']);
+    expect((await input.read()).length).toBe(0);
+  });
+
+  it('an empty body reads as empty', async () => {
+    expect((await inputOfBytes('').read()).length).toBe(0);
+  });
+
+  it('refuses to read past maxBodyBytes', async () => {
+    await expect(inputOfBytes('x'.repeat(11), 10).read()).rejects.toMatchObject({ code: 'body-too-large' });
+    expect(text(await inputOfBytes('x'.repeat(10), 10).read())).toBe('x'.repeat(10));
+  });
+});

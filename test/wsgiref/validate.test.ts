@@ -182,6 +182,14 @@ describe('validator: lint_app and start_response arguments', () => {
     }
   });
 
+  it('never serializes a valid environ (a large extra key, such as a Lambda event, costs nothing)', async () => {
+    let serialized = 0;
+    const large = { toJSON: () => { serialized++; return 'x'.repeat(16); } };
+    const { response } = await callText(validator(helloApp), '/', {}, { environ: { 'aws_lambda.event': large } });
+    expect(response.status).toBe(200);
+    expect(serialized).toBe(0);
+  });
+
   it('async apps are checked the same way', async () => {
     const asyncApp: WsgiApp = async (_environ, startResponse) => {
       startResponse('200 OK', TEXT);

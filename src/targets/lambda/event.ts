@@ -70,7 +70,7 @@ export function toIncomingRequest(
     throw new BadEventError(`Cannot build a request for ${JSON.stringify(method)} ${JSON.stringify(url)}`);
   }
   // Unlike a Fetch Request, the parts may carry a body on GET and HEAD: the app reads it from wsgi.input.
-  const request: IncomingRequest = { method: normalizedMethod, url, headers, body: body ? streamOf(body) : null };
+  const request: IncomingRequest = { method: normalizedMethod, url, headers, body: body ?? null };
 
   const environ: Record<string, unknown> = { 'aws_lambda.event': event, 'aws_lambda.context': context };
   Object.assign(environ, options.environ);
@@ -253,15 +253,6 @@ function addHeader(headers: Headers, name: string, value: string, errors: ErrorS
     errors.write(`Dropped request header ${JSON.stringify(name)}: ${JSON.stringify(value)} is not a valid header\n`);
     errors.flush();
   }
-}
-
-function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      controller.enqueue(bytes);
-      controller.close();
-    },
-  });
 }
 
 function bodyBytes(event: EventV2 | EventV1 | AlbEvent): Uint8Array | undefined {
