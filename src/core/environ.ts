@@ -5,31 +5,41 @@
  */
 
 import { createErrorStream } from './error-stream.ts';
+import { BAD_URL_BODY, CLIENT_ERROR_BODY } from './errors.ts';
 import { fileWrapper } from './file-wrapper.ts';
 import { RequestInput } from './input.ts';
 import { toNative, unquoteToNative } from './native-string.ts';
+import { quote } from './protocol.ts';
 import { resolveForwarded } from './proxy.ts';
 import type { Environ, GatewayOptions, IncomingRequest, RequestHeaders } from './types.ts';
+import { splitUrl } from './url.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 const DEFAULT_PORT: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' };
 
 /**
- * Request headers never passed to the app as `HTTP_*`: the two CGI keys have their own names, and
- * hop-by-hop framing headers describe a connection the platform already handled (PEP 3333 E5).
+ * Request headers with an environ key of their own (the two CGI ones), or none: hop-by-hop framing
+ * headers describe a connection the platform already handled (PEP 3333 E5).
  */
-const NOT_HTTP_KEYS: ReadonlySet<string> = new Set([
-  'content-type',
-  'content-length',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
+const SPECIAL_KEYS: ReadonlyMap<string, string | undefined> = new Map([
+  ['content-type', 'CONTENT_TYPE'],
+  ['content-length', 'CONTENT_LENGTH'],
+  ['connection', undefined],
+  ['keep-alive', undefined],
+  ['proxy-connection', undefined],
+  ['te', undefined],
+  ['trailer', undefined],
+  ['transfer-encoding', undefined],
+  ['upgrade', undefined],
 ]);
+
+/**
+ * Keys already worked out, by lower-case header name: most requests repeat the same few dozen names,
+ * and a lookup costs less than upper-casing and rewriting each name. Bounded, since clients choose names.
+ */
+const keyCache = new Map<string, string | undefined>(SPECIAL_KEYS);
+const KEY_CACHE_LIMIT = 1024;
 
 /** `SCRIPT_NAME` as a mount point: no trailing slash, `''` for the root. */
 export function normalizeScriptName(scriptName: string | undefined): string {
@@ -38,16 +48,26 @@ export function normalizeScriptName(scriptName: string | undefined): string {
   return trimmed && !trimmed.startsWith('/') ? '/' + trimmed : trimmed;
 }
 
-/** `HTTP_<NAME>` for a header name, or `undefined` when the header must not reach the app. */
-export function httpKey(name: string): string | undefined {
+/**
+ * The environ key of a request header (`name` in lower case): `HTTP_<NAME>`, `CONTENT_TYPE` or
+ * `CONTENT_LENGTH`; `undefined` when the header must not reach the app.
+ */
+export function environKey(name: string): string | undefined {
+  const cached = keyCache.get(name);
+  if (cached !== undefined || keyCache.has(name)) return cached;
   // A name with "_" would collide with its "-" twin once mapped: drop it (nginx, gunicorn, Werkzeug).
-  if (name.includes('_') || NOT_HTTP_KEYS.has(name)) return undefined;
-  return 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
+  const key = name.includes('_') ? undefined : 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
+  if (keyCache.size < KEY_CACHE_LIMIT) keyCache.set(name, key);
+  return key;
 }
 
-/** Why a request gets no environ: the gateway answers it itself, with `status`. */
+/** Why a request gets no environ: the gateway answers it itself, with `status` and a fixed `body`. */
 export class Refusal {
-  constructor(readonly status: 400 | 404, readonly message: string) {}
+  constructor(
+    readonly status: 400 | 404 | 413,
+    readonly message: string,
+    readonly body: string = CLIENT_ERROR_BODY[status]!,
+  ) {}
 }
 
 /** Builds the environ for `request`; throws a RangeError when the gateway would refuse it instead. */
@@ -57,10 +77,13 @@ export function buildEnviron(request: IncomingRequest, options: GatewayOptions =
   return environ;
 }
 
-/** The environ, or the `Refusal` the gateway answers: 400 for a URL that is none, 404 outside `scriptName`. */
+/**
+ * The environ, or the `Refusal` the gateway answers: 400 for a URL that is none or a malformed
+ * `Content-Length`, 404 outside `scriptName`, 413 for a `Content-Length` over `maxBodyBytes`.
+ */
 export function environFor(request: IncomingRequest, options: GatewayOptions): Environ | Refusal {
-  const url = URL.parse(request.url);
-  if (url === null) return new Refusal(400, `Request URL ${JSON.stringify(request.url)} cannot be parsed`);
+  const url = splitUrl(request.url);
+  if (url === null) return new Refusal(400, `Request URL ${JSON.stringify(request.url)} cannot be parsed`, BAD_URL_BODY);
   const scriptName = normalizeScriptName(options.scriptName);
   const fullPath = unquoteToNative(url.pathname);
   const pathInfo = scriptName ? pathBelow(fullPath, scriptName) : fullPath;
@@ -68,20 +91,20 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
     return new Refusal(404, `Request path ${JSON.stringify(fullPath)} is outside scriptName ${JSON.stringify(scriptName)}`);
   }
   const headers = request.headers;
-  const scheme = url.protocol === 'https:' ? 'https' : 'http';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
+  // A parsed URL is ASCII throughout (the parser percent-encodes the rest), so only rawUri may need toNative.
   const environ: Environ = {
     REQUEST_METHOD: request.method,
     SCRIPT_NAME: scriptName,
     PATH_INFO: pathInfo,
-    QUERY_STRING: toNative(url.search.slice(1)),
-    RAW_URI: toNative(options.rawUri ?? url.pathname + url.search),
+    QUERY_STRING: url.search.slice(1),
+    RAW_URI: options.rawUri === undefined ? url.pathname + url.search : toNative(options.rawUri),
     SERVER_NAME: url.hostname,
     SERVER_PORT: url.port || DEFAULT_PORT[url.protocol] || '80',
     SERVER_PROTOCOL: 'HTTP/1.1',
     'wsgi.version': [1, 0],
-    'wsgi.url_scheme': scheme,
+    'wsgi.url_scheme': url.protocol === 'https:' ? 'https' : 'http',
     'wsgi.input': new RequestInput(request.body, maxBodyBytes),
     'wsgi.errors': createErrorStream(options.errors),
     'wsgi.multithread': false,
@@ -91,26 +114,33 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
     'wsgi.file_wrapper': fileWrapper,
     'wsgi_edge.request': request,
   };
-
-  const contentType = headers.get('content-type');
-  if (contentType !== null) environ.CONTENT_TYPE = toNative(contentType);
-  const contentLength = headers.get('content-length');
-  if (contentLength !== null) environ.CONTENT_LENGTH = toNative(contentLength);
   if (options.remoteAddr) environ.REMOTE_ADDR = options.remoteAddr;
 
-  // forEach rather than iteration: Deno's Headers iterator costs six times as much.
+  // One pass over the headers, CONTENT_* included (forEach: Deno's Headers iterator costs six times as much).
   headers.forEach((value, name) => {
-    const key = httpKey(name);
+    const key = environKey(name);
     if (key === undefined) return;
     const previous = environ[key];
     // Fetch merges repeats itself, except Set-Cookie; join any that remain the way it does.
     environ[key] = typeof previous === 'string' ? `${previous}, ${toNative(value)}` : toNative(value);
   });
+  const refusal = checkDeclaredLength(environ.CONTENT_LENGTH, maxBodyBytes);
+  if (refusal) return refusal;
   environ.HTTP_HOST ??= url.host;
   if (options.trustProxy !== undefined && options.remoteAddr) applyForwarded(environ, headers, options.remoteAddr, options);
 
   if (options.environ) Object.assign(environ, options.environ);
   return environ;
+}
+
+/** A `Content-Length` that is malformed or over the limit is refused before the app runs. */
+function checkDeclaredLength(declared: string | undefined, maxBodyBytes: number): Refusal | undefined {
+  if (declared === undefined) return undefined;
+  if (!/^\d+$/.test(declared.trim())) return new Refusal(400, `malformed Content-Length ${quote(declared)}`);
+  if (Number(declared) > maxBodyBytes) {
+    return new Refusal(413, `Content-Length ${declared} exceeds maxBodyBytes (${maxBodyBytes})`);
+  }
+  return undefined;
 }
 
 function applyForwarded(environ: Environ, headers: RequestHeaders, peer: string, options: GatewayOptions): void {

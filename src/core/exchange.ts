@@ -5,7 +5,7 @@
  */
 
 import { WsgiError } from './errors.ts';
-import { checkHeaders, declaredContentLength, parseStatus, quote, type ParsedStatus } from './protocol.ts';
+import { checkHeaders, parseStatus, quote, type ParsedStatus } from './protocol.ts';
 import type { Chunk, HeaderPair, StartResponse, WriteFn } from './types.ts';
 
 export class Exchange {
@@ -38,10 +38,9 @@ export class Exchange {
     this.#called = true;
     const parsed = parseStatus(status);
     const checked = checkHeaders(headers);
-    const contentLength = declaredContentLength(checked);
     this.status = parsed;
-    this.headers = checked.map(([name, value]) => [name, value]);
-    this.contentLength = contentLength;
+    this.headers = checked.pairs;
+    this.contentLength = checked.contentLength;
     return this.write;
   };
 

@@ -7,11 +7,9 @@
  */
 
 import { BodyPump } from './body-pump.ts';
-import { environFor, DEFAULT_MAX_BODY_BYTES, Refusal } from './environ.ts';
+import { environFor, Refusal } from './environ.ts';
 import { createErrorStream, logError } from './error-stream.ts';
-import { BAD_URL_BODY, CLIENT_ERROR_BODY } from './errors.ts';
 import { Exchange } from './exchange.ts';
-import { quote } from './protocol.ts';
 import { failedResult, plainResult, toResponse, type WsgiResult } from './result.ts';
 import type { GatewayOptions, IncomingRequest, ResponseBody, WsgiApp } from './types.ts';
 
@@ -27,18 +25,13 @@ export async function handle(app: WsgiApp, request: Request, options: GatewayOpt
 export async function respond(app: WsgiApp, request: IncomingRequest, options: GatewayOptions = {}): Promise<WsgiResult> {
   const environ = environFor(request, options);
   if (environ instanceof Refusal) {
-    // Outside scriptName is an ordinary miss; a URL that is none is worth a line.
-    if (environ.status === 404) return plainResult(404, CLIENT_ERROR_BODY[404]!);
-    logError(createErrorStream(options.errors), `400 ${request.method}: ${environ.message}`);
-    return plainResult(400, BAD_URL_BODY);
+    // Outside scriptName is an ordinary miss; the rest are worth a line.
+    if (environ.status !== 404) {
+      logError(createErrorStream(options.errors), `${environ.status} ${request.method} ${options.rawUri ?? request.url}: ${environ.message}`);
+    }
+    return plainResult(environ.status, environ.body);
   }
   const errors = environ['wsgi.errors'];
-
-  const rejection = checkRequestLength(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-  if (rejection) {
-    logError(errors, `${rejection.status} ${request.method} ${environ.RAW_URI}: ${rejection.message}`);
-    return plainResult(rejection.status, CLIENT_ERROR_BODY[rejection.status]!);
-  }
 
   const exchange = new Exchange();
   let body: ResponseBody;
@@ -48,17 +41,4 @@ export async function respond(app: WsgiApp, request: IncomingRequest, options: G
     return failedResult(exchange, environ, errors, error);
   }
   return new BodyPump(exchange, environ, errors, body, options.bufferBodyUpTo).respond();
-}
-
-/** A `Content-Length` that is malformed or over the limit is refused before the app runs. */
-function checkRequestLength(request: IncomingRequest, maxBodyBytes: number): { status: number; message: string } | undefined {
-  const declared = request.headers.get('content-length');
-  if (declared === null) return undefined;
-  if (!/^\d+$/.test(declared.trim())) {
-    return { status: 400, message: `malformed Content-Length ${quote(declared)}` };
-  }
-  if (Number(declared) > maxBodyBytes) {
-    return { status: 413, message: `Content-Length ${declared} exceeds maxBodyBytes (${maxBodyBytes})` };
-  }
-  return undefined;
 }

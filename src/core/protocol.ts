@@ -39,6 +39,7 @@ const FORBIDDEN_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRA
  * token, or forbidden): the same answer on transports that build no `Request`.
  */
 export function normalizeMethod(method: string): string | undefined {
+  if (CASE_FOLDED_METHODS.has(method)) return method;
   if (!TOKEN.test(method)) return undefined;
   const upper = method.toUpperCase();
   if (FORBIDDEN_METHODS.has(upper)) return undefined;
@@ -46,14 +47,30 @@ export function normalizeMethod(method: string): string | undefined {
 }
 
 export interface ParsedStatus {
-  code: number;
-  reason: string;
+  readonly code: number;
+  readonly reason: string;
+}
+
+/**
+ * Apps pass the same few status lines and header names on every request: what was checked once is
+ * remembered (bounded, since an app may build them from request data), so the checks below run once each.
+ */
+const CHECKED_LIMIT = 1024;
+const checkedStatuses = new Map<string, ParsedStatus>();
+/** Valid, allowed header names, with their lower-case form. */
+const checkedNames = new Map<string, string>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size < CHECKED_LIMIT) cache.set(key, value);
+  return value;
 }
 
 export function parseStatus(status: unknown): ParsedStatus {
   if (typeof status !== 'string') {
     throw new WsgiError('bad-status', `Status must be a string (got ${quote(status)})`);
   }
+  const known = checkedStatuses.get(status);
+  if (known !== undefined) return known;
   const match = STATUS_LINE.exec(status);
   if (!match) {
     throw new WsgiError(
@@ -66,51 +83,63 @@ export function parseStatus(status: unknown): ParsedStatus {
     // Fetch responses cannot be informational; the platform sends 100 Continue itself.
     throw new WsgiError('bad-status', `Status must be 200 to 599 (got ${quote(status)})`);
   }
-  return { code, reason: match[2] ?? '' };
+  return remember(checkedStatuses, status, Object.freeze({ code, reason: match[2] ?? '' }));
 }
 
-/** Checks the header list and returns it; throws a WsgiError naming the first bad entry. */
-export function checkHeaders(headers: unknown): HeaderPair[] {
+export interface CheckedHeaders {
+  /** A copy of the app's pairs, so that changing its list later changes nothing that was checked. */
+  pairs: HeaderPair[];
+  /** The app's Content-Length, or `undefined`. */
+  contentLength: number | undefined;
+}
+
+/** Checks the header list and copies it; throws a WsgiError naming the first bad entry. */
+export function checkHeaders(headers: unknown): CheckedHeaders {
   if (!Array.isArray(headers)) {
     throw new WsgiError('bad-header', `Headers must be an array of [name, value] pairs (got ${quote(headers)})`);
   }
+  const pairs: HeaderPair[] = [];
+  let contentLength: string | undefined;
   for (const pair of headers as unknown[]) {
     if (!Array.isArray(pair) || pair.length !== 2) {
       throw new WsgiError('bad-header', `Each header must be a [name, value] pair (got ${quote(pair)})`);
     }
     const [name, value] = pair as unknown[];
-    if (typeof name !== 'string' || !TOKEN.test(name)) {
-      throw new WsgiError('bad-header', `Header name must be an HTTP token (got ${quote(name)})`);
-    }
+    const lower = typeof name === 'string' ? checkedNames.get(name) ?? checkName(name) : checkName(name);
     if (typeof value !== 'string' || !FIELD_VALUE.test(value)) {
       throw new WsgiError(
         'bad-header',
-        `Header ${name} must have a latin-1 value without control characters (got ${quote(value)})`,
+        `Header ${name as string} must have a latin-1 value without control characters (got ${quote(value)})`,
       );
     }
-    if (HOP_BY_HOP.has(name.toLowerCase())) {
-      throw new WsgiError('hop-by-hop-header', `Hop-by-hop header ${quote(name)} is not allowed`);
+    if (lower === 'content-length') {
+      if (contentLength !== undefined && contentLength !== value) {
+        throw new WsgiError('bad-header', `Conflicting Content-Length headers (${quote(contentLength)} and ${quote(value)})`);
+      }
+      contentLength = value;
     }
+    pairs.push([name as string, value]);
   }
-  return headers as HeaderPair[];
+  return { pairs, contentLength: contentLength === undefined ? undefined : parseContentLength(contentLength) };
 }
 
-/** The app's Content-Length, or `undefined`; a malformed one is the app's error. */
-export function declaredContentLength(headers: HeaderPair[]): number | undefined {
-  let found: string | undefined;
-  for (const [name, value] of headers) {
-    if (name.length === 14 && name.toLowerCase() === 'content-length') {
-      if (found !== undefined && found !== value) {
-        throw new WsgiError('bad-header', `Conflicting Content-Length headers (${quote(found)} and ${quote(value)})`);
-      }
-      found = value;
-    }
+/** A header name's lower-case form, once it is known to be a token an app may send. */
+function checkName(name: unknown): string {
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    throw new WsgiError('bad-header', `Header name must be an HTTP token (got ${quote(name)})`);
   }
-  if (found === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(found.trim())) {
-    throw new WsgiError('bad-header', `Content-Length must be a non-negative integer (got ${quote(found)})`);
+  const lower = name.toLowerCase();
+  if (HOP_BY_HOP.has(lower)) {
+    throw new WsgiError('hop-by-hop-header', `Hop-by-hop header ${quote(name)} is not allowed`);
   }
-  return Number(found.trim());
+  return remember(checkedNames, name, lower);
+}
+
+function parseContentLength(value: string): number {
+  if (!/^\d{1,15}$/.test(value.trim())) {
+    throw new WsgiError('bad-header', `Content-Length must be a non-negative integer (got ${quote(value)})`);
+  }
+  return Number(value.trim());
 }
 
 export function quote(value: unknown): string {
