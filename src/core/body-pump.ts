@@ -11,6 +11,7 @@ import { checkChunk, type Exchange } from './exchange.ts';
 import { fileWrapperSource } from './file-wrapper.ts';
 import { chunkToBytes, joinChunks, utf8Length } from './native-string.ts';
 import { NULL_BODY_STATUSES, quote } from './protocol.ts';
+import { isPromiseLike } from './promise.ts';
 import { appResult, errorResult, failedResult, type WsgiResult } from './result.ts';
 import type { Chunk, Environ, ErrorStream, ResponseBody } from './types.ts';
 
@@ -34,6 +35,8 @@ export class BodyPump {
   #closed = false;
   #cancelled = false;
   #exhausted = false;
+  /** The body iterates synchronously: nothing it gives is awaited, and a short one is pulled on the spot. */
+  #sync = false;
   #sent = 0;
   readonly #bufferUpTo: number;
 
@@ -45,14 +48,22 @@ export class BodyPump {
     this.#body = body;
   }
 
-  async respond(): Promise<WsgiResult> {
-    const exchange = this.#exchange;
+  /**
+   * The result once status and headers are fixed. It is the result itself, not a promise, when nothing
+   * had to be waited for: a list, or a sync iterable that ends within `SYNC_PULL_BYTES` (or is streamed
+   * from there), with a `close()` that returns nothing to wait for.
+   */
+  respond(): WsgiResult | Promise<WsgiResult> {
     if (fileWrapperSource(this.#body) !== undefined) {
-      const direct = await this.#passThrough();
-      if (direct) return direct;
+      return this.#passThrough().then((direct) => direct ?? this.#respondFromIterator());
     }
+    return this.#respondFromIterator();
+  }
+
+  #respondFromIterator(): WsgiResult | Promise<WsgiResult> {
+    const exchange = this.#exchange;
+    let pending: Promise<void> | undefined;
     try {
-      this.#iterator = iteratorOf(this.#body);
       if (Array.isArray(this.#body) && !exchange.headersSent) {
         // An array is already complete: no need to pull it chunk by chunk through a stream.
         for (const chunk of this.#body as Chunk[]) {
@@ -61,37 +72,79 @@ export class BodyPump {
         }
         exchange.ended = true;
         this.#exhausted = true;
+      } else {
+        this.#iterator = iteratorOf(this.#body);
+        this.#sync = isSyncIterator(this.#body);
+        pending = this.#pullHead();
       }
-      while (!exchange.headersSent && !exchange.ended) {
-        const result = await this.#iterator.next();
-        if (result.done) {
-          exchange.ended = true;
-          this.#exhausted = true;
-          break;
-        }
-        const chunk = result.value;
-        checkChunk(chunk);
-        if (chunk.length > 0) {
-          exchange.requireStatus();
-          exchange.queued.push(chunk);
-          exchange.headersSent = true;
-        }
+    } catch (error) {
+      return this.#fail(error);
+    }
+    return pending ? pending.then(() => this.#respondWithHead(), (error: unknown) => this.#fail(error)) : this.#respondWithHead();
+  }
+
+  /** Pulls until the first non-empty chunk or the end; a promise only when the iterator gives one. */
+  #pullHead(): Promise<void> | undefined {
+    const exchange = this.#exchange;
+    while (!exchange.headersSent && !exchange.ended) {
+      const next = this.#iterator!.next();
+      if (!this.#sync && isPromiseLike(next)) {
+        return Promise.resolve(next).then((result) => {
+          this.#takeHead(result);
+          return this.#pullHead();
+        });
       }
+      this.#takeHead(next as IteratorResult<unknown>);
+    }
+    return undefined;
+  }
+
+  #takeHead(result: IteratorResult<unknown>): void {
+    const exchange = this.#exchange;
+    if (result.done) {
+      exchange.ended = true;
+      this.#exhausted = true;
+      return;
+    }
+    const chunk = result.value;
+    checkChunk(chunk);
+    if (chunk.length > 0) {
+      exchange.requireStatus();
+      exchange.queued.push(chunk);
+      exchange.headersSent = true;
+    }
+  }
+
+  /** Status and headers are fixed: the rest of the body is pulled now, read ahead, or left to the stream. */
+  #respondWithHead(): WsgiResult | Promise<WsgiResult> {
+    const exchange = this.#exchange;
+    let pending: Promise<void> | undefined;
+    try {
       exchange.requireStatus();
       exchange.headersSent = true;
-      if (!exchange.ended && !this.#isNullBody() && isSyncIterator(this.#body)) this.#pullSync();
-      if (this.#bufferUpTo > 0 && !this.#isNullBody()) await this.#readAhead();
+      if (!exchange.ended && this.#sync && !this.#isNullBody()) this.#pullSync();
+      if (this.#bufferUpTo > 0 && !this.#isNullBody()) pending = this.#readAhead();
     } catch (error) {
-      await this.#close();
-      return failedResult(exchange, this.#environ, this.#errors, error);
+      return this.#fail(error);
     }
+    return pending ? pending.then(() => this.#result(), (error: unknown) => this.#fail(error)) : this.#result();
+  }
 
-    if (this.#isNullBody()) {
-      await this.#close();
-      return appResult(exchange, null);
-    }
-    if (exchange.ended) return this.#bufferedResult();
+  #result(): WsgiResult | Promise<WsgiResult> {
+    const exchange = this.#exchange;
+    if (this.#isNullBody()) return this.#afterClose(() => appResult(exchange, null));
+    if (exchange.ended) return this.#afterClose(() => this.#bufferedResult());
     return appResult(exchange, this.#stream());
+  }
+
+  #fail(error: unknown): WsgiResult | Promise<WsgiResult> {
+    return this.#afterClose(() => failedResult(this.#exchange, this.#environ, this.#errors, error));
+  }
+
+  /** `then()` once `close()` has run: at once when it returned nothing to wait for. */
+  #afterClose<T>(then: () => T): T | Promise<T> {
+    const closing = this.#close();
+    return closing ? closing.then(then) : then();
   }
 
   /**
@@ -184,10 +237,9 @@ export class BodyPump {
     return this.#environ.REQUEST_METHOD === 'HEAD' || NULL_BODY_STATUSES.has(this.#exchange.status!.code);
   }
 
-  /** The whole body is known: send it with its length, held to the app's Content-Length. */
-  async #bufferedResult(): Promise<WsgiResult> {
+  /** The whole body is known (and `close()` has run): send it with its length, held to the app's Content-Length. */
+  #bufferedResult(): WsgiResult {
     const exchange = this.#exchange;
-    await this.#close();
     let body = joinChunks(exchange.queued.splice(0));
     const length = typeof body === 'string' ? utf8Length(body) : body.length;
     const declared = exchange.contentLength;
@@ -282,22 +334,45 @@ export class BodyPump {
 
   /**
    * Runs exactly once, however the request ends: the iterator is returned early when it was not
-   * exhausted (a generator's `finally` runs), then the body's own `close()` (PEP 3333 A10).
+   * exhausted (a generator's `finally` runs), then the body's own `close()` (PEP 3333 A10). A promise
+   * only when one of them gave one to wait for.
    */
-  async #close(): Promise<void> {
-    if (this.#closed) return;
+  #close(): Promise<void> | undefined {
+    if (this.#closed) return undefined;
     this.#closed = true;
     this.#exchange.ended = true;
+    let stopping: unknown;
     try {
-      if (this.#iterator && !this.#exhausted) await this.#iterator.return?.();
+      if (this.#iterator && !this.#exhausted) stopping = this.#iterator.return?.();
     } catch (error) {
-      this.#log(`Error while stopping the body iterator:\n${describeError(error)}`);
+      this.#logStopError(error);
     }
+    if (isPromiseLike(stopping)) {
+      return Promise.resolve(stopping).then(() => this.#closeBody(), (error: unknown) => {
+        this.#logStopError(error);
+        return this.#closeBody();
+      });
+    }
+    return this.#closeBody();
+  }
+
+  #closeBody(): Promise<void> | undefined {
     try {
-      if (typeof this.#body.close === 'function') await this.#body.close();
+      if (typeof this.#body.close !== 'function') return undefined;
+      const closing: unknown = this.#body.close();
+      if (isPromiseLike(closing)) return Promise.resolve(closing).then(() => undefined, (error: unknown) => this.#logCloseError(error));
     } catch (error) {
-      this.#log(`Error in the body's close():\n${describeError(error)}`);
+      this.#logCloseError(error);
     }
+    return undefined;
+  }
+
+  #logStopError(error: unknown): void {
+    this.#log(`Error while stopping the body iterator:\n${describeError(error)}`);
+  }
+
+  #logCloseError(error: unknown): void {
+    this.#log(`Error in the body's close():\n${describeError(error)}`);
   }
 
   #log(message: string): void {

@@ -10,12 +10,13 @@ import { BodyPump } from './body-pump.ts';
 import { environFor, Refusal } from './environ.ts';
 import { createErrorStream, logError } from './error-stream.ts';
 import { Exchange } from './exchange.ts';
+import { isPromiseLike } from './promise.ts';
 import { failedResult, plainResult, toResponse, type WsgiResult } from './result.ts';
 import type { GatewayOptions, IncomingRequest, ResponseBody, WsgiApp } from './types.ts';
 
 /** Calls `app` for `request` and resolves to its `Response` once its status and headers are known. */
 export async function handle(app: WsgiApp, request: Request, options: GatewayOptions = {}): Promise<Response> {
-  return toResponse(await respond(app, request, options));
+  return toResponse(await dispatch(app, request, options));
 }
 
 /**
@@ -23,6 +24,15 @@ export async function handle(app: WsgiApp, request: Request, options: GatewayOpt
  * is a Fetch `Request` or, for a transport that has none, the parts the gateway reads.
  */
 export async function respond(app: WsgiApp, request: IncomingRequest, options: GatewayOptions = {}): Promise<WsgiResult> {
+  return dispatch(app, request, options);
+}
+
+/**
+ * `respond()` for the targets: the result itself rather than a promise of it when nothing had to be
+ * waited for (a sync app returning a list or a short sync iterable), so a platform that takes a
+ * `Response` at once can answer without a turn of the event loop.
+ */
+export function dispatch(app: WsgiApp, request: IncomingRequest, options: GatewayOptions = {}): WsgiResult | Promise<WsgiResult> {
   const environ = environFor(request, options);
   if (environ instanceof Refusal) {
     // Outside scriptName is an ordinary miss; the rest are worth a line.
@@ -34,11 +44,13 @@ export async function respond(app: WsgiApp, request: IncomingRequest, options: G
   const errors = environ['wsgi.errors'];
 
   const exchange = new Exchange();
-  let body: ResponseBody;
+  const pump = (body: ResponseBody) => new BodyPump(exchange, environ, errors, body, options.bufferBodyUpTo).respond();
+  const fail = (error: unknown) => failedResult(exchange, environ, errors, error);
+  let body: ResponseBody | Promise<ResponseBody>;
   try {
-    body = await app(environ, exchange.startResponse);
+    body = app(environ, exchange.startResponse);
   } catch (error) {
-    return failedResult(exchange, environ, errors, error);
+    return fail(error);
   }
-  return new BodyPump(exchange, environ, errors, body, options.bufferBodyUpTo).respond();
+  return isPromiseLike(body) ? Promise.resolve(body).then(pump, fail) : pump(body);
 }

@@ -10,7 +10,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { respond } from '../core/gateway.ts';
+import { dispatch } from '../core/gateway.ts';
+import { isPromiseLike } from '../core/promise.ts';
 import type { WsgiResult } from '../core/result.ts';
 import { normalizeMethod } from '../core/protocol.ts';
 import type { GatewayOptions, IncomingRequest, RequestHeaders, WsgiApp } from '../core/types.ts';
@@ -43,7 +44,7 @@ export async function makeServer(
 ): Promise<WsgiServer> {
   const { accessLog = writeToStderr, ...gatewayOptions } = options;
   const server = createServer((req, res) => {
-    void serveRequest(app, req, res, origin, gatewayOptions, accessLog || undefined);
+    serveRequest(app, req, res, origin, gatewayOptions, accessLog || undefined);
   });
   const closed = new Promise<void>((resolve) => server.once('close', resolve));
   await listen(server, host, port);
@@ -71,30 +72,40 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-async function serveRequest(
+function serveRequest(
   app: WsgiApp,
   req: IncomingMessage,
   res: ServerResponse,
   origin: string,
   options: GatewayOptions,
   accessLog: ((line: string) => void) | undefined,
-): Promise<void> {
+): void {
   const rawUri = req.url ?? '/';
-  let sentBytes = 0;
+  const logRequest = (sentBytes: number) => {
+    accessLog?.(`${req.socket.remoteAddress ?? '-'} - - [${logDate(new Date())}] "${req.method} ${rawUri} HTTP/${req.httpVersion}" ${res.statusCode} ${sentBytes}`);
+  };
+  let sent: number | Promise<number>;
   try {
     const request = toIncomingRequest(req, origin, rawUri);
     if (request === undefined) {
       res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': '11' }).end('Bad Request');
+      sent = 0;
     } else {
-      const result = await respond(app, request, { ...options, remoteAddr: req.socket.remoteAddress ?? '', rawUri });
-      sentBytes = await writeResult(result, res);
+      const result = dispatch(app, request, { ...options, remoteAddr: req.socket.remoteAddress ?? '', rawUri });
+      sent = isPromiseLike(result) ? result.then((ready) => writeResult(ready, res)) : writeResult(result, res);
     }
   } catch {
-    // Only a failure of this transport can land here: the core turns app errors into responses.
-    if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end('Internal Server Error');
-    else res.destroy();
+    sent = failTransport(res);
   }
-  accessLog?.(`${req.socket.remoteAddress ?? '-'} - - [${logDate(new Date())}] "${req.method} ${rawUri} HTTP/${req.httpVersion}" ${res.statusCode} ${sentBytes}`);
+  if (isPromiseLike(sent)) sent.then(logRequest, () => logRequest(failTransport(res)));
+  else logRequest(sent);
+}
+
+/** Only a failure of this transport can land here: the core turns app errors into responses. */
+function failTransport(res: ServerResponse): number {
+  if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end('Internal Server Error');
+  else res.destroy();
+  return 0;
 }
 
 /**
@@ -142,10 +153,10 @@ class RawHeaders implements RequestHeaders {
 }
 
 /**
- * Writes the result: a complete body in one go, a stream with backpressure. A client that goes away
- * cancels the stream, which runs the app's `close()`.
+ * Writes the result and returns the body bytes sent: a complete body at once, a stream with
+ * backpressure (then a promise). A client that goes away cancels the stream, which runs the app's `close()`.
  */
-async function writeResult(result: WsgiResult, res: ServerResponse): Promise<number> {
+function writeResult(result: WsgiResult, res: ServerResponse): number | Promise<number> {
   const headerList: string[] = [];
   for (const [name, value] of result.headers) headerList.push(name, value);
   if (result.statusText) res.writeHead(result.status, result.statusText, headerList);
@@ -163,7 +174,11 @@ async function writeResult(result: WsgiResult, res: ServerResponse): Promise<num
     res.end(body, 'utf8');
     return Buffer.byteLength(body, 'utf8');
   }
-  const reader = (body instanceof Blob ? body.stream() : body).getReader();
+  return writeStream(body instanceof Blob ? body.stream() : body, res);
+}
+
+async function writeStream(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<number> {
+  const reader = body.getReader();
   const onClose = () => {
     if (!res.writableFinished) void reader.cancel(new Error('client disconnected')).catch(() => undefined);
   };

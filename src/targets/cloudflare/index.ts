@@ -23,7 +23,8 @@
  * @module
  */
 
-import { respond } from '../../core/gateway.ts';
+import { dispatch } from '../../core/gateway.ts';
+import { whenReady } from '../../core/promise.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { cloudflareGatewayOptions, type CloudflareOptions } from './environ.ts';
 import { toWorkerResponse } from './response.ts';
@@ -35,7 +36,7 @@ export type { ExecutionContext, IncomingRequestCf, WorkerHandler, WorkerRequest 
 /** Wraps `app` as a Worker's `ExportedHandler`: `{ fetch(request, env, ctx) }`. */
 export function handle<Env = unknown>(app: WsgiApp, options: CloudflareOptions = {}): WorkerHandler<Env> {
   return {
-    fetch: async (request, env, ctx) =>
-      toWorkerResponse(await respond(app, request, cloudflareGatewayOptions(request, env, ctx, options)), request, ctx),
+    fetch: (request, env, ctx) =>
+      whenReady(dispatch(app, request, cloudflareGatewayOptions(request, env, ctx, options)), (result) => toWorkerResponse(result, request, ctx)),
   };
 }

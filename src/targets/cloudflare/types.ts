@@ -23,5 +23,6 @@ export type WorkerRequest = Request & { readonly cf?: IncomingRequestCf | undefi
 
 /** The module Worker's default export (`ExportedHandler`), reduced to the `fetch` the target provides. */
 export interface WorkerHandler<Env = unknown> {
-  fetch(request: WorkerRequest, env: Env, ctx: ExecutionContext): Promise<Response>;
+  /** A `Response` at once when the app needed no waiting, else a promise of one. */
+  fetch(request: WorkerRequest, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
 }

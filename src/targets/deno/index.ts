@@ -13,7 +13,8 @@
  * @module
  */
 
-import { respond } from '../../core/gateway.ts';
+import { dispatch } from '../../core/gateway.ts';
+import { whenReady } from '../../core/promise.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { denoGatewayOptions, type DenoOptions } from './environ.ts';
 import { toDenoResponse } from './response.ts';
@@ -25,6 +26,6 @@ export type { DenoServeHandler, NetAddr, ServeHandlerInfo, UnixAddr, VsockAddr }
 /** Wraps `app` as `{ fetch(request, info) }`, the shape `deno serve` and `Deno.serve` take. */
 export function handle(app: WsgiApp, options: DenoOptions = {}): DenoServeHandler {
   return {
-    fetch: async (request, info) => toDenoResponse(await respond(app, request, denoGatewayOptions(info, options))),
+    fetch: (request, info) => whenReady(dispatch(app, request, denoGatewayOptions(info, options)), toDenoResponse),
   };
 }

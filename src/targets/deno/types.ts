@@ -34,5 +34,6 @@ export interface ServeHandlerInfo {
 
 /** `Deno.ServeDefaultExport`, reduced to `fetch`: what `deno serve` wants as a module's default export. */
 export interface DenoServeHandler {
-  fetch(request: Request, info: ServeHandlerInfo): Promise<Response>;
+  /** A `Response` at once when the app needed no waiting, else a promise of one. */
+  fetch(request: Request, info: ServeHandlerInfo): Response | Promise<Response>;
 }
