@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { handle, type StartResponse, type WsgiApp } from '../../src/index.ts';
+import { dispatch } from '../../src/core/gateway.ts';
+import { handle as cloudflareHandle } from '../../src/targets/cloudflare/index.ts';
+import { handle as denoHandle } from '../../src/targets/deno/index.ts';
+import { handle, toResponse, type StartResponse, type WsgiApp } from '../../src/index.ts';
 import { call, callText, closeTracker, sleep } from '../helpers/call.ts';
 
 const ok = (startResponse: StartResponse, headers: Array<[string, string]> = []) =>
@@ -576,5 +579,65 @@ describe('bufferBodyUpTo (for transports that deliver only complete responses)',
     expect(response.status).toBe(200);
     await expect(response.text()).rejects.toThrow('late');
     expect(tracker.count).toBe(1);
+  });
+});
+
+describe('dispatch(): answering without waiting', () => {
+  const request = () => new Request('http://example.test/page');
+  const quiet = { errors: () => undefined };
+
+  it('gives the result itself for a sync app with a list or a short sync generator, close() run before', () => {
+    for (const body of [() => ['a', 'b'], function* () { yield 'a'; yield 'b'; }]) {
+      let closed = 0;
+      const result = dispatch((_, s) => {
+        ok(s);
+        return Object.assign(body(), { close: () => { closed++; } });
+      }, request(), quiet);
+      expect(result).not.toBeInstanceOf(Promise);
+      expect(result).toMatchObject({ status: 200, body: 'ab' });
+      expect(closed).toBe(1);
+    }
+  });
+
+  it('gives a promise when anything asks to wait: an async app, an async body, a close() that returns a promise', async () => {
+    const cases: WsgiApp[] = [
+      async (_, s) => { ok(s); return ['a']; },
+      async function* (_, s) { ok(s); yield 'a'; },
+      (_, s) => { ok(s); return Object.assign(['a'], { close: () => sleep(1) }); },
+    ];
+    for (const app of cases) {
+      const result = dispatch(app, request(), quiet);
+      expect(result).toBeInstanceOf(Promise);
+      const response = toResponse(await result);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('a');
+    }
+  });
+
+  it('still fails the sync way: a throwing app is a 500 at once, with close() of nothing to run', () => {
+    const log: string[] = [];
+    const result = dispatch(() => { throw new Error('boom'); }, request(), { errors: (line) => log.push(line) });
+    expect(result).not.toBeInstanceOf(Promise);
+    expect(result).toMatchObject({ status: 500 });
+    expect(log.join('\n')).toContain('boom');
+  });
+});
+
+describe('the Fetch targets answer a sync app with a Response, not a promise', () => {
+  const app: WsgiApp = (_, s) => { ok(s); return ['now']; };
+  const later: WsgiApp = async (_, s) => { ok(s); return ['later']; };
+  const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined };
+  const info = { remoteAddr: { transport: 'tcp' as const, hostname: '127.0.0.1', port: 1 }, completed: Promise.resolve() };
+
+  it.each([
+    ['deno', (a: WsgiApp) => denoHandle(a, { errors: () => undefined }).fetch(new Request('http://example.test/'), info)],
+    ['cloudflare', (a: WsgiApp) => cloudflareHandle(a, { errors: () => undefined }).fetch(new Request('http://example.test/'), {}, ctx)],
+  ])('%s', async (_, fetch) => {
+    const now = fetch(app);
+    expect(now).toBeInstanceOf(Response);
+    expect(await (now as Response).text()).toBe('now');
+    const pending = fetch(later);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await (await pending).text()).toBe('later');
   });
 });
