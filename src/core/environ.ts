@@ -114,10 +114,12 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
     'wsgi.file_wrapper': fileWrapper,
     'wsgi_edge.request': request,
   };
-  if (options.remoteAddr) environ.REMOTE_ADDR = options.remoteAddr;
+  const peerHeader = options.remoteAddrHeader;
+  let peer = options.remoteAddr;
 
   // One pass over the headers, CONTENT_* included (forEach: Deno's Headers iterator costs six times as much).
   headers.forEach((value, name) => {
+    if (name === peerHeader && peer === undefined) peer = value;
     const key = environKey(name);
     if (key === undefined) return;
     const previous = environ[key];
@@ -127,10 +129,26 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
   const refusal = checkDeclaredLength(environ.CONTENT_LENGTH, maxBodyBytes);
   if (refusal) return refusal;
   environ.HTTP_HOST ??= url.host;
-  if (options.trustProxy !== undefined && options.remoteAddr) applyForwarded(environ, headers, options.remoteAddr, options);
+  if (peer) {
+    environ.REMOTE_ADDR = peer;
+    if (options.trustProxy !== undefined) applyForwarded(environ, headers, peer, options);
+  }
 
-  if (options.environ) Object.assign(environ, options.environ);
+  if (options.environ) addExtras(environ, options.environ);
   return environ;
+}
+
+/**
+ * The caller's extra keys, merged last. A key given as a getter stays one, so a platform value that
+ * costs something to read (workerd's `request.cf`) is read only by an app that asks for it.
+ */
+function addExtras(environ: Environ, extras: Record<string, unknown>): void {
+  for (const key in extras) {
+    if (!Object.hasOwn(extras, key)) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(extras, key)!;
+    if (descriptor.get) Object.defineProperty(environ, key, descriptor);
+    else environ[key] = descriptor.value;
+  }
 }
 
 /** A `Content-Length` that is malformed or over the limit is refused before the app runs. */

@@ -107,11 +107,16 @@ export interface Environ {
 export interface GatewayOptions {
   /** Where the app is mounted, e.g. `/api`; requests outside it answer 404. Default `''`. */
   scriptName?: string;
-  /** The client's address as the platform reports it (never taken from a request header). */
+  /** The client's address as the platform reports it (never taken from a request header the client controls). */
   remoteAddr?: string;
+  /**
+   * For a platform that writes the client's address into a request header itself, overwriting what
+   * the client sent (Cloudflare's `cf-connecting-ip`): that header, in lower case, when `remoteAddr` is not given.
+   */
+  remoteAddrHeader?: string;
   /** The request target exactly as received, when the platform has it; default: the URL's path and query. */
   rawUri?: string;
-  /** Extra environ keys, merged in last (PEP 3333 "Application Configuration"). */
+  /** Extra environ keys, merged in last (PEP 3333 "Application Configuration"); getters stay getters. */
   environ?: Record<string, unknown>;
   /** The `wsgi.errors` sink: a stream, or a function given each complete line. Default: `console.error`. */
   errors?: ErrorStream | ((line: string) => void);

@@ -18,7 +18,7 @@ import type { GatewayOptions, IncomingRequest, RequestHeaders, WsgiApp } from '.
 
 export { demoApp } from './demo-app.ts';
 
-export interface SimpleServerOptions extends Omit<GatewayOptions, 'remoteAddr' | 'rawUri'> {
+export interface SimpleServerOptions extends Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri'> {
   /** Where the access log goes, one line a request; `false` for none. Default: stderr. */
   accessLog?: ((line: string) => void) | false;
 }

@@ -149,3 +149,22 @@ describe('environ: scriptName', () => {
     expect(() => environOf(target, {}, { scriptName: '/api' })).toThrow(RangeError);
   });
 });
+
+describe('environ: what the platform adds', () => {
+  it('takes REMOTE_ADDR from remoteAddrHeader when no remoteAddr is given, and only then', () => {
+    const headers = { 'cf-connecting-ip': '203.0.113.7' };
+    expect(environOf('/', { headers }, { remoteAddrHeader: 'cf-connecting-ip' }).REMOTE_ADDR).toBe('203.0.113.7');
+    expect(environOf('/', { headers }, { remoteAddrHeader: 'cf-connecting-ip', remoteAddr: '10.0.0.1' }).REMOTE_ADDR).toBe('10.0.0.1');
+    expect('REMOTE_ADDR' in environOf('/', { headers })).toBe(false);
+  });
+
+  it('keeps a getter among the extras a getter, read only when the app reads it', () => {
+    let reads = 0;
+    const extras = Object.defineProperty({ plain: 1 }, 'lazy', { enumerable: true, get: () => ++reads });
+    const environ = environOf('/', {}, { environ: extras });
+    expect(reads).toBe(0);
+    expect(environ.plain).toBe(1);
+    expect(environ.lazy).toBe(1);
+    expect(Object.keys(environ)).toContain('lazy');
+  });
+});

@@ -641,3 +641,28 @@ describe('the Fetch targets answer a sync app with a Response, not a promise', (
     expect(await (await pending).text()).toBe('later');
   });
 });
+
+describe('the Cloudflare target reads request.cf only when the app does', () => {
+  const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined };
+  const withCf = (reads: { count: number }) => Object.defineProperty(new Request('http://example.test/'), 'cf', {
+    get: () => { reads.count++; return { colo: 'TST' }; },
+  });
+
+  it('never, for an app that does not ask; once, however often it asks; and an app may replace it', async () => {
+    const untouched = { count: 0 };
+    await cloudflareHandle((_, s) => { ok(s); return ['x']; }).fetch(withCf(untouched), {}, ctx);
+    expect(untouched.count).toBe(0);
+
+    const read = { count: 0 };
+    let seen: unknown[] = [];
+    await cloudflareHandle((environ, s) => {
+      seen = [environ['cloudflare.cf'], environ['cloudflare.cf']];
+      environ['cloudflare.cf'] = 'replaced';
+      seen.push(environ['cloudflare.cf']);
+      ok(s);
+      return ['x'];
+    }).fetch(withCf(read), {}, ctx);
+    expect(read.count).toBe(1);
+    expect(seen).toEqual([{ colo: 'TST' }, { colo: 'TST' }, 'replaced']);
+  });
+});

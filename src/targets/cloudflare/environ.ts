@@ -9,7 +9,7 @@ import type { GatewayOptions } from '../../core/types.ts';
 import type { ExecutionContext, WorkerRequest } from './types.ts';
 
 /** Options of the Cloudflare target: the core's, less what the platform itself supplies. */
-export type CloudflareOptions = Omit<GatewayOptions, 'remoteAddr' | 'rawUri'>;
+export type CloudflareOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri'>;
 
 export function cloudflareGatewayOptions(
   request: WorkerRequest,
@@ -17,17 +17,27 @@ export function cloudflareGatewayOptions(
   ctx: ExecutionContext,
   options: CloudflareOptions,
 ): GatewayOptions {
-  // Cloudflare's edge sets this header itself and overwrites any value the client sent, so unlike
-  // X-Forwarded-For it names the connecting client (the Workers docs' "Client IP address").
-  const remoteAddr = request.headers.get('cf-connecting-ip') ?? undefined;
+  const environ: Record<string, unknown> = { 'cloudflare.env': env, 'cloudflare.ctx': ctx };
+  // workerd builds request.cf from its serialized form on first read (tens of microseconds a request):
+  // read it when the app does, then keep it as a plain value.
+  Object.defineProperty(environ, 'cloudflare.cf', {
+    enumerable: true,
+    configurable: true,
+    get(this: Record<string, unknown>) {
+      const cf = request.cf;
+      Object.defineProperty(this, 'cloudflare.cf', { value: cf, writable: true, enumerable: true, configurable: true });
+      return cf;
+    },
+    set(this: Record<string, unknown>, value: unknown) {
+      Object.defineProperty(this, 'cloudflare.cf', { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+  if (options.environ) Object.assign(environ, options.environ);
   return {
     ...options,
-    ...(remoteAddr === undefined ? {} : { remoteAddr }),
-    environ: {
-      'cloudflare.env': env,
-      'cloudflare.ctx': ctx,
-      'cloudflare.cf': request.cf,
-      ...options.environ,
-    },
+    // Cloudflare's edge sets this header itself and overwrites any value the client sent, so unlike
+    // X-Forwarded-For it names the connecting client (the Workers docs' "Client IP address").
+    remoteAddrHeader: 'cf-connecting-ip',
+    environ,
   };
 }

@@ -40,12 +40,12 @@ function nativeStream(declared: string | undefined): TransformStream<Uint8Array,
 }
 
 /**
- * The result as a `Response`. Complete bodies are bytes, whose length workerd knows without help; a
+ * The result as a `Response`. Complete bodies are bytes or a string, whose length workerd sends without help; a
  * streamed body is piped through a native stream, under `ctx.waitUntil`, and stopped by `request.signal`.
  */
 export function toWorkerResponse(result: WsgiResult, request: WorkerRequest, ctx: ExecutionContext): Response {
   const body = result.body;
-  if (!(body instanceof ReadableStream)) return toResponse(result);
+  if (!(body instanceof ReadableStream)) return toResponse(result, { platformCountsLength: true });
   const declared = result.headers.find(([name]) => name.toLowerCase() === 'content-length')?.[1];
   const native = nativeStream(declared);
   if (native === undefined) return toResponse(result);

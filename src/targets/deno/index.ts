@@ -15,9 +15,9 @@
 
 import { dispatch } from '../../core/gateway.ts';
 import { whenReady } from '../../core/promise.ts';
+import { toResponse, type WsgiResult } from '../../core/result.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { denoGatewayOptions, type DenoOptions } from './environ.ts';
-import { toDenoResponse } from './response.ts';
 import type { DenoServeHandler } from './types.ts';
 
 export type { DenoOptions } from './environ.ts';
@@ -28,4 +28,9 @@ export function handle(app: WsgiApp, options: DenoOptions = {}): DenoServeHandle
   return {
     fetch: (request, info) => whenReady(dispatch(app, request, denoGatewayOptions(info, options)), toDenoResponse),
   };
+}
+
+/** Deno sends the length of a complete body itself (see `ResponseOptions`). */
+function toDenoResponse(result: WsgiResult): Response {
+  return toResponse(result, { platformCountsLength: true });
 }
