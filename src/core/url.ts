@@ -60,7 +60,7 @@ export function splitCanonical(url: string): UrlParts | undefined {
   const hostStart = protocol.length + 2;
   const pathStart = url.indexOf('/', hostStart);
   if (pathStart === -1) return undefined;
-  const origin = originOf(url, pathStart, protocol);
+  const origin = originOf(url, hostStart, pathStart, protocol);
   if (origin === undefined) return undefined;
 
   const queryStart = scanPath(url, pathStart);
@@ -92,10 +92,9 @@ interface Origin {
 /** The last origin checked: a server sees the same one on almost every request. */
 let lastOrigin: Origin | undefined;
 
-/** Host and port of `url` (whose path starts at `pathStart`), when the parser would keep them as written. */
-function originOf(url: string, pathStart: number, protocol: string): Origin | undefined {
+/** Host and port of `url` (between `hostStart` and `pathStart`), when the parser would keep them as written. */
+function originOf(url: string, hostStart: number, pathStart: number, protocol: string): Origin | undefined {
   if (lastOrigin !== undefined && lastOrigin.prefix.length === pathStart && url.startsWith(lastOrigin.prefix)) return lastOrigin;
-  const hostStart = protocol.length + 2;
   let colon = -1;
   for (let i = hostStart; i < pathStart; i++) {
     const code = url.charCodeAt(i);
