@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { dispatch } from '../core/gateway.ts';
-import { isPromiseLike } from '../core/promise.ts';
+import { isPromiseLike, whenReady } from '../core/promise.ts';
 import type { WsgiResult } from '../core/result.ts';
 import { normalizeMethod } from '../core/protocol.ts';
 import type { GatewayOptions, IncomingRequest, RequestHeaders, WsgiApp } from '../core/types.ts';
@@ -81,10 +81,7 @@ function serveRequest(
   accessLog: ((line: string) => void) | undefined,
 ): void {
   const rawUri = req.url ?? '/';
-  const logRequest = (sentBytes: number) => {
-    accessLog?.(`${req.socket.remoteAddress ?? '-'} - - [${logDate(new Date())}] "${req.method} ${rawUri} HTTP/${req.httpVersion}" ${res.statusCode} ${sentBytes}`);
-  };
-  let sent: number | Promise<number>;
+  let sent: number | PromiseLike<number>;
   try {
     const request = toIncomingRequest(req, origin, rawUri);
     if (request === undefined) {
@@ -92,13 +89,16 @@ function serveRequest(
       sent = 0;
     } else {
       const result = dispatch(app, request, { ...options, remoteAddr: req.socket.remoteAddress ?? '', rawUri });
-      sent = isPromiseLike(result) ? result.then((ready) => writeResult(ready, res)) : writeResult(result, res);
+      sent = whenReady(result, (ready) => writeResult(ready, res)) as number | PromiseLike<number>;
     }
   } catch {
     sent = failTransport(res);
   }
-  if (isPromiseLike(sent)) sent.then(logRequest, () => logRequest(failTransport(res)));
-  else logRequest(sent);
+  const logRequest = accessLog && ((sentBytes: number) => {
+    accessLog(`${req.socket.remoteAddress ?? '-'} - - [${logDate(new Date())}] "${req.method} ${rawUri} HTTP/${req.httpVersion}" ${res.statusCode} ${sentBytes}`);
+  });
+  if (!isPromiseLike(sent)) logRequest?.(sent);
+  else sent.then((bytes) => logRequest?.(bytes), () => logRequest?.(failTransport(res)));
 }
 
 /** Only a failure of this transport can land here: the core turns app errors into responses. */

@@ -8,30 +8,30 @@
 import type { GatewayOptions } from '../../core/types.ts';
 import type { ExecutionContext, WorkerRequest } from './types.ts';
 
+/**
+ * `cloudflare.cf` as a getter, one for every request: workerd builds `request.cf` from its serialized
+ * form on each read (tens of microseconds), so it is read from the environ's own request when the app
+ * asks, and kept there as a plain value.
+ */
+const LAZY_CF: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: Record<string, unknown>) {
+    const cf = (this['wsgi_edge.request'] as WorkerRequest | undefined)?.cf;
+    Object.defineProperty(this, 'cloudflare.cf', { value: cf, writable: true, enumerable: true, configurable: true });
+    return cf;
+  },
+  set(this: Record<string, unknown>, value: unknown) {
+    Object.defineProperty(this, 'cloudflare.cf', { value, writable: true, enumerable: true, configurable: true });
+  },
+};
+
 /** Options of the Cloudflare target: the core's, less what the platform itself supplies. */
 export type CloudflareOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri'>;
 
-export function cloudflareGatewayOptions(
-  request: WorkerRequest,
-  env: unknown,
-  ctx: ExecutionContext,
-  options: CloudflareOptions,
-): GatewayOptions {
+export function cloudflareGatewayOptions(env: unknown, ctx: ExecutionContext, options: CloudflareOptions): GatewayOptions {
   const environ: Record<string, unknown> = { 'cloudflare.env': env, 'cloudflare.ctx': ctx };
-  // workerd builds request.cf from its serialized form on first read (tens of microseconds a request):
-  // read it when the app does, then keep it as a plain value.
-  Object.defineProperty(environ, 'cloudflare.cf', {
-    enumerable: true,
-    configurable: true,
-    get(this: Record<string, unknown>) {
-      const cf = request.cf;
-      Object.defineProperty(this, 'cloudflare.cf', { value: cf, writable: true, enumerable: true, configurable: true });
-      return cf;
-    },
-    set(this: Record<string, unknown>, value: unknown) {
-      Object.defineProperty(this, 'cloudflare.cf', { value, writable: true, enumerable: true, configurable: true });
-    },
-  });
+  Object.defineProperty(environ, 'cloudflare.cf', LAZY_CF);
   if (options.environ) Object.assign(environ, options.environ);
   return {
     ...options,

@@ -37,6 +37,6 @@ export type { ExecutionContext, IncomingRequestCf, WorkerHandler, WorkerRequest 
 export function handle<Env = unknown>(app: WsgiApp, options: CloudflareOptions = {}): WorkerHandler<Env> {
   return {
     fetch: (request, env, ctx) =>
-      whenReady(dispatch(app, request, cloudflareGatewayOptions(request, env, ctx, options)), (result) => toWorkerResponse(result, request, ctx)),
+      whenReady(dispatch(app, request, cloudflareGatewayOptions(env, ctx, options)), (result) => toWorkerResponse(result, request, ctx)),
   };
 }
