@@ -1,0 +1,232 @@
+/**
+ * The JavaScript half of the Python bridge: a Python WSGI callable, loaded in Pyodide, as an ordinary
+ * `WsgiApp`. The core does all the protocol work (status and header checks, deferred headers, the body's
+ * Content-Length, `close()` once); this module only moves values across, with as few crossings as it can:
+ * one call into Python with the environ as a flat list and the body as bytes, one per body chunk out.
+ * Its Python half is `wsgi_edge_bridge.py` beside it.
+ * @module
+ */
+
+import type { PyodideInterface } from 'pyodide';
+import type { PyProxy } from 'pyodide/ffi';
+import type { Chunk, Environ, ErrorStream, HeaderPair, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
+
+/** Where the bridge module lives in Pyodide's file system (on sys.path from the start). */
+export const BRIDGE_MODULE = 'wsgi_edge_bridge';
+const BRIDGE_DIR = '/lib/wsgi_edge';
+
+/** What the Python half's `Gateway.call` and `Body.next` give back: bytes, a body to pull, or a traceback. */
+type CallResult = Uint8Array[] | PythonBody | string;
+interface PythonBody extends PyProxy {
+  next(): Uint8Array | string | undefined;
+  close(): string | undefined;
+}
+interface PythonGateway extends PyProxy {
+  call(flatEnviron: unknown[], body: Uint8Array | undefined, host: Host): CallResult;
+}
+
+/** An exception raised in Python: its message is the first line, its stack the whole formatted traceback. */
+export class PythonError extends Error {
+  override readonly name = 'PythonError';
+  constructor(traceback: string) {
+    const lines = traceback.trimEnd().split('\n');
+    super(lines[lines.length - 1] ?? 'Python exception');
+    this.stack = traceback.trimEnd();
+  }
+}
+
+/** The interpreter can no longer be trusted (a fatal error in Pyodide, or the app raised SystemExit). */
+export class InterpreterDeadError extends Error {
+  override readonly name = 'InterpreterDeadError';
+}
+
+export interface BridgeOptions {
+  /** `wsgi.multiprocess`: true when several processes serve the same app (`--workers`). */
+  multiprocess?: boolean;
+  /**
+   * Called once when the interpreter dies. The request that found out is answered 500 and every later
+   * one too; a host should replace the process (the CLI exits, its workers are forked anew).
+   */
+  onFatal?: (error: InterpreterDeadError) => void;
+}
+
+/** Writes the bridge's Python source into Pyodide's file system and puts its folder on sys.path. */
+export function installBridge(pyodide: PyodideInterface, source: string): void {
+  pyodide.FS.mkdirTree(BRIDGE_DIR);
+  pyodide.FS.writeFile(`${BRIDGE_DIR}/${BRIDGE_MODULE}.py`, source);
+  pyodide.runPython(`import sys\nif ${JSON.stringify(BRIDGE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(BRIDGE_DIR)})`);
+}
+
+/** A marker passed as `excInfo`: the core throws it back when headers are already sent. */
+const RERAISE = Symbol('reraise exc_info');
+
+/** What Python calls back for one request: the core's startResponse and write, and wsgi.errors. */
+class Host {
+  readonly #startResponse: StartResponse;
+  readonly #errors: ErrorStream;
+  readonly #interpreter: Interpreter;
+  #write: WriteFn | undefined;
+
+  constructor(startResponse: StartResponse, errors: ErrorStream, interpreter: Interpreter) {
+    this.#startResponse = startResponse;
+    this.#errors = errors;
+    this.#interpreter = interpreter;
+  }
+
+  /** `true` when Python must re-raise its exc_info (headers were already sent). */
+  start(status: string, flatHeaders: string[], withExcInfo: boolean): boolean {
+    const headers: HeaderPair[] = [];
+    for (let i = 0; i < flatHeaders.length; i += 2) headers.push([flatHeaders[i]!, flatHeaders[i + 1]!]);
+    try {
+      this.#write = this.#startResponse(status, headers, withExcInfo ? RERAISE : undefined);
+      return false;
+    } catch (error) {
+      if (error === RERAISE) return true;
+      throw error;
+    }
+  }
+
+  write(bytes: Uint8Array): void {
+    this.#write!(bytes);
+  }
+
+  errors(text: string): void {
+    this.#errors.write(text);
+  }
+
+  flush(): void {
+    this.#errors.flush();
+  }
+
+  fatal(reason: string): void {
+    this.#interpreter.die(new InterpreterDeadError(`The Python interpreter stopped serving: ${reason}`));
+  }
+}
+
+/** The one interpreter an app runs in, and whether it may still be called. */
+class Interpreter {
+  dead: InterpreterDeadError | undefined;
+  readonly #onFatal: BridgeOptions['onFatal'];
+
+  constructor(onFatal: BridgeOptions['onFatal']) {
+    this.#onFatal = onFatal;
+  }
+
+  die(error: InterpreterDeadError): void {
+    if (this.dead) return;
+    this.dead = error;
+    this.#onFatal?.(error);
+  }
+
+  /** Runs a call into Python; a JavaScript error out of it means Pyodide itself failed. */
+  enter<T>(call: () => T): T {
+    if (this.dead) throw this.dead;
+    try {
+      return call();
+    } catch (error) {
+      if ((error as { pyodide_fatal_error?: boolean } | null)?.pyodide_fatal_error || error instanceof RangeError) {
+        this.die(new InterpreterDeadError(`The Python interpreter failed fatally: ${String(error)}`));
+      }
+      throw error;
+    }
+  }
+}
+
+/** Python's body as the core pulls it; `close()` also frees the proxy, so nothing stays alive in Pyodide. */
+class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
+  readonly #body: PythonBody;
+  readonly #interpreter: Interpreter;
+  #closed = false;
+
+  constructor(body: PythonBody, interpreter: Interpreter) {
+    this.#body = body;
+    this.#interpreter = interpreter;
+  }
+
+  [Symbol.iterator](): Iterator<Chunk> {
+    return this;
+  }
+
+  next(): IteratorResult<Chunk> {
+    const chunk = this.#interpreter.enter(() => this.#body.next());
+    if (chunk === undefined) return { done: true, value: undefined };
+    if (typeof chunk === 'string') throw new PythonError(chunk);
+    return { done: false, value: chunk };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      const failure = this.#interpreter.dead ? undefined : this.#interpreter.enter(() => this.#body.close());
+      if (failure !== undefined) throw new PythonError(failure);
+    } finally {
+      this.#body.destroy();
+    }
+  }
+}
+
+/** Keys the Python half sets itself (a file object there, not the core's JavaScript one). */
+const PYTHON_OWN_KEYS: ReadonlySet<string> = new Set([
+  'wsgi.version', 'wsgi.input', 'wsgi.errors', 'wsgi.multithread', 'wsgi.multiprocess', 'wsgi.run_once',
+  'wsgi.input_terminated', 'wsgi.file_wrapper', 'wsgi_edge.request',
+]);
+
+/** The environ as `[key, value, ...]`: native strings as they are, platform extras as JavaScript objects. */
+function flatten(environ: Environ): unknown[] {
+  const flat: unknown[] = [];
+  for (const key in environ) {
+    const value = environ[key];
+    if (value === undefined || PYTHON_OWN_KEYS.has(key)) continue;
+    flat.push(key, value);
+  }
+  return flat;
+}
+
+/**
+ * The `WsgiApp` for `gateway`, a `wsgi_edge_bridge.Gateway`. The request body is read ahead (up to the
+ * core's `maxBodyBytes`, 413 past it) because a Python app reads `wsgi.input` synchronously.
+ */
+export function bridgeApp(gateway: PythonGateway, options: BridgeOptions = {}): WsgiApp {
+  const interpreter = new Interpreter(options.onFatal);
+  return async (environ, startResponse) => {
+    if (interpreter.dead) throw interpreter.dead;
+    const body = await environ['wsgi.input'].read();
+    const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
+    const result = interpreter.enter(() => gateway.call(flatten(environ), body.length > 0 ? body : undefined, host));
+    if (typeof result === 'string') throw new PythonError(result);
+    if (Array.isArray(result)) return result;
+    return new BodyFromPython(result, interpreter);
+  };
+}
+
+/** Imports the app named by `spec` ('module:callable') and wraps it in the bridge's Gateway. */
+export function loadGateway(pyodide: PyodideInterface, spec: string, paths: readonly string[], multiprocess: boolean): PythonGateway {
+  const bridge = pyodide.pyimport(BRIDGE_MODULE) as PyProxy & {
+    load_app(spec: string, paths: unknown): PyProxy;
+    Gateway: (app: PyProxy, multiprocess: boolean) => PythonGateway;
+  };
+  try {
+    let app: PyProxy;
+    try {
+      app = bridge.load_app(spec, [...paths]);
+    } catch (error) {
+      throw new Error(loadErrorMessage(error, spec));
+    }
+    try {
+      return bridge.Gateway(app, multiprocess);
+    } finally {
+      app.destroy();
+    }
+  } finally {
+    bridge.destroy();
+  }
+}
+
+/** The LoadError's own message (module, sys.path, traceback) without Pyodide's frames around it. */
+function loadErrorMessage(error: unknown, spec: string): string {
+  const text = String((error as Error | undefined)?.message ?? error);
+  const marker = 'wsgi_edge_bridge.LoadError: ';
+  const at = text.lastIndexOf(marker);
+  return `wsgi-edge: cannot load the Python app ${JSON.stringify(spec)}: ${at === -1 ? text : text.slice(at + marker.length)}`;
+}
