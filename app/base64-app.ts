@@ -9,6 +9,12 @@
 import { bytesToNative, type Environ, type StartResponse, type WsgiApp } from '../src/index.ts';
 
 const utf8 = new TextEncoder();
+/**
+ * The seed sent a bare `text/html`; a browser then reads the form page as windows-1252 and submits what is
+ * typed in that encoding, which this app (like Python's `parse_qs`) decodes as UTF-8. Saying the charset
+ * is the one change to the seed's answers, made in the Python 3 port too.
+ */
+const HTML = 'text/html; charset=utf-8';
 
 function* page(content: string): Generator<string> {
   yield '<html><head><title>wsgi_app.py</title></head><body>';
@@ -24,7 +30,7 @@ export const base64App: WsgiApp = (environ: Environ, startResponse: StartRespons
       startResponse('400 Bad Request', [['Content-Type', 'text/plain']]);
       return ['Error: the front page is not a form'];
     }
-    startResponse('200 OK', [['Content-Type', 'text/html']]);
+    startResponse('200 OK', [['Content-Type', HTML]]);
     return page('Welcome! Enter a string: <form action="encode">' +
       '<input name="mystring"><input type="submit"></form>');
   } else if (environ.PATH_INFO === '/encode') {
@@ -37,7 +43,7 @@ export const base64App: WsgiApp = (environ: Environ, startResponse: StartRespons
       startResponse('400 Bad Request', [['Content-Type', 'text/plain']]);
       return ['Error: this form requires a "mystring" parameter'];
     }
-    startResponse('200 OK', [['Content-Type', 'text/html']]);
+    startResponse('200 OK', [['Content-Type', HTML]]);
     return page(`<tt>${htmlEscape(pyRepr(my))}</tt> base64 encoded is: <tt>${htmlEscape(base64(utf8.encode(my)))}</tt>` + gohome);
   } else {
     startResponse('404 Not Found', [['Content-Type', 'text/plain']]);

@@ -21,7 +21,8 @@ export const CHUNK_BYTES = 64 * 1024;
 /** One chunk, allocated once: the handlers measure moving bytes, not making them. */
 export const CHUNK: Uint8Array = new Uint8Array(CHUNK_BYTES).fill(0x61);
 export const HELLO = 'Hello, world!';
-export const HTML = 'text/html';
+/** The seed's pages' type (app/base64-app.ts), so the raw handlers send the same head. */
+export const HTML = 'text/html; charset=utf-8';
 export const TEXT = 'text/plain';
 export const OCTETS = 'application/octet-stream';
 

@@ -9,12 +9,13 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { dispatch } from '../core/gateway.ts';
 import { isPromiseLike, whenReady } from '../core/promise.ts';
 import type { WsgiResult } from '../core/result.ts';
 import { normalizeMethod } from '../core/protocol.ts';
 import type { GatewayOptions, IncomingRequest, RequestHeaders, WsgiApp } from '../core/types.ts';
+import { serveTarget, type ServedTarget } from './request-target.ts';
 
 export { demoApp } from './demo-app.ts';
 
@@ -34,6 +35,7 @@ export interface WsgiServer {
 }
 
 const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+const BAD_REQUEST = 'Bad Request';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export async function makeServer(
@@ -43,8 +45,15 @@ export async function makeServer(
   options: SimpleServerOptions = {},
 ): Promise<WsgiServer> {
   const { accessLog = writeToStderr, ...gatewayOptions } = options;
+  const log = accessLog || undefined;
   const server = createServer((req, res) => {
-    serveRequest(app, req, res, origin, gatewayOptions, accessLog || undefined);
+    serveRequest(app, req, res, origin, gatewayOptions, log);
+  });
+  // Node hands CONNECT to this event, not to the request handler, and without a listener drops the
+  // connection unanswered. This is no proxy, and no target passes CONNECT to an app: 400, as the others do.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${BAD_REQUEST.length}\r\nConnection: close\r\n\r\n${BAD_REQUEST}`);
+    log?.(accessLine(req, 400, BAD_REQUEST.length));
   });
   const closed = new Promise<void>((resolve) => server.once('close', resolve));
   await listen(server, host, port);
@@ -80,25 +89,41 @@ function serveRequest(
   options: GatewayOptions,
   accessLog: ((line: string) => void) | undefined,
 ): void {
-  const rawUri = req.url ?? '/';
+  const target = req.url ?? '/';
   let sent: number | PromiseLike<number>;
   try {
-    const request = toIncomingRequest(req, origin, rawUri);
-    if (request === undefined) {
-      res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': '11' }).end('Bad Request');
+    const served = serveTarget(target);
+    const request = served && toIncomingRequest(req, origin, served);
+    if (target === '*' && req.method === 'OPTIONS') {
+      sent = answerServerWideOptions(res);
+    } else if (served === undefined || request === undefined) {
+      res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': String(BAD_REQUEST.length) }).end(BAD_REQUEST);
       sent = 0;
     } else {
-      const result = dispatch(app, request, { ...options, remoteAddr: req.socket.remoteAddress ?? '', rawUri });
+      const result = dispatch(app, request, { ...options, remoteAddr: req.socket.remoteAddress ?? '', rawUri: served.originForm });
       sent = whenReady(result, (ready) => writeResult(ready, res)) as number | PromiseLike<number>;
     }
   } catch {
     sent = failTransport(res);
   }
-  const logRequest = accessLog && ((sentBytes: number) => {
-    accessLog(`${req.socket.remoteAddress ?? '-'} - - [${logDate(new Date())}] "${req.method} ${rawUri} HTTP/${req.httpVersion}" ${res.statusCode} ${sentBytes}`);
-  });
+  const logRequest = accessLog && ((sentBytes: number) => accessLog(accessLine(req, res.statusCode, sentBytes)));
   if (!isPromiseLike(sent)) logRequest?.(sent);
   else sent.then((bytes) => logRequest?.(bytes), () => logRequest?.(failTransport(res)));
+}
+
+/** wsgiref's access line, with the request line as received. */
+function accessLine(req: IncomingMessage, status: number, sentBytes: number): string {
+  return `${req.socket.remoteAddress ?? '-'} - - [${logDate(new Date())}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${status} ${sentBytes}`;
+}
+
+/**
+ * `OPTIONS *` asks about the server, not a resource (RFC 9110 §9.3.7: "only useful as a 'ping' or
+ * 'no-op'"); its target URI has an empty path (RFC 9112 §3.3), which no `PATH_INFO` under a `SCRIPT_NAME`
+ * can say. The server answers it, as Apache httpd does, with the empty length §9.3.7 asks for.
+ */
+function answerServerWideOptions(res: ServerResponse): number {
+  res.writeHead(200, { 'Content-Length': '0' }).end();
+  return 0;
 }
 
 /** Only a failure of this transport can land here: the core turns app errors into responses. */
@@ -110,21 +135,31 @@ function failTransport(res: ServerResponse): number {
 
 /**
  * Node's request as the parts the core reads, without building a Fetch `Request` (with its `Headers` and
- * `AbortSignal`, that was the largest cost of a small request); `undefined` when the target is not in
- * origin form or the method is one a Fetch `Request` could not carry (the answer is 400 on every target).
- * Node's parser has already refused header names and values that are not HTTP.
+ * `AbortSignal`, that was the largest cost of a small request); `undefined` when the method is one a
+ * Fetch `Request` could not carry (the answer is 400 on every target). Node's parser has already
+ * refused header names and values that are not HTTP.
  */
-function toIncomingRequest(req: IncomingMessage, origin: string, rawUri: string): IncomingRequest | undefined {
-  // Origin-form only ("/path?q"); concatenation keeps a leading "//" in the path instead of a host.
-  if (!rawUri.startsWith('/')) return undefined;
+function toIncomingRequest(req: IncomingMessage, origin: string, target: ServedTarget): IncomingRequest | undefined {
   const method = normalizeMethod(req.method ?? 'GET');
   if (method === undefined) return undefined;
+  const rawHeaders = target.authority === undefined ? req.rawHeaders : withHost(req.rawHeaders, target.authority);
   return {
     method,
-    url: origin + rawUri,
-    headers: new RawHeaders(req.rawHeaders),
+    // Concatenation keeps a leading "//" in the path instead of reading a host from it.
+    url: origin + target.originForm,
+    headers: new RawHeaders(rawHeaders),
     body: BODYLESS_METHODS.has(method) ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>),
   };
+}
+
+/** The raw header list with `authority` as its only Host. */
+function withHost(raw: readonly string[], authority: string): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() !== 'host') kept.push(raw[i]!, raw[i + 1]!);
+  }
+  kept.push('Host', authority);
+  return kept;
 }
 
 /** Node's `rawHeaders` list (`[name, value, name, value, ...]`, names as sent) read as `RequestHeaders`. */

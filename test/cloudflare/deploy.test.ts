@@ -33,7 +33,7 @@ describe('wrangler deploy --dry-run of wrangler.toml', () => {
   it('the minified bundle serves the seed app in workerd', async () => {
     const answer = await fetch(new URL('/encode?mystring=%3Cb%3E%C3%A9', worker.url), { headers: { 'Accept-Encoding': 'identity' } });
     expect(answer.status).toBe(200);
-    expect(answer.headers.get('content-type')).toBe('text/html');
+    expect(answer.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await answer.text()).toContain('<tt>&#x27;&lt;b&gt;é&#x27;</tt> base64 encoded is: <tt>PGI+w6k=</tt>');
     const form = await fetch(new URL('/?x=1', worker.url));
     expect([form.status, await form.text()]).toEqual([400, 'Error: the front page is not a form']);

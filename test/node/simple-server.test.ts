@@ -67,9 +67,51 @@ describe('makeServer', () => {
     expect(answer).not.toContain('6.6.6.6');
   });
 
-  it('answers 400 to a request target that is not a path', async () => {
-    const answer = await rawRequest(server.port, 'GET http://evil.test/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    expect(answer.startsWith('HTTP/1.1 400')).toBe(true);
+  /** The environ a raw request line (with `Host: x`) reaches the app with. */
+  async function environOf(requestLine: string): Promise<Record<string, string>> {
+    const answer = await rawRequest(server.port, `${requestLine}\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    return JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, string>;
+  }
+
+  it('takes a target in absolute form (RFC 9112 §3.2.2): path and query as the origin form, its authority for Host', async () => {
+    expect(await environOf('GET http://Example.test:8080/a%2Fb/caf%C3%A9?q=%20 HTTP/1.1')).toMatchObject({
+      PATH_INFO: '/a/b/caf\u00c3\u00a9', QUERY_STRING: 'q=%20', RAW_URI: '/a%2Fb/caf%C3%A9?q=%20', HTTP_HOST: 'Example.test:8080',
+      SERVER_NAME: '127.0.0.1', SERVER_PORT: String(server.port),
+    });
+    expect(accessLog.at(-1)).toContain('"GET http://Example.test:8080/a%2Fb/caf%C3%A9?q=%20 HTTP/1.1" 200 ');
+    // An empty path is "/"; the scheme is case-insensitive; the Host header, whatever it said, is gone.
+    expect(await environOf('GET HTTP://example.test HTTP/1.1')).toMatchObject({ PATH_INFO: '/', QUERY_STRING: '', RAW_URI: '/', HTTP_HOST: 'example.test' });
+    expect(await environOf('GET https://[::1]:9?x=1 HTTP/1.1')).toMatchObject({ PATH_INFO: '/', QUERY_STRING: 'x=1', RAW_URI: '/?x=1', HTTP_HOST: '[::1]:9' });
+    expect(await environOf('GET http://example.test//a/b HTTP/1.1')).toMatchObject({ PATH_INFO: '//a/b', RAW_URI: '//a/b', HTTP_HOST: 'example.test' });
+  });
+
+  it.each([
+    ['GET * HTTP/1.1', 'asterisk form off OPTIONS'],
+    ['GET example.test:80 HTTP/1.1', 'authority form off CONNECT'],
+    ['GET http://user@example.test/ HTTP/1.1', 'userinfo in the authority'],
+    ['GET http:///x HTTP/1.1', 'an empty host'],
+    ['GET http://example.test:port/ HTTP/1.1', 'a port that is not a number'],
+    ['GET ftp://example.test/x HTTP/1.1', 'a scheme other than http(s)'],
+    ['GET mailto:x@example.test HTTP/1.1', 'a URI with no authority'],
+  ])('answers 400 to %j (%s)', async (requestLine) => {
+    const answer = await rawRequest(server.port, `${requestLine}\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).not.toContain('PATH_INFO');
+  });
+
+  it('answers OPTIONS * itself, 200 with no body, and CONNECT with 400', async () => {
+    const before = accessLog.length;
+    const options = await rawRequest(server.port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(options).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(options).toMatch(/\r\nContent-Length: 0\r\n/i);
+    expect(options.endsWith('\r\n\r\n')).toBe(true);
+    const connect = await rawRequest(server.port, 'CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n');
+    expect(connect).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[^]*\r\n\r\nBad Request$/);
+    expect(accessLog.slice(before).map((line) => line.replace(/^.*\] /, ''))).toEqual([
+      '"OPTIONS * HTTP/1.1" 200 0',
+      '"CONNECT example.test:443 HTTP/1.1" 400 11',
+    ]);
   });
 
   it('closes the body when the client goes away mid-stream, and keeps serving', async () => {
@@ -83,6 +125,19 @@ describe('makeServer', () => {
     expect(closes).toBe(before + 1);
     expect(streamed).toBeLessThan(10_000);
     expect((await fetch(`http://127.0.0.1:${server.port}/after`)).status).toBe(200);
+  });
+});
+
+describe('the seed app on the simple server (what npm start runs)', () => {
+  it('answers a request in absolute form as it answers the origin form', async () => {
+    const seed = await makeServer('127.0.0.1', 0, base64App, { accessLog: false });
+    try {
+      const answer = await rawRequest(seed.port, 'GET http://example/encode?mystring=a HTTP/1.1\r\nHost: example\r\nConnection: close\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(answer).toContain('<tt>&#x27;a&#x27;</tt> base64 encoded is: <tt>YQ==</tt>');
+    } finally {
+      await seed.close();
+    }
   });
 });
 
