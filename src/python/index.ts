@@ -72,16 +72,19 @@ export function writeFiles(pyodide: PyodideInterface, files: Readonly<Record<str
   return FILES_DIR;
 }
 
+const mounted = new WeakMap<PyodideInterface, Set<string>>();
+
 /**
  * Mounts a host folder at the same path inside Pyodide (so `__file__` and tracebacks name the real
  * file) and returns that path; a folder already mounted is reused.
  */
 export function mountFolder(pyodide: PyodideInterface, folder: string): string {
-  const { FS } = pyodide;
   const mountPoint = folder.split(path.sep).join('/');
-  const node = FS.analyzePath(mountPoint);
-  if (node.exists && (node.object as { mount?: { mountpoint?: string } } | null)?.mount?.mountpoint === mountPoint) return mountPoint;
-  FS.mkdirTree(mountPoint);
-  FS.mount(FS.filesystems.NODEFS, { root: folder }, mountPoint);
+  let done = mounted.get(pyodide);
+  if (!done) mounted.set(pyodide, (done = new Set()));
+  if (done.has(mountPoint)) return mountPoint;
+  pyodide.FS.mkdirTree(mountPoint);
+  pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: folder }, mountPoint);
+  done.add(mountPoint);
   return mountPoint;
 }
