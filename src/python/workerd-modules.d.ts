@@ -1,3 +1,7 @@
+/**
+ * The files src/python/workerd.ts imports as Workers modules, typed as workerd hands them over (the rules
+ * in app/cloudflare-python/wrangler.toml and wrangler's default CompiledWasm rule for *.wasm).
+ */
 declare module 'pyodide/pyodide.asm.wasm' {
   const module: WebAssembly.Module;
   export default module;

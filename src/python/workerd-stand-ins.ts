@@ -6,7 +6,7 @@
 
 import { wasmFunction, type WasmFunctionType } from './wasm-function-adapters.ts';
 
-/** A Pyodide file the loader fetches from its `indexURL`, and the module that holds it. */
+/** The files the loader fetches, by their name under its `indexURL`: each gives a fresh `Response`. */
 export type ServedFiles = ReadonlyMap<string, () => Response>;
 
 /** Replaces `target[key]` and returns what puts the old property (or its absence) back. */

@@ -3,10 +3,10 @@
  * bundled with the Worker: the wasm as a `CompiledWasm` module (workerd compiles no wasm from bytes),
  * the standard library as `Data` and the lock file and wsgi-edge's Python bridge as `Text`. The
  * Worker's wrangler.toml needs rules for those (app/cloudflare-python/wrangler.toml has them, to copy), and
- * no `nodejs_compat`: with it the loader takes its Node path and reads its files with `node:fs`.
+ * no `nodejs_compat`: with it Pyodide takes its Node path, whose `require("node:fs")` fails in a bundled Worker.
  *
- * Call it from a request, never at the top of the module: start-up takes seconds (about 0.3 s from a
- * memory snapshot), over what Workers allow a Worker's global scope.
+ * Call it from a request, never at the top of the module: start-up takes seconds (under half a second
+ * from a memory snapshot), more than Workers allow a Worker's global scope.
  * @module
  */
 
