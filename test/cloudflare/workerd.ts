@@ -1,7 +1,7 @@
 /**
  * Test helpers for workerd: bundle a Worker with `wrangler deploy --dry-run --outdir` (offline), and run
- * a bundle in miniflare on 127.0.0.1. The bundle's text is passed as `script`, since miniflare refuses a
- * `scriptPath` outside its working directory.
+ * a bundle in miniflare on 127.0.0.1. The bundle's modules are passed by content, since miniflare refuses
+ * a `scriptPath` outside its working directory.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { Log, LogLevel, Miniflare } from 'miniflare';
+import { compileModuleRules, Log, LogLevel, Miniflare, testRegExps, type ModuleRule, type ModuleRuleType } from 'miniflare';
 import { unstable_readConfig } from 'wrangler';
 
 const run = promisify(execFile);
@@ -22,9 +22,21 @@ export function offlineWranglerEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** A module wrangler writes beside the bundle (a `[[rules]]` import: wasm, data, text). */
+export interface BundledModule {
+  /** Its file name, which the bundle imports it by (`./<sha1>-<name>`). */
+  name: string;
+  type: ModuleRuleType;
+  contents: Uint8Array;
+}
+
 export interface BuiltWorker {
   /** The bundled module's text. */
   script: string;
+  /** The file name of the bundle, which is its module name. */
+  scriptName: string;
+  /** The other modules wrangler wrote, typed by the config's rules (and wrangler's defaults). */
+  modules: BundledModule[];
   /** The compatibility date and flags of its wrangler config, which miniflare must run it with. */
   compatibilityDate: string;
   compatibilityFlags: string[];
@@ -40,15 +52,48 @@ export async function buildWorker(config: string, extraArgs: string[] = []): Pro
     const { stdout } = await run(process.execPath, [
       'node_modules/wrangler/bin/wrangler.js', 'deploy', '--dry-run', '--outdir', outdir, '--config', config, ...extraArgs,
     ], { env: offlineWranglerEnv() });
-    const file = (await readdir(outdir)).find((name) => name.endsWith('.js'));
-    if (file === undefined) throw new Error(`wrangler wrote no .js bundle to ${outdir}:\n${stdout}`);
-    const script = await readFile(join(outdir, file), 'utf8');
-    const { compatibility_date: compatibilityDate, compatibility_flags: compatibilityFlags } = unstable_readConfig({ config }, { hideWarnings: true });
+    const files = await readdir(outdir);
+    const scriptName = files.find((name) => name.endsWith('.js'));
+    if (scriptName === undefined) throw new Error(`wrangler wrote no .js bundle to ${outdir}:\n${stdout}`);
+    const script = await readFile(join(outdir, scriptName), 'utf8');
+    const { compatibility_date: compatibilityDate, compatibility_flags: compatibilityFlags, rules } = unstable_readConfig({ config }, { hideWarnings: true });
     if (compatibilityDate === undefined) throw new Error(`${config} has no compatibility_date`);
-    return { script, bytes: Buffer.byteLength(script), report: stdout, compatibilityDate, compatibilityFlags };
+    const typeOf = moduleTyper((rules as WranglerRule[]).map(({ type, globs, fallthrough }) => ({ type, include: globs, fallthrough })));
+    const modules = await Promise.all(files.filter((name) => name !== scriptName && !NOT_MODULES.test(name)).map(async (name) => (
+      { name, type: typeOf(name), contents: new Uint8Array(await readFile(join(outdir, name))) }
+    )));
+    return { script, scriptName, modules, bytes: Buffer.byteLength(script), report: stdout, compatibilityDate, compatibilityFlags };
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
+}
+
+/** A `[[rules]]` entry of a wrangler config (its config's type does not reach here from wrangler's typings). */
+interface WranglerRule {
+  type: ModuleRuleType;
+  globs: string[];
+  fallthrough?: boolean;
+}
+
+/** What `--outdir` holds besides modules. */
+const NOT_MODULES = /\.map$|^README\.md$/;
+
+/** Wrangler's own rules, which come after a config's (its warnings list them). */
+const WRANGLER_DEFAULT_RULES: ModuleRule[] = [
+  { type: 'Text', include: ['**/*.txt', '**/*.html', '**/*.sql'] },
+  { type: 'Data', include: ['**/*.bin'] },
+  { type: 'CompiledWasm', include: ['**/*.wasm', '**/*.wasm?module'] },
+];
+
+/** The type wrangler gave a module it wrote as `<sha1>-<file name>`: the first rule matching the file name. */
+function moduleTyper(configRules: ModuleRule[]): (name: string) => ModuleRuleType {
+  const rules = compileModuleRules([...configRules, ...WRANGLER_DEFAULT_RULES]);
+  return (name) => {
+    const original = name.replace(/^[0-9a-f]{40}-/, '');
+    const rule = rules.find(({ include }) => testRegExps(include, original));
+    if (rule === undefined) throw new Error(`no module rule matches ${original} (written as ${name})`);
+    return rule.type;
+  };
 }
 
 export interface RunningWorker {
@@ -58,12 +103,18 @@ export interface RunningWorker {
   output(): string;
 }
 
+/** Where the modules seem to be: they are given by content, so only their names relative to it count. */
+const MODULES_ROOT = '/bundle';
+
 /** Runs a bundled module Worker in workerd and resolves once it listens. */
 export async function startWorker(bundle: BuiltWorker): Promise<RunningWorker> {
   let output = '';
   const miniflare = new Miniflare({
-    modules: true,
-    script: bundle.script,
+    modulesRoot: MODULES_ROOT,
+    modules: [
+      { type: 'ESModule', path: join(MODULES_ROOT, bundle.scriptName), contents: bundle.script },
+      ...bundle.modules.map(({ name, type, contents }) => ({ type, path: join(MODULES_ROOT, name), contents })),
+    ],
     compatibilityDate: bundle.compatibilityDate,
     compatibilityFlags: bundle.compatibilityFlags,
     host: '127.0.0.1',

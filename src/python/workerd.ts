@@ -1,0 +1,67 @@
+/**
+ * Pyodide (the npm package `pyodide`, 0.27.7) started inside a Cloudflare Worker, unpatched, from files
+ * bundled with the Worker: the wasm as a `CompiledWasm` module (workerd compiles no wasm from bytes),
+ * the standard library as `Data` and the lock file and wsgi-edge's Python bridge as `Text`. The
+ * Worker's wrangler.toml needs rules for those (app/cloudflare-python/wrangler.toml has them, to copy), and
+ * no `nodejs_compat`: with it Pyodide takes its Node path, whose `require("node:fs")` fails in a bundled Worker.
+ *
+ * Call it from a request, never at the top of the module: start-up takes seconds (under half a second
+ * from a memory snapshot), more than Workers allow a Worker's global scope.
+ * @module
+ */
+
+import type { PyodideInterface } from 'pyodide';
+import pyodideWasm from 'pyodide/pyodide.asm.wasm';
+import lockFile from 'pyodide/pyodide-lock.json';
+import standardLibrary from 'pyodide/python_stdlib.zip';
+import bridgeSource from './wsgi_edge_bridge.py';
+import { installLoaderStandIns, instantiateWith, type ServedFiles } from './workerd-stand-ins.ts';
+
+export type { PyodideInterface } from 'pyodide';
+
+export interface WorkerdPyodideOptions {
+  /**
+   * A memory snapshot of this same Pyodide build, made in Node with `loadPyodide({ _makeSnapshot: true })`
+   * and `pyodide.makeMemorySnapshot()`, bundled as a `Data` module: start-up then skips Python's own
+   * initialisation. Pyodide marks both as internal (underscore), so they may change between versions.
+   */
+  snapshot?: ArrayBuffer | Uint8Array;
+}
+
+/** Where the loader believes its files are; it fetches them from here and the stand-in fetch answers. */
+const INDEX_URL = 'https://pyodide.invalid/';
+
+const SERVED: ServedFiles = new Map([
+  ['python_stdlib.zip', () => new Response(standardLibrary)],
+  ['pyodide-lock.json', () => new Response(lockFile, { headers: { 'Content-Type': 'application/json' } })],
+]);
+
+/** The directory Pyodide starts Python in (`HOME`), which is on `sys.path`. */
+const PYTHON_HOME = '/home/pyodide';
+
+/** The stand-ins are globals, so loads take turns. */
+let previousLoad: Promise<unknown> = Promise.resolve();
+
+/** A new Pyodide with the bridge module `wsgi_edge_bridge` importable. */
+export function loadPyodideInWorkerd(options: WorkerdPyodideOptions = {}): Promise<PyodideInterface> {
+  const load = previousLoad.then(() => loadWithStandIns(options));
+  previousLoad = load.catch(() => undefined);
+  return load;
+}
+
+async function loadWithStandIns(options: WorkerdPyodideOptions): Promise<PyodideInterface> {
+  const removeStandIns = installLoaderStandIns(INDEX_URL, SERVED);
+  let restoreFactory: (() => void) | undefined;
+  try {
+    // Imported here rather than at the top: evaluating them needs the stand-ins (and takes time).
+    const { loadPyodide } = await import('pyodide');
+    await import('pyodide/pyodide.asm.js');
+    restoreFactory = instantiateWith(pyodideWasm);
+    const pyodide = await loadPyodide({ indexURL: INDEX_URL, ...(options.snapshot === undefined ? {} : { _loadSnapshot: options.snapshot }) });
+    pyodide.FS.writeFile(`${PYTHON_HOME}/wsgi_edge_bridge.py`, bridgeSource);
+    return pyodide;
+  } finally {
+    restoreFactory?.();
+    removeStandIns();
+  }
+}
