@@ -1,7 +1,7 @@
 // What tsc leaves undone in dist/:
 // - it rewrites relative `.ts` imports to `.js` in emitted JavaScript but not in declaration files, and
 //   Deno's type checker then looks for `.ts` files that dist/ does not have: point them at `.js` too;
-// - it copies no Python: the bridge's Python half (src/python/*.py) must sit beside the JavaScript that loads it.
+// - it copies no Python: the bridge's Python half (src/python/*.py) and the Workers loader's wasm must sit beside the JavaScript that loads them.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
@@ -24,7 +24,7 @@ walk(dist, (path) => {
 });
 
 walk('src', (path) => {
-  if (!path.endsWith('.py')) return;
+  if (!path.endsWith('.py') && !path.endsWith('.wasm')) return;
   const target = join(dist, 'src', relative('src', path));
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(path, target);

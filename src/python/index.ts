@@ -16,23 +16,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
-import { bridgeApp, installBridge, loadGateway, type BridgeOptions } from './bridge.ts';
+import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
 
 export { InterpreterDeadError, PythonError } from './bridge.ts';
-
-export interface PythonAppOptions extends BridgeOptions {
-  /** `'module:callable'` as gunicorn takes it; `'module'` alone means `module:application`. */
-  app: string;
-  /** Folders put first on `sys.path`, in order (the app's folder, a `pip install -t` folder). */
-  path?: readonly string[];
-  /** Sources as `{ 'pkg/mod.py': text }`, for runtimes without a file system; their folder comes first on `sys.path`. */
-  files?: Readonly<Record<string, string>>;
-  /** A Pyodide the caller already loaded; by default the installed `pyodide` is loaded once per process. */
-  pyodide?: PyodideInterface | Promise<PyodideInterface>;
-}
-
-/** Where `options.files` are written inside Pyodide. */
-export const FILES_DIR = '/app';
+export { FILES_DIR, type PythonAppOptions } from './load.ts';
 
 let sharedPyodide: Promise<PyodideInterface> | undefined;
 
@@ -45,31 +32,19 @@ export function defaultPyodide(): Promise<PyodideInterface> {
   return sharedPyodide;
 }
 
-const bridgeReady = new WeakSet<PyodideInterface>();
+let bridgeSource: Promise<string> | undefined;
 
 /** Loads the Python app `options.app` and gives it as a `WsgiApp`. Rejects with the import's error, naming the module and sys.path. */
 export async function loadPythonApp(options: PythonAppOptions): Promise<WsgiApp> {
   const pyodide = await (options.pyodide ?? defaultPyodide());
-  if (!bridgeReady.has(pyodide)) {
-    installBridge(pyodide, await readFile(new URL('./wsgi_edge_bridge.py', import.meta.url), 'utf8'));
-    bridgeReady.add(pyodide);
-  }
-  const paths: string[] = [];
-  if (options.files) paths.push(writeFiles(pyodide, options.files));
-  for (const folder of options.path ?? []) paths.push(mountFolder(pyodide, path.resolve(folder)));
-  const gateway = loadGateway(pyodide, options.app, paths, options.multiprocess ?? false);
-  return bridgeApp(gateway, options);
+  bridgeSource ??= readFile(new URL('./wsgi_edge_bridge.py', import.meta.url), 'utf8');
+  const folders = (options.path ?? []).map((folder) => mountFolder(pyodide, path.resolve(folder)));
+  return startPythonApp(pyodide, await bridgeSource, options, folders);
 }
 
-/** Writes `files` under FILES_DIR and returns that folder. */
-export function writeFiles(pyodide: PyodideInterface, files: Readonly<Record<string, string>>): string {
-  for (const [relative, source] of Object.entries(files)) {
-    const target = path.posix.join(FILES_DIR, relative);
-    if (!target.startsWith(FILES_DIR + '/')) throw new Error(`wsgi-edge: options.files names a path outside its folder: ${JSON.stringify(relative)}`);
-    pyodide.FS.mkdirTree(path.posix.dirname(target));
-    pyodide.FS.writeFile(target, source);
-  }
-  return FILES_DIR;
+/** `loadPythonApp(options)` on the first request rather than now. */
+export function lazyPythonApp(options: PythonAppOptions): WsgiApp {
+  return lazyApp(options.app, (onFatal) => loadPythonApp({ ...options, onFatal }), options.onFatal);
 }
 
 const mounted = new WeakMap<PyodideInterface, Set<string>>();

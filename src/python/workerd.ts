@@ -15,7 +15,12 @@ import pyodideWasm from 'pyodide/pyodide.asm.wasm';
 import lockFile from 'pyodide/pyodide-lock.json';
 import standardLibrary from 'pyodide/python_stdlib.zip';
 import bridgeSource from './wsgi_edge_bridge.py';
+import type { WsgiApp } from '../core/types.ts';
+import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
 import { installLoaderStandIns, instantiateWith, type ServedFiles } from './workerd-stand-ins.ts';
+
+export { InterpreterDeadError, PythonError } from './bridge.ts';
+export { FILES_DIR, type PythonAppOptions } from './load.ts';
 
 export type { PyodideInterface } from 'pyodide';
 
@@ -36,13 +41,10 @@ const SERVED: ServedFiles = new Map([
   ['pyodide-lock.json', () => new Response(lockFile, { headers: { 'Content-Type': 'application/json' } })],
 ]);
 
-/** The directory Pyodide starts Python in (`HOME`), which is on `sys.path`. */
-const PYTHON_HOME = '/home/pyodide';
-
 /** The stand-ins are globals, so loads take turns. */
 let previousLoad: Promise<unknown> = Promise.resolve();
 
-/** A new Pyodide with the bridge module `wsgi_edge_bridge` importable. */
+/** A new Pyodide (its own interpreter each call). */
 export function loadPyodideInWorkerd(options: WorkerdPyodideOptions = {}): Promise<PyodideInterface> {
   const load = previousLoad.then(() => loadWithStandIns(options));
   previousLoad = load.catch(() => undefined);
@@ -58,10 +60,27 @@ async function loadWithStandIns(options: WorkerdPyodideOptions): Promise<Pyodide
     await import('pyodide/pyodide.asm.js');
     restoreFactory = instantiateWith(pyodideWasm);
     const pyodide = await loadPyodide({ indexURL: INDEX_URL, ...(options.snapshot === undefined ? {} : { _loadSnapshot: options.snapshot }) });
-    pyodide.FS.writeFile(`${PYTHON_HOME}/wsgi_edge_bridge.py`, bridgeSource);
     return pyodide;
   } finally {
     restoreFactory?.();
     removeStandIns();
   }
+}
+
+/**
+ * `wsgi-edge/python` on Workers: the app from `options.files` (there is no file system to take `path`
+ * from), in a Pyodide started inside Workers (or `options.pyodide`).
+ */
+export async function loadPythonApp(options: PythonAppOptions & WorkerdPyodideOptions): Promise<WsgiApp> {
+  if (options.path?.length) throw new Error('wsgi-edge: options.path needs a file system; on Workers give the sources as options.files');
+  const pyodide = await (options.pyodide ?? loadPyodideInWorkerd(options));
+  return startPythonApp(pyodide, bridgeSource, options);
+}
+
+/**
+ * `loadPythonApp(options)` on the first request, as Workers need (start-up takes seconds). After a fatal
+ * interpreter error the next request starts a fresh Pyodide.
+ */
+export function lazyPythonApp(options: PythonAppOptions & WorkerdPyodideOptions): WsgiApp {
+  return lazyApp(options.app, (onFatal) => loadPythonApp({ ...options, onFatal }), options.onFatal);
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPythonWorker } from './python-workerd.ts';
 import type { RunningWorker } from './workerd.ts';
 
-const STARTED = 'wsgi-edge: Python started for this request';
+const STARTED = 'wsgi-edge: Python app wsgi_app:simple_app loaded in';
 const ENCODE = '/encode?mystring=%3Cb%3E%C3%A9';
 const ENCODED = '<tt>&#x27;&lt;b&gt;é&#x27;</tt> base64 encoded is: <tt>PGI+w6k=</tt>';
 const IDENTITY = { headers: { 'Accept-Encoding': 'identity' } };
@@ -35,7 +35,7 @@ describe('a Python WSGI app in workerd (app/cloudflare-python, Pyodide 0.27.7)',
 
     const first = await timed(new URL(ENCODE, worker.url));
     expect(first.response.status).toBe(200);
-    expect(first.response.headers.get('content-type')).toBe('text/html');
+    expect(first.response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(first.body).toContain(ENCODED);
     for (let i = 0; i < 100 && !worker.output().includes(STARTED); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(count(worker.output(), STARTED)).toBe(1);

@@ -1,0 +1,82 @@
+/**
+ * Loading a Python app, the part every runtime shares: the bridge module installed once per interpreter,
+ * `files` written into Pyodide's file system, the app imported and wrapped. The runtime entries (./index.ts
+ * for Node, Deno and Lambda; ./workerd.ts for Cloudflare Workers) say where Pyodide and the folders come from.
+ * @module
+ */
+
+import type { PyodideInterface } from 'pyodide';
+import type { WsgiApp } from '../core/types.ts';
+import { bridgeApp, installBridge, loadGateway, type BridgeOptions } from './bridge.ts';
+
+export interface PythonAppOptions extends BridgeOptions {
+  /** `'module:callable'` as gunicorn takes it; `'module'` alone means `module:application`. */
+  app: string;
+  /** Folders put first on `sys.path`, in order (the app's folder, a `pip install -t` folder). Not on Workers. */
+  path?: readonly string[];
+  /** Sources as `{ 'pkg/mod.py': text }`, for runtimes without a file system; their folder comes first on `sys.path`. */
+  files?: Readonly<Record<string, string>>;
+  /** A Pyodide the caller already loaded; by default the installed `pyodide` is loaded once per process. */
+  pyodide?: PyodideInterface | Promise<PyodideInterface>;
+}
+
+/** Where `options.files` are written inside Pyodide. */
+export const FILES_DIR = '/app';
+
+const bridgeInstalled = new WeakSet<PyodideInterface>();
+
+/**
+ * The app `options.app` in `pyodide`, as a `WsgiApp`. `folders` (already inside Pyodide's file system)
+ * go on sys.path after the folder of `options.files`.
+ */
+export function startPythonApp(pyodide: PyodideInterface, bridgeSource: string, options: PythonAppOptions, folders: readonly string[] = []): WsgiApp {
+  if (!bridgeInstalled.has(pyodide)) {
+    installBridge(pyodide, bridgeSource);
+    bridgeInstalled.add(pyodide);
+  }
+  const paths = options.files ? [writeFiles(pyodide, options.files), ...folders] : [...folders];
+  return bridgeApp(loadGateway(pyodide, options.app, paths, options.multiprocess ?? false), options);
+}
+
+/** Writes `files` under FILES_DIR and returns that folder. */
+export function writeFiles(pyodide: PyodideInterface, files: Readonly<Record<string, string>>): string {
+  for (const [relative, source] of Object.entries(files)) {
+    const parts = relative.split('/');
+    if (relative.startsWith('/') || parts.some((part) => part === '..' || part === '')) {
+      throw new Error(`wsgi-edge: options.files names a path outside its folder: ${JSON.stringify(relative)}`);
+    }
+    pyodide.FS.mkdirTree([FILES_DIR, ...parts.slice(0, -1)].join('/'));
+    pyodide.FS.writeFile(`${FILES_DIR}/${relative}`, source);
+  }
+  return FILES_DIR;
+}
+
+/**
+ * A `WsgiApp` that loads on its first request (Workers allow no seconds-long work at start-up), saying
+ * on the console what that load cost. A failed load is tried again by the next request; after the
+ * interpreter dies (`onFatal`) the next request loads a fresh one, when `load` makes a new interpreter.
+ */
+export function lazyApp(spec: string, load: (onFatal: BridgeOptions['onFatal']) => Promise<WsgiApp>, onFatal?: BridgeOptions['onFatal']): WsgiApp {
+  let loading: Promise<WsgiApp> | undefined;
+  const fatal: NonNullable<BridgeOptions['onFatal']> = (error) => {
+    loading = undefined;
+    onFatal?.(error);
+  };
+  const timedLoad = async () => {
+    const started = Date.now();
+    const app = await load(fatal);
+    console.log(`wsgi-edge: Python app ${spec} loaded in ${Date.now() - started} ms, on its first request`);
+    return app;
+  };
+  return async (environ, startResponse) => {
+    const attempt = (loading ??= timedLoad());
+    let app: WsgiApp;
+    try {
+      app = await attempt;
+    } catch (error) {
+      if (loading === attempt) loading = undefined;
+      throw error;
+    }
+    return app(environ, startResponse);
+  };
+}
