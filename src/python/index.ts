@@ -57,7 +57,7 @@ export async function loadPythonApp(options: PythonAppOptions): Promise<WsgiApp>
   const paths: string[] = [];
   if (options.files) paths.push(writeFiles(pyodide, options.files));
   for (const folder of options.path ?? []) paths.push(mountFolder(pyodide, path.resolve(folder)));
-  const gateway = loadGateway(pyodide, options.app, paths, options.multiprocess ?? false);
+  const gateway = loadGateway(pyodide, options.app, paths, options.multiprocess ?? true);
   return bridgeApp(gateway, options);
 }
 

@@ -187,7 +187,7 @@ def _failure(error, host):
 class Gateway:
     """One WSGI app, called once per request by the JavaScript half."""
 
-    def __init__(self, app, multiprocess=False):
+    def __init__(self, app, multiprocess=True):
         self.app = app
         self._constants = {
             'wsgi.version': (1, 0),
