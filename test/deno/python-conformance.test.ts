@@ -1,7 +1,7 @@
 /**
  * The conformance suite against the Python fixtures (test/conformance/conformance_app.py) in a real
  * `deno serve` process running test/deno/python-server.ts: Pyodide inside Deno, the fixture folder
- * mounted through NODEFS.
+ * mounted through NODEFS; it needs only `--allow-read` (Pyodide's files, the fixture folder).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
@@ -11,7 +11,7 @@ import { denoServe, type DenoServer } from './deno.ts';
 describe('conformance: Python app under deno serve', () => {
   let server: DenoServer;
   beforeAll(async () => {
-    server = await denoServe('test/deno/python-server.ts', ['--allow-read', '--allow-env']);
+    server = await denoServe('test/deno/python-server.ts', ['--allow-read']);
   });
   afterAll(async () => {
     await server?.stop();
