@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
   const { target, host, port, workers } = command;
   if (workers > 1 && cluster.isPrimary) {
     const label = target?.kind === 'python' ? target.label : command.spec ?? 'demoApp';
-    process.exitCode = await runPrimary({ workers, host, label, maxRestarts: command.maxRestarts });
+    process.exitCode = await runPrimary({ workers, host, port, label, maxRestarts: command.maxRestarts });
   } else {
     await serveProcess(target, { host, port, workers });
   }
@@ -92,8 +92,10 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) {
     console.error((error as Error).message);
     process.exitCode = 2;
-    return;
+  } else {
+    console.error(error);
+    process.exitCode = 1;
   }
-  console.error(error);
-  process.exitCode = 1;
+  // A worker's channel to the primary would keep it alive.
+  if (cluster.isWorker) process.exit();
 });

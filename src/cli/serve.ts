@@ -22,7 +22,7 @@ export interface ServeOptions {
 
 /** Exit status of a process whose interpreter died. */
 export const INTERPRETER_DIED = 3;
-/** Set by the primary for replacement workers: the port the first ones bound (after `--port 0`). */
+/** Set by the primary for its workers: the port, once `--port 0` has become a number. */
 export const WORKER_PORT_ENV = 'WSGI_EDGE_WORKER_PORT';
 /** How long requests under way may take to finish once the interpreter died. */
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -8,12 +8,14 @@
  */
 
 import cluster, { type Worker } from 'node:cluster';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { WORKER_PORT_ENV, urlOf } from './serve.ts';
 
 export interface PrimaryOptions {
   workers: number;
   host: string;
+  /** 0: a free port, picked once by the primary. */
+  port: number;
   label: string;
   /** Replacements allowed within `RESTART_WINDOW_MS` before the primary gives up. */
   maxRestarts: number;
@@ -21,19 +23,24 @@ export interface PrimaryOptions {
 
 const RESTART_WINDOW_MS = 60_000;
 
-/** Runs the primary until it stops; resolves to the exit status. */
-export function runPrimary(options: PrimaryOptions): Promise<number> {
+/**
+ * Runs the primary until it stops; resolves to the exit status. Every worker gets the same port number:
+ * the cluster shares one listening socket per (host, port) its workers name, so a replacement asking
+ * for port 0 again would ask for a second socket on a new port, and one naming the port the first
+ * workers got through 0 would collide with theirs.
+ */
+export async function runPrimary(options: PrimaryOptions): Promise<number> {
+  const port = options.port === 0 ? await freePort(options.host) : options.port;
   const live = new Set<Worker>();
   const listening = new Set<Worker>();
   const restarts: number[] = [];
-  let port: number | undefined;
   let announced = false;
   let stopping: number | undefined;
   let finish: (status: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => { finish = resolve; });
 
   const fork = () => {
-    live.add(cluster.fork(port === undefined ? {} : { [WORKER_PORT_ENV]: String(port) }));
+    live.add(cluster.fork({ [WORKER_PORT_ENV]: String(port) }));
   };
   const stop = (status: number, why?: string) => {
     if (stopping !== undefined) return;
@@ -43,8 +50,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     for (const worker of live) worker.process.kill('SIGTERM');
   };
 
-  cluster.on('listening', (worker, address: AddressInfo) => {
-    port ??= address.port;
+  cluster.on('listening', (worker) => {
     listening.add(worker);
     console.error(`wsgi-edge: worker ${worker.process.pid} is serving`);
     if (!announced && listening.size === options.workers) {
@@ -61,7 +67,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     }
     const how = signal ? `on ${signal}` : `with status ${code}`;
     if (!booted) {
-      stop(1, `worker ${worker.process.pid} exited ${how} before it was serving (the app failed to load); stopping`);
+      stop(1, `worker ${worker.process.pid} exited ${how} before it was serving (it could not load the app or listen: see its error above); stopping`);
       return;
     }
     const now = Date.now();
@@ -79,4 +85,16 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
 
   for (let i = 0; i < options.workers; i++) fork();
   return finished;
+}
+
+/** A port free on `host` now (the kernel's pick for port 0, released at once). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

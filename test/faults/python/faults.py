@@ -155,7 +155,7 @@ def whoami(environ, start_response):
     except (ImportError, AttributeError):
         pid = None
     body = json.dumps({'interpreter': INTERPRETER, 'served': served, 'pid': pid,
-                       'multiprocess': environ['wsgi.multiprocess']})
+                       'multiprocess': environ['wsgi.multiprocess'], 'path': sys.path[:3]})
     return text(start_response, body, content_type='application/json')
 
 
