@@ -1,6 +1,6 @@
 /**
- * Fault cases, written once, for every runtime that serves `faultApp` (test/faults/apps.ts) on a
- * loopback port: a client gone mid-stream, the app failing before and after headers, a request body cut
+ * Fault cases, written once, for every runtime that serves `faultApp` (test/faults/apps.ts), or its Python
+ * twin (test/faults/python/faults.py), on a loopback port: a client gone mid-stream, the app failing before and after headers, a request body cut
  * short (a raw socket that promises N bytes and sends fewer), and a slow reader. Each case shows what
  * became of `close()` (through `/state`) and that the same process or isolate serves the next request.
  * @module
