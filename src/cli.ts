@@ -1,151 +1,125 @@
 #!/usr/bin/env node
 /**
- * The `wsgi-edge` command. `wsgi-edge serve <module>[:export] [--host H] [--port P]` serves a WSGI app
- * from any JavaScript or TypeScript module on the simple server, as `python -m wsgiref.simple_server`
- * serves `demo_app`; with no module it serves `demoApp`.
- *
- * The export is the one named after `:`, else `default`, `app` or `application`, else the module's
- * only exported function. A TypeScript module is imported as it is when Node can (Node 22.6+ type
- * stripping, or `node --import tsx`), else through `tsx`'s `tsImport` (an optional peer dependency:
- * Node 20 has no TypeScript support of its own, and tsx handles the `.ts` import extensions this
- * project's style uses, which a bundling step would need configuring for).
+ * The `wsgi-edge` command. `wsgi-edge serve <target> [--host H] [--port P] [--workers N]` serves a WSGI
+ * app on the simple server, as `python -m wsgiref.simple_server` serves `demo_app` and gunicorn serves
+ * `module:callable`; with no target it serves `demoApp`. The target is a JavaScript or TypeScript module,
+ * a Python file or a Python module (./cli/target.ts); `--workers N` runs N processes on one port
+ * (./cli/workers.ts), since one Python interpreter answers one request at a time.
  * @module
  */
 
-import { basename, dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import type { WsgiApp } from './core/types.ts';
-import { demoApp } from './wsgiref/demo-app.ts';
-import { makeServer } from './wsgiref/simple-server.ts';
+import { serveProcess } from './cli/serve.ts';
+import { parseTarget, type Target } from './cli/target.ts';
+import { UsageError } from './cli/usage-error.ts';
+import { runPrimary } from './cli/workers.ts';
 
-const USAGE = `Usage: wsgi-edge serve [<module>[:export]] [--host H] [--port P]
-       wsgi-edge snapshot <app.py|module>[:callable] --out FILE [--pythonpath DIR,...]
+const USAGE = `Usage: wsgi-edge serve [<target>] [--host H] [--port P] [--workers N] [--pythonpath DIR[,DIR]]
 
 Serves a WSGI app on the simple server (default: the demo app on 127.0.0.1:8000).
-  <module>   a .js/.mjs/.ts/.mts file; :export names the app (default: default, app,
-             application, or the only exported function)
-  --host H   the address to listen on (default 127.0.0.1)
-  --port P   the port (default 8000; 0 picks a free one)
+  <target>           path/app.py[:callable]   a Python file (its folder first on sys.path)
+                     module[:callable]        a Python module, on --pythonpath or in the working folder
+                                              (the callable defaults to application)
+                     path/app.ts[:export]     a .js/.mjs/.ts/.mts module (default: default, app,
+                                              application, or the only exported function)
+  --host H           the address to listen on (default 127.0.0.1)
+  --port P           the port (default 8000; 0 picks a free one)
+  --workers N        N processes on the port, each with its own interpreter (default 1)
+  --max-restarts N   with --workers: replacements allowed within a minute before giving up (default 10)
+  --pythonpath DIRS  folders put first on sys.path, comma-separated (as gunicorn's)
 
-snapshot writes Pyodide's memory with the Python app imported, for loadPythonApp({ snapshot }):
-  app.py     the app's file (its folder goes first on sys.path), or a module on --pythonpath
-  --out      the snapshot file to write
-  --pythonpath  more folders for sys.path, comma-separated`;
+       wsgi-edge snapshot <app.py|module>[:callable] --out FILE [--pythonpath DIR[,DIR]]
 
-const TYPESCRIPT = /\.[cm]?tsx?$/;
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+Writes Pyodide's memory with the Python app imported, for loadPythonApp({ snapshot }).`;
 
-/** A mistake in the command line or the module: reported in one line, exit status 2. */
-class UsageError extends Error {}
+/** `wsgi-edge snapshot`: the app and its sys.path folders, and where the snapshot goes. */
+interface SnapshotCommand {
+  snapshot: { app: string; path: string[]; out: string };
+}
 
-async function main(argv: string[]): Promise<void> {
+interface Command {
+  /** As given, for the primary's first line. */
+  spec: string | undefined;
+  target: Target | undefined;
+  host: string;
+  port: number;
+  workers: number;
+  maxRestarts: number;
+}
+
+function parseCommand(argv: string[]): Command | SnapshotCommand | undefined {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8000' },
+      workers: { type: 'string', default: '1' },
+      'max-restarts': { type: 'string', default: '10' },
+      pythonpath: { type: 'string', multiple: true, default: [] },
       out: { type: 'string' },
-      pythonpath: { type: 'string', default: '' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
+  if (values.help) return undefined;
+  const [command, spec, ...extra] = positionals;
+  const pythonPath = values.pythonpath.flatMap((list) => list.split(',')).filter((folder) => folder !== '');
+  if (command === 'snapshot' && spec !== undefined && extra.length === 0) {
+    if (values.out === undefined) throw new UsageError('wsgi-edge snapshot needs --out FILE');
+    const target = parseTarget(spec, pythonPath);
+    if (target.kind !== 'python') throw new UsageError(`wsgi-edge snapshot takes a Python app (got ${JSON.stringify(spec)})`);
+    return { snapshot: { app: `${target.module}:${target.callable}`, path: target.path, out: values.out } };
+  }
+  if (command !== 'serve' || extra.length > 0) throw new UsageError(USAGE);
+  if (spec === undefined && pythonPath.length > 0) throw new UsageError('--pythonpath is for a Python app: name one');
+  return {
+    spec,
+    target: spec === undefined ? undefined : parseTarget(spec, pythonPath),
+    host: values.host,
+    port: integer('--port', values.port, 0, 65535),
+    workers: integer('--workers', values.workers, 1, 1024),
+    maxRestarts: integer('--max-restarts', values['max-restarts'], 0, 1_000_000),
+  };
+}
+
+function integer(option: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`${option} must be ${min} to ${max} (got ${JSON.stringify(text)})`);
+  return value;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = parseCommand(argv);
+  if (command === undefined) {
     console.log(USAGE);
     return;
   }
-  const [command, spec, ...extra] = positionals;
-  if (command === 'snapshot' && spec !== undefined && extra.length === 0) {
-    if (values.out === undefined) throw new UsageError('wsgi-edge snapshot needs --out FILE');
-    await writePythonSnapshot(spec, values.out, values.pythonpath.split(',').filter((folder) => folder !== ''));
+  if ('snapshot' in command) {
+    const { app, path, out } = command.snapshot;
+    const { snapshotPythonApp } = await import('./python/index.ts');
+    const started = Date.now();
+    const header = await snapshotPythonApp({ app, path }, out);
+    console.log(`Wrote ${out}: ${app} with ${Object.keys(header.sources).length} source files imported, Pyodide ${header.pyodide}, in ${Date.now() - started} ms`);
     return;
   }
-  if (command !== 'serve' || extra.length > 0) throw new UsageError(USAGE);
-  const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be 0 to 65535 (got ${JSON.stringify(values.port)})`);
-
-  const { app, label } = spec === undefined ? { app: demoApp, label: 'demoApp' } : await loadApp(spec);
-  const server = await makeServer(values.host, port, app);
-  const shown = values.host.includes(':') ? `[${values.host}]` : values.host;
-  console.log(`Serving ${label} on http://${shown}:${server.port}/`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void server.close();
-    });
+  const { target, host, port, workers } = command;
+  if (workers > 1 && cluster.isPrimary) {
+    const label = target?.kind === 'python' ? target.label : command.spec ?? 'demoApp';
+    process.exitCode = await runPrimary({ workers, host, port, label, maxRestarts: command.maxRestarts });
+  } else {
+    await serveProcess(target, { host, port, workers });
   }
-  await server.serveForever();
-}
-
-/** `path/to/module.ts:name` → the path and the export name (a Windows drive colon is not a separator). */
-function parseSpec(spec: string): { path: string; exportName: string | undefined } {
-  const colon = spec.lastIndexOf(':');
-  if (colon > 1 && IDENTIFIER.test(spec.slice(colon + 1))) {
-    return { path: spec.slice(0, colon), exportName: spec.slice(colon + 1) };
-  }
-  return { path: spec, exportName: undefined };
-}
-
-/** `app.py:callable` → module `app` with its folder first on the path; `module:callable` as it is. */
-async function writePythonSnapshot(spec: string, out: string, pythonpath: string[]): Promise<void> {
-  const colon = spec.lastIndexOf(':');
-  const [target, callable] = colon > 1 ? [spec.slice(0, colon), spec.slice(colon + 1)] : [spec, 'application'];
-  const file = target.endsWith('.py') ? resolve(target) : undefined;
-  const app = `${file ? basename(file, '.py') : target}:${callable}`;
-  const path = [...(file ? [dirname(file)] : []), ...pythonpath.map((folder) => resolve(folder))];
-  const { snapshotPythonApp } = await import('./python/index.ts');
-  const started = Date.now();
-  const header = await snapshotPythonApp({ app, path }, out);
-  console.log(`Wrote ${out}: ${app} with ${Object.keys(header.sources).length} source files imported, Pyodide ${header.pyodide}, in ${Date.now() - started} ms`);
-}
-
-async function loadApp(spec: string): Promise<{ app: WsgiApp; label: string }> {
-  const { path, exportName } = parseSpec(spec);
-  const module = await importModule(resolve(path));
-  const exports = Object.keys(module).filter((name) => typeof module[name] === 'function');
-  let name = exportName;
-  if (name === undefined) {
-    name = ['default', 'app', 'application'].find((candidate) => exports.includes(candidate));
-    if (name === undefined && exports.length === 1) name = exports[0];
-  }
-  const app = name === undefined ? undefined : module[name];
-  if (typeof app !== 'function') {
-    const wanted = exportName === undefined ? 'a default, app or application export' : `an export ${JSON.stringify(exportName)}`;
-    throw new UsageError(`${path} has no WSGI app: expected ${wanted} that is a function (its function exports: ${JSON.stringify(exports)})`);
-  }
-  return { app: app as WsgiApp, label: `${path}:${name}` };
-}
-
-async function importModule(file: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(file).href;
-  try {
-    return (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(file)) {
-      throw new UsageError(`No module at ${file}`);
-    }
-    if (!TYPESCRIPT.test(file) || code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
-  }
-  // This Node cannot load TypeScript by itself: tsx can.
-  let tsImport: (specifier: string, parentURL: string) => Promise<unknown>;
-  try {
-    ({ tsImport } = await import('tsx/esm/api'));
-  } catch {
-    throw new UsageError(
-      `Node ${process.versions.node} cannot import ${file} by itself: install tsx (npm install --save-dev tsx), ` +
-        'run on Node 22.6 or newer, or serve the compiled .js file',
-    );
-  }
-  return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) {
     console.error((error as Error).message);
     process.exitCode = 2;
-    return;
+  } else {
+    console.error(error);
+    process.exitCode = 1;
   }
-  console.error(error);
-  process.exitCode = 1;
+  // A worker's channel to the primary would keep it alive.
+  if (cluster.isWorker) process.exit();
 });

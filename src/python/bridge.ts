@@ -109,6 +109,8 @@ class Host {
 /** The one interpreter an app runs in, and whether it may still be called. */
 class Interpreter {
   dead: InterpreterDeadError | undefined;
+  /** Pyodide itself failed (not merely SystemExit): nothing may enter it again, not even a close(). */
+  broken = false;
   readonly #onFatal: BridgeOptions['onFatal'];
 
   constructor(onFatal: BridgeOptions['onFatal']) {
@@ -121,13 +123,17 @@ class Interpreter {
     this.#onFatal?.(error);
   }
 
-  /** Runs a call into Python; a JavaScript error out of it means Pyodide itself failed. */
-  enter<T>(call: () => T): T {
-    if (this.dead) throw this.dead;
+  /**
+   * Runs a call into Python; a JavaScript error out of it means Pyodide itself failed. A dead interpreter
+   * takes only `cleanup` calls (the close() PEP 3333 owes an iterable), and those only if it is not broken.
+   */
+  enter<T>(call: () => T, cleanup = false): T {
+    if (this.dead && (this.broken || !cleanup)) throw this.dead;
     try {
       return call();
     } catch (error) {
       if ((error as { pyodide_fatal_error?: boolean } | null)?.pyodide_fatal_error || error instanceof RangeError) {
+        this.broken = true;
         this.die(new InterpreterDeadError(`The Python interpreter failed fatally: ${String(error)}`));
       }
       throw error;
@@ -161,7 +167,7 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      const failure = this.#interpreter.dead ? undefined : this.#interpreter.enter(() => this.#body.close());
+      const failure = this.#interpreter.broken ? undefined : this.#interpreter.enter(() => this.#body.close(), true);
       if (failure !== undefined) throw new PythonError(failure);
     } finally {
       this.#body.destroy();

@@ -32,6 +32,11 @@ export interface WsgiServer {
   serveForever(): Promise<void>;
   /** Stops accepting requests and ends open connections. */
   close(): Promise<void>;
+  /**
+   * Stops accepting requests and lets those under way finish, each answered with `Connection: close`;
+   * resolves once every connection has ended (as Deno's `server.shutdown()`).
+   */
+  shutdown(): Promise<void>;
 }
 
 const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
@@ -46,8 +51,9 @@ export async function makeServer(
 ): Promise<WsgiServer> {
   const { accessLog = writeToStderr, ...gatewayOptions } = options;
   const log = accessLog || undefined;
+  const lifecycle: Lifecycle = { draining: false };
   const server = createServer((req, res) => {
-    serveRequest(app, req, res, origin, gatewayOptions, log);
+    serveRequest(app, req, res, origin, gatewayOptions, log, lifecycle);
   });
   // Node hands CONNECT to this event, not to the request handler, and without a listener drops the
   // connection unanswered. This is no proxy, and no target passes CONNECT to an app: 400, as the others do.
@@ -68,7 +74,18 @@ export async function makeServer(
       server.closeAllConnections();
       await closed;
     },
+    shutdown: async () => {
+      lifecycle.draining = true;
+      // Node's close() also ends idle keep-alive connections; busy ones end after their response.
+      server.close();
+      await closed;
+    },
   };
+}
+
+/** Whether the server is shutting down: responses then close their connection. */
+interface Lifecycle {
+  draining: boolean;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -88,6 +105,7 @@ function serveRequest(
   origin: string,
   options: GatewayOptions,
   accessLog: ((line: string) => void) | undefined,
+  lifecycle: Lifecycle,
 ): void {
   const target = req.url ?? '/';
   let sent: number | PromiseLike<number>;
@@ -101,7 +119,7 @@ function serveRequest(
       sent = 0;
     } else {
       const result = dispatch(app, request, { ...options, remoteAddr: req.socket.remoteAddress ?? '', rawUri: served.originForm });
-      sent = whenReady(result, (ready) => writeResult(ready, res)) as number | PromiseLike<number>;
+      sent = whenReady(result, (ready) => writeResult(ready, res, lifecycle)) as number | PromiseLike<number>;
     }
   } catch {
     sent = failTransport(res);
@@ -191,9 +209,11 @@ class RawHeaders implements RequestHeaders {
  * Writes the result and returns the body bytes sent: a complete body at once, a stream with
  * backpressure (then a promise). A client that goes away cancels the stream, which runs the app's `close()`.
  */
-function writeResult(result: WsgiResult, res: ServerResponse): number | Promise<number> {
+function writeResult(result: WsgiResult, res: ServerResponse, lifecycle: Lifecycle): number | Promise<number> {
   const headerList: string[] = [];
   for (const [name, value] of result.headers) headerList.push(name, value);
+  // Checked as the head goes out, not as the request came in: the app itself may have started the shutdown.
+  if (lifecycle.draining) headerList.push('Connection', 'close');
   if (result.statusText) res.writeHead(result.status, result.statusText, headerList);
   else res.writeHead(result.status, headerList);
   const body = result.body;

@@ -12,6 +12,8 @@ export interface DenoServer {
   url: string;
   /** Everything the process wrote so far (stdout and stderr). */
   output(): string;
+  /** Settles with the exit status (`null` after a signal) once the process has exited. */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -56,11 +58,12 @@ export async function denoServe(entry: string, args: string[] = []): Promise<Den
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.on('data', (data: Buffer) => { output += data.toString(); });
   child.stderr!.on('data', (data: Buffer) => { output += data.toString(); });
   try {
     const match = await waitForOutput(child, () => output, /Listening on (http:\/\/127\.0\.0\.1:\d+)\//, `deno serve ${entry}`);
-    return { url: match[1]!, output: () => output, stop: () => stopChild(child) };
+    return { url: match[1]!, output: () => output, exited, stop: () => stopChild(child) };
   } catch (error) {
     await stopChild(child);
     throw error;

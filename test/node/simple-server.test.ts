@@ -128,6 +128,42 @@ describe('makeServer', () => {
   });
 });
 
+describe('WsgiServer.shutdown()', () => {
+  it('takes no new connection, lets a response under way finish with Connection: close, then resolves', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    let started: () => void = () => undefined;
+    const inApp = new Promise<void>((resolve) => { started = resolve; });
+    const slowApp: WsgiApp = async (_environ, startResponse) => {
+      started();
+      await released;
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return ['finished'];
+    };
+    const server = await makeServer('127.0.0.1', 0, slowApp, { accessLog: false, errors: () => undefined });
+    // A keep-alive request, answered after shutdown() has begun; the answer ends when the server closes.
+    const answer = new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      const chunks: Buffer[] = [];
+      socket.on('data', (data: Buffer) => chunks.push(data));
+      socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.on('error', reject);
+    });
+    await inApp;
+    let done = false;
+    const shutdown = server.shutdown().then(() => { done = true; });
+    await expect(rawRequest(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).rejects.toThrow(/ECONNREFUSED/);
+    expect(done).toBe(false);
+    release();
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(text).toContain('\r\nConnection: close\r\n');
+    expect(text.endsWith('\r\n\r\nfinished')).toBe(true);
+    await shutdown;
+    expect(done).toBe(true);
+  });
+});
+
 describe('the seed app on the simple server (what npm start runs)', () => {
   it('answers a request in absolute form as it answers the origin form', async () => {
     const seed = await makeServer('127.0.0.1', 0, base64App, { accessLog: false });

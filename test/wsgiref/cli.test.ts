@@ -1,44 +1,28 @@
 /**
  * `wsgi-edge serve`: the built command (dist/src/cli.js, the package's "bin") in a child process on a
  * free loopback port: the demo app by default, TypeScript modules on this Node (through tsx), a
- * JavaScript module, a named export, and the mistakes it reports.
+ * JavaScript module, a named export, Python files and modules, `--workers`, and the mistakes it reports.
+ * (What a Python app's faults do to it: test/faults/python-node.test.ts.)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitForOutput } from '../deno/deno.ts';
+import { CLI, startCli, type CliProcess } from '../helpers/cli.ts';
 
-const CLI = 'dist/src/cli.js';
 const SENTINEL = 'wsgi-edge-sentinel-7f3a9c';
-const children: ChildProcess[] = [];
+const running: CliProcess[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  }
+  await Promise.all(running.splice(0).map((server) => server.stop()));
 });
 
-/** Starts `wsgi-edge serve ...args --port 0` and resolves to its URL once it says it is serving. */
-function serve(...args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args, '--port', '0'], {
-    env: { ...process.env, WSGI_EDGE_SENTINEL: SENTINEL },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (data: Buffer) => { stderr += data.toString(); });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (data: Buffer) => {
-      stdout += data.toString();
-      const match = /^Serving .* on (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout);
-      if (match) resolve({ url: match[1]!, child });
-    });
-    child.once('exit', (code) => reject(new Error(`wsgi-edge serve exited (${code}): ${stdout}${stderr}`)));
-  });
+/** Starts `wsgi-edge serve ...args --port 0` and resolves once it says where it serves. */
+async function serve(...args: string[]): Promise<CliProcess> {
+  const server = await startCli(args, { WSGI_EDGE_SENTINEL: SENTINEL });
+  running.push(server);
+  return server;
 }
 
 describe('wsgi-edge serve', () => {
@@ -87,8 +71,60 @@ describe('wsgi-edge serve', () => {
     const port = run('serve', '--port', 'http');
     expect(port.status).toBe(2);
     expect(port.stderr).toContain('--port must be 0 to 65535 (got "http")');
+    const workers = run('serve', 'app/wsgi_app.py', '--workers', '0');
+    expect(workers.status).toBe(2);
+    expect(workers.stderr).toContain('--workers must be 1 to 1024 (got "0")');
+    const noFile = run('serve', 'app/nope.py');
+    expect(noFile.status).toBe(2);
+    expect(noFile.stderr).toContain(`No Python file at ${resolve('app/nope.py')}`);
+    const noFolder = run('serve', 'wsgi_app', '--pythonpath', 'app,nope');
+    expect(noFolder.status).toBe(2);
+    expect(noFolder.stderr).toContain(`--pythonpath: no folder at ${resolve('nope')}`);
+    const notPython = run('serve', 'test/wsgiref/fixtures/plain.mjs', '--pythonpath', 'app');
+    expect(notPython.status).toBe(2);
+    expect(notPython.stderr).toContain('--pythonpath is for a Python app; test/wsgiref/fixtures/plain.mjs is a JavaScript module');
     const usage = run('run');
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('Usage: wsgi-edge serve');
+  });
+
+  it('npm run start:python builds, then serves the seed\'s Python app (app/wsgi_app.py:simple_app) at HOST and PORT', async () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const [build, command] = pkg.scripts['start:python']!.split(' && ');
+    expect(build).toBe('npm run build --silent');
+    // The build ran in the global setup; running it here would rewrite dist/ under the other suites.
+    const child = spawn('sh', ['-c', `exec ${command!}`], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => { output += data.toString(); });
+    child.stderr.on('data', (data: Buffer) => { output += data.toString(); });
+    const exited = new Promise((done) => child.once('exit', done));
+    try {
+      const match = await waitForOutput(child, () => output, /^Serving app\/wsgi_app\.py:simple_app on (http:\/\/127\.0\.0\.1:\d+\/)$/m, 'npm run start:python');
+      const page = await fetch(new URL('encode?mystring=hi', match[1]));
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await page.text()).toContain('<tt>&#x27;hi&#x27;</tt> base64 encoded is: <tt>aGk=</tt>');
+      expect((await fetch(new URL('nope', match[1]))).status).toBe(404);
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+  });
+
+  it('serves a Python module:callable from --pythonpath folders (comma-separated, in order, then the working folder)', async () => {
+    const { url } = await serve('faults:application', '--pythonpath', 'test/wsgiref/fixtures,test/faults/python');
+    const whoami = await (await fetch(new URL('whoami', url))).json() as { path: string[]; multiprocess: boolean };
+    expect(whoami.path).toEqual([resolve('test/wsgiref/fixtures'), resolve('test/faults/python'), process.cwd()]);
+    expect(whoami.multiprocess).toBe(false);
+  });
+
+  it('--workers 2 serves from two processes on one port, and SIGTERM stops them all', async () => {
+    const server = await serve('test/wsgiref/fixtures/plain.mjs', '--workers', '2');
+    expect(server.output()).toMatch(/^Serving test\/wsgiref\/fixtures\/plain\.mjs on http:\/\/127\.0\.0\.1:\d+\/ with 2 workers$/m);
+    const workers = [...server.output().matchAll(/^wsgi-edge: worker (\d+) is serving$/gm)].map((match) => Number(match[1]));
+    expect(workers).toHaveLength(2);
+    expect(await (await fetch(server.url, { method: 'POST', body: '' })).text()).toBe('plain js POST');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    for (const pid of workers) expect(() => process.kill(pid, 0), `worker ${pid}`).toThrow();
   });
 });

@@ -1,0 +1,69 @@
+/**
+ * Python faults on Deno: test/faults/python/faults.py under a real `deno serve` (the entry
+ * test/faults/python-deno-server.ts, through `wsgi-edge/deno` and `wsgi-edge/python` as published): the
+ * shared fault cases, a dead interpreter ending the process, and an app that cannot load.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DENO, denoServe, quietDenoEnv, type DenoServer } from '../deno/deno.ts';
+import { expectInterpreterDeath, pythonFaultSuite } from './python-suite.ts';
+import { faultSuite } from './suite.ts';
+
+const ENTRY = 'test/faults/python-deno-server.ts';
+/** What the entry needs: Pyodide's files and the app's, and the environment (Pyodide and FAULT_APP read it). */
+const PERMISSIONS = ['--allow-read', '--allow-env'];
+
+describe('Python faults: deno serve', () => {
+  let server: DenoServer;
+  beforeAll(async () => {
+    server = await denoServe(ENTRY, PERMISSIONS);
+  });
+  afterAll(() => server?.stop());
+  const target = { name: 'python on deno', baseUrl: () => server.url, output: () => server.output() };
+
+  faultSuite({ ...target, disconnect: 'closes', requestBody: { readAhead: true, errorsOutput: target.output } });
+  pythonFaultSuite(target);
+
+  it('SystemExit before headers answers 500, and the process exits with one line once the 500 is out', async () => {
+    await expectInterpreterDeath({ ...target, exited: server.exited }, '/exit-before', {
+      afterHeaders: false,
+      reason: 'The Python interpreter stopped serving: the app raised SystemExit(3)',
+    });
+  });
+});
+
+describe('Python faults: a wasm stack overflow under deno serve', () => {
+  let server: DenoServer;
+  beforeAll(async () => {
+    server = await denoServe(ENTRY, PERMISSIONS);
+  });
+  afterAll(() => server?.stop());
+
+  it('answers 500 and the process exits with one line naming the RangeError', async () => {
+    await expectInterpreterDeath({ name: 'overflow', baseUrl: () => server.url, output: () => server.output(), exited: server.exited }, '/overflow-before', {
+      afterHeaders: false,
+      reason: 'The Python interpreter failed fatally: RangeError: Maximum call stack size exceeded',
+    });
+  });
+});
+
+describe('Python apps that cannot load, under deno serve', () => {
+  it('stop deno serve before it listens, with the message naming the module and sys.path', { timeout: 120_000 }, async () => {
+    const broken = resolve('test/faults/python/broken');
+    const child = spawn(DENO, ['serve', ...PERMISSIONS, '--host', '127.0.0.1', '--port', '0', ENTRY], {
+      env: quietDenoEnv({ FAULT_APP: 'import_error:application', FAULT_PATH: broken }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => { output += data.toString(); });
+    child.stderr.on('data', (data: Buffer) => { output += data.toString(); });
+    const status = await new Promise<number | null>((done) => child.once('close', done));
+    expect(status).not.toBe(0);
+    expect(output).not.toContain('Listening on');
+    expect(output).toContain(
+      `wsgi-edge: cannot load the Python app "import_error:application": Importing 'import_error' failed ` +
+      `(RuntimeError: fault-at-import); sys.path is ['${broken}', `,
+    );
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * Test helper: the built `wsgi-edge` command (dist/src/cli.js, the package's "bin") in a child process
+ * on a free loopback port, with everything it writes kept for the test to read.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { stopChild, waitForOutput } from '../deno/deno.ts';
+
+export const CLI = 'dist/src/cli.js';
+
+export interface CliProcess {
+  /** Where it serves, with a trailing slash. */
+  url: string;
+  child: ChildProcess;
+  /** Everything written so far, stdout and stderr (its wsgi.errors) as they came. */
+  output(): string;
+  /** Settles with the exit status (`null` after a signal) once the process has exited. */
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** Starts `wsgi-edge serve ...args --port 0` and resolves once it says where it serves. */
+export async function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args, '--port', '0'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout!.on('data', (data: Buffer) => { output += data.toString(); });
+  child.stderr!.on('data', (data: Buffer) => { output += data.toString(); });
+  try {
+    const match = await waitForOutput(child, () => output, /^Serving .* on (http:\/\/127\.0\.0\.1:\d+\/)/m, `wsgi-edge serve ${args.join(' ')}`);
+    return { url: match[1]!, child, output: () => output, exited, stop: () => stopChild(child) };
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+}
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the command to its end (spawnSync's result, without blocking, so several can run at once); one
+ * still running after `timeoutMs` is stopped (its status is then `null`).
+ */
+export function runCli(args: readonly string[], timeoutMs = 100_000): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const timer = setTimeout(() => void stopChild(child), timeoutMs);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (data: Buffer) => { stdout += data.toString(); });
+  child.stderr.on('data', (data: Buffer) => { stderr += data.toString(); });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** Polls (bounded: 10 s) until `output()` contains `text`, and returns the output. */
+export async function outputContaining(output: () => string, text: string): Promise<string> {
+  for (let i = 0; i < 500 && !output().includes(text); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  return output();
+}
