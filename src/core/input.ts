@@ -6,6 +6,7 @@
  */
 
 import { WsgiError } from './errors.ts';
+import { concatBytes } from './native-string.ts';
 import type { InputStream } from './types.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -95,7 +96,8 @@ export class RequestInput implements InputStream {
       pieces.push(piece);
       length += piece.length;
     } while (length < limit && (await this.#fill()));
-    return joinPieces(pieces, length);
+    // Always a copy: the app may keep what it read while the buffer is reused.
+    return pieces.length === 1 ? pieces[0]!.slice() : concatBytes(pieces);
   }
 
   async readline(size?: number): Promise<Uint8Array> {
@@ -132,15 +134,4 @@ export class RequestInput implements InputStream {
       yield line;
     }
   }
-}
-
-/** A new array holding `pieces` one after another (always a copy: the app may keep what it read). */
-function joinPieces(pieces: Uint8Array[], length: number): Uint8Array {
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const piece of pieces) {
-    joined.set(piece, offset);
-    offset += piece.length;
-  }
-  return joined;
 }
