@@ -15,6 +15,7 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { buildWorker, startWorker } from '../test/cloudflare/workerd.ts';
 import { DENO, quietDenoEnv, stopChild, waitForOutput } from '../test/deno/deno.ts';
@@ -197,6 +198,7 @@ async function measure(name: string, start: () => Promise<Running>): Promise<Row
   }
 }
 
+const loadAtStart = loadavg()[0]!;
 const rows: Row[] = [];
 for (const [name, start] of Object.entries(runtimes)) {
   console.error(`load: ${name} ...`);
@@ -219,6 +221,8 @@ const lines = [
   'wait: it ignores `delay` and goes as fast as the client reads. RSS from /proc after a warm-up pass of the same',
   'traffic (so that each runtime has reached its working set) and after the server went quiet;',
   '"flat" means it grew by at most 32 MiB or 25%, whichever is more.',
+  `The machine's 1-minute load average was ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} after the last runtime:`,
+  'the run itself keeps both CPUs busy (about 2); more is other work, which lowers req/s (and so the counts), not the checks.',
   '',
   '| runtime | seed reqs (wrk) | seed req/s | stream reqs (wrk) | early disconnects | errors | app requests | close() | close() = requests | RSS before → after (MiB) |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
