@@ -1,9 +1,11 @@
 /**
- * `npm run load`: a bounded load run on each local runtime (the Node simple server, `deno serve`, workerd
- * through miniflare), loopback only. For each: boot load/app.ts, warm up, read the server's RSS and the
- * app's counts, then drive it with wrk (the seed's app at `/encode`, and a short streaming body) and with
- * Node clients that ask for a long stream and go away after its first chunk. Once the server is quiet,
- * read the counts and RSS again. Writes load/results.md and prints the same table.
+ * `npm run load` (needs wrk and taskset: the npm script checks with scripts/need.mjs first): a bounded
+ * load run on each local runtime (the Node simple server, `deno serve`, workerd through miniflare), and
+ * the seed's Python app (app/wsgi_app.py in Pyodide, load/python_app.py) on the Node simple server and
+ * `deno serve`; loopback only. For each: boot the app (load/app.ts, or load/python.ts), warm up, read the
+ * server's RSS and the app's counts, then drive it with wrk (the seed's app at `/encode`, and a short
+ * streaming body) and with Node clients that ask for a long stream and go away after its first chunk.
+ * Once the server is quiet, read the counts and RSS again. Writes load/results.md and prints the same table.
  *
  * Bounded: each wrk run has a fixed duration, the disconnecting clients a fixed count, every wait a cap.
  * Errors must be zero and `close()` must match the requests the app took, on every runtime. workerd's
@@ -13,6 +15,7 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { buildWorker, startWorker } from '../test/cloudflare/workerd.ts';
 import { DENO, quietDenoEnv, stopChild, waitForOutput } from '../test/deno/deno.ts';
@@ -29,6 +32,9 @@ const DISCONNECT_CONCURRENCY = 24;
 /** Server on CPU 0, clients on CPU 1 (2-core machine). */
 const SERVER_CPU = '0';
 const CLIENT_CPU = '1';
+
+/** What `deno serve` of the Python app reads: Pyodide, the bridge's Python half, and the mounted folders. */
+const PYTHON_READS = ['node_modules/pyodide', 'src/python', 'load', 'app'].join(',');
 
 interface Counts { seedRequests: number; seedCloses: number; streamRequests: number; streamCloses: number }
 interface Running { url: string; pid: number; stop(): Promise<void> }
@@ -135,6 +141,9 @@ async function spawnServer(command: string, args: string[], env: NodeJS.ProcessE
 const runtimes: Record<string, () => Promise<Running>> = {
   'Node simple server': () => spawnServer(process.execPath, ['--import', 'tsx', 'load/node-server.ts'], process.env),
   'deno serve': () => spawnServer(DENO, ['serve', '--host', '127.0.0.1', '--port', '0', 'load/deno.ts'], quietDenoEnv()),
+  'Node simple server, Python app': () => spawnServer(process.execPath, ['--import', 'tsx', 'load/node-python-server.ts'], process.env),
+  // Pyodide reads its own files, and mounts the app's folders: read access to those only.
+  'deno serve, Python app': () => spawnServer(DENO, ['serve', `--allow-read=${PYTHON_READS}`, '--host', '127.0.0.1', '--port', '0', 'load/deno-python.ts'], quietDenoEnv()),
   'workerd (miniflare)': async () => {
     const before = new Set(childPids(process.pid));
     const worker = await startWorker(await buildWorker('load/wrangler.toml'));
@@ -189,6 +198,7 @@ async function measure(name: string, start: () => Promise<Running>): Promise<Row
   }
 }
 
+const loadAtStart = loadavg()[0]!;
 const rows: Row[] = [];
 for (const [name, start] of Object.entries(runtimes)) {
   console.error(`load: ${name} ...`);
@@ -206,9 +216,13 @@ const lines = [
   `wrk -t1 -c${CONNECTIONS} for ${WRK_SECONDS} s on the seed's \`/encode?mystring=hello+load\`, the same on a`,
   `streaming body (\`/_stream?chunks=8\`, 8 x 16 KiB from an async generator), then ${DISCONNECTS} Node fetch clients`,
   `(${DISCONNECT_CONCURRENCY} at a time) that ask for \`/_stream?chunks=4096&delay=1\` (64 MiB), read one chunk and go away.`,
-  'Requests and close() are counted by the app itself (load/app.ts); RSS from /proc after a warm-up pass of the same',
+  'Requests and close() are counted by the app itself (load/app.ts; for the Python app, in Python by load/python_app.py,',
+  "so a close() counts once it reached the Python iterable). The Python app's stream is a plain generator, which cannot",
+  'wait: it ignores `delay` and goes as fast as the client reads. RSS from /proc after a warm-up pass of the same',
   'traffic (so that each runtime has reached its working set) and after the server went quiet;',
   '"flat" means it grew by at most 32 MiB or 25%, whichever is more.',
+  `The machine's 1-minute load average was ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} after the last runtime:`,
+  'the run itself keeps both CPUs busy (about 2); more is other work, which lowers req/s (and so the counts), not the checks.',
   '',
   '| runtime | seed reqs (wrk) | seed req/s | stream reqs (wrk) | early disconnects | errors | app requests | close() | close() = requests | RSS before → after (MiB) |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',

@@ -8,7 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const onPath = (command) => () => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-const pythonImports = (module) => () => spawnSync('python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+// Debian's python3-* packages are for Debian's interpreter: a python3 earlier on PATH (pyenv, a venv) does not see them.
+const DEBIAN_PYTHON = '/usr/bin/python3';
+const pythonImports = (module) => () => spawnSync(DEBIAN_PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
 
 /** Each tool: how to tell it is there, and the package that brings it. */
 const TOOLS = {
