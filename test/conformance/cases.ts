@@ -44,7 +44,9 @@ export interface ConformanceTarget {
    * on nothing but the client (every Python app's: wsgi-edge/python pulls it synchronously), which the
    * core pulls 64 KiB ahead and then a chunk per read; the Python `/stream` fixture, unable to sleep,
    * yields padding (spaces) until released, and the case checks the client had the first chunk while the
-   * generator was held at a `yield`. `maxResponseBytes`: a larger response answers 500 (Lambda's 6 MB).
+   * generator was held at a `yield`; `'buffered-pulled'`, such a body on a buffered platform: nothing reaches
+   * the client before the end, so nothing holds the generator, whose padding runs past the buffered limit
+   * (a Python app under Lambda's BUFFERED mode). `maxResponseBytes`: a larger response answers 500 (Lambda's 6 MB).
    * `gatewayRequest`: whether the platform's request object is in the environ as `wsgi_edge.request`
    * (`'exposed'`), or `'withheld'`: a Python app's environ has the platform's extras but not the
    * JavaScript Request, whose body wsgi-edge/python has already read into `wsgi.input`.
@@ -53,7 +55,7 @@ export interface ConformanceTarget {
     headerLatin1?: string;
     failedBody?: 'aborted' | 'ended' | 'replaced';
     disconnect?: 'closes' | 'unnoticed' | 'completes';
-    delivery?: 'streamed' | 'buffered' | 'pulled';
+    delivery?: 'streamed' | 'buffered' | 'pulled' | 'buffered-pulled';
     maxResponseBytes?: number;
     gatewayRequest?: 'exposed' | 'withheld';
   };
@@ -98,6 +100,7 @@ export function conformanceSuite(target: ConformanceTarget): void {
   const disconnect = target.platform?.disconnect ?? 'closes';
   const buffered = target.platform?.delivery === 'buffered';
   const pulled = target.platform?.delivery === 'pulled';
+  const bufferedPulled = target.platform?.delivery === 'buffered-pulled';
   const requestWithheld = target.platform?.gatewayRequest === 'withheld';
   const maxResponseBytes = target.platform?.maxResponseBytes ?? Infinity;
   const { send, getJson, closeCount, closedCount } = conformanceClient(target);
@@ -190,10 +193,20 @@ export function conformanceSuite(target: ConformanceTarget): void {
 
   it(buffered
     ? 'buffers: the whole body arrives once the generator has finished'
-    : pulled
+    : bufferedPulled
+      ? 'buffers a generator that waits only on its client: pulled on without a release, past the buffered limit: 500'
+      : pulled
       ? 'streams as the client reads: the first chunk arrives while the generator is held at a yield'
       : 'streams: the first chunk reaches the client while the generator is still running', async () => {
     const id = uniqueId('stream');
+    if (bufferedPulled) {
+      // The fixture's hold (64 MiB of padding) is far over any buffered limit (Lambda's 6 MB).
+      const response = await send(`/stream?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
+      expect(response.status).toBe(500);
+      // Closed at the limit, before its hold ran out: never released, never finished.
+      expect((await getJson<{ state: string }>(`/stream-state?id=${id}`)).state).toBe('waiting');
+      return;
+    }
     if (pulled) {
       const response = await send(`/stream?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
       expect(response.status).toBe(200);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
 import { buildConformanceFixture, buildTaskRoot, startWithControl, type TaskRoot } from './build.ts';
-import { requestToEvent, resultToResponse, streamToResponse } from './function-url.ts';
+import { LAMBDA_ENVIRON, requestToEvent, resultToResponse, streamToResponse } from './function-url.ts';
 import { closeAll, type LambdaFunction } from './runtime-api.ts';
 
 const CONTROL = new Set(['/close-count', '/stream-state', '/release']);
@@ -43,12 +43,6 @@ async function viaBufferedFunctionUrl(request: Request): Promise<Response> {
   const outcome = await bufferedFn.invoke(await requestToEvent(request, { sourceIp: SOURCE_IP }), { timeoutMs: 20_000 });
   return resultToResponse(outcome);
 }
-
-const LAMBDA_ENVIRON = {
-  'aws_lambda.event.version': { type: 'string', value: '2.0' },
-  'aws_lambda.context.functionName': { type: 'string', value: 'wsgi-edge-test' },
-  'aws_lambda.context.getRemainingTimeInMillis': { type: 'function' },
-};
 
 describe('Lambda function URL, RESPONSE_STREAM (streamHandle)', () => {
   conformanceSuite({

@@ -24,6 +24,13 @@ export interface Payload {
   isBase64Encoded: boolean;
 }
 
+/** What the app's environ holds from the event and context of a function URL invocation under the test runtime. */
+export const LAMBDA_ENVIRON = {
+  'aws_lambda.event.version': { type: 'string', value: '2.0' },
+  'aws_lambda.context.functionName': { type: 'string', value: 'wsgi-edge-test' },
+  'aws_lambda.context.getRemainingTimeInMillis': { type: 'function' },
+};
+
 export interface EventOptions {
   sourceIp?: string;
 }

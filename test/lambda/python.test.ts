@@ -6,12 +6,12 @@
  * fresh process.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { nativeToBytes } from '../../src/index.ts';
 import { askPython, EDGE_CASES, SEED_ANSWERS, type OracleCase } from '../app/seed-cases.ts';
+import { buildPythonTaskRoot, type PythonTaskRoot } from './build.ts';
 import { requestToEvent, type Payload } from './function-url.ts';
 import { closeAll, startFunction, type LambdaFunction, type Outcome } from './runtime-api.ts';
 
@@ -21,36 +21,25 @@ const SERVER_ERROR = 'A server error occurred.  Please contact the administrator
 /** Generous: a fresh process loads Pyodide before it asks for the invocation, on a busy machine. */
 const FRESH_START_MS = 90_000;
 
-interface Built { zip: string; root: string; printed: string }
-
-let work: string;
-function buildAndUnzip(app: string, name: string): Built {
-  const zip = path.join(work, `${name}.zip`);
-  const printed = execFileSync(process.execPath, ['scripts/build-lambda-python.mjs', '--app', app, '--out', zip], { encoding: 'utf8' });
-  const root = path.join(work, name);
-  // CPython's zipfile, a reader independent of the zip command that wrote the archive.
-  execFileSync('python3', ['-m', 'zipfile', '-e', zip, root]);
-  return { zip, root, printed };
-}
-
 type Mode = 'buffered' | 'streaming';
 const HANDLERS: Record<Mode, string> = { buffered: 'index.handler', streaming: 'index.streamingHandler' };
-let seedZip: Built;
+let seedZip: PythonTaskRoot;
+let faultsZip: PythonTaskRoot;
 const seed = {} as Record<Mode, LambdaFunction>;
 const faults = {} as Record<Mode, LambdaFunction>;
 
 beforeAll(async () => {
-  work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-lambda-python-'));
-  seedZip = buildAndUnzip('app/wsgi_app.py:simple_app', 'seed');
-  const faultsZip = buildAndUnzip('test/lambda/fixtures/faults_app.py', 'faults');
+  seedZip = buildPythonTaskRoot(['--app', 'app/wsgi_app.py:simple_app']);
+  faultsZip = buildPythonTaskRoot(['--app', 'test/lambda/fixtures/faults_app.py']);
   await Promise.all((['buffered', 'streaming'] as const).flatMap((mode) => [
-    startFunction({ taskRoot: seedZip.root, handler: HANDLERS[mode] }).then((fn) => { seed[mode] = fn; }),
-    startFunction({ taskRoot: faultsZip.root, handler: HANDLERS[mode] }).then((fn) => { faults[mode] = fn; }),
+    startFunction({ taskRoot: seedZip.dir, handler: HANDLERS[mode] }).then((fn) => { seed[mode] = fn; }),
+    startFunction({ taskRoot: faultsZip.dir, handler: HANDLERS[mode] }).then((fn) => { faults[mode] = fn; }),
   ]));
 });
 afterAll(async () => {
   await closeAll();
-  if (work) rmSync(work, { recursive: true, force: true });
+  seedZip?.remove();
+  faultsZip?.remove();
 });
 
 /** A function URL event with the path and query exactly as given (no URL parser in between). */
@@ -103,12 +92,13 @@ describe('the zip', () => {
     const size = statSync(seedZip.zip).size;
     expect(size).toBeLessThan(MAX_ZIPPED);
     expect(seedZip.printed).toContain(`${size} bytes`);
-    expect(readFileSync(path.join(seedZip.root, 'python/app/wsgi_app.py'), 'utf8')).toBe(readFileSync('app/wsgi_app.py', 'utf8'));
+    expect(readFileSync(path.join(seedZip.dir, 'python/app/wsgi_app.py'), 'utf8')).toBe(readFileSync('app/wsgi_app.py', 'utf8'));
   });
 
   test('the same inputs give the same bytes', () => {
-    const again = path.join(work, 'again.zip');
-    execFileSync(process.execPath, ['scripts/build-lambda-python.mjs', '--out', again], { encoding: 'utf8' });
+    // The default app is the seed's.
+    const again = path.join(path.dirname(seedZip.zip), 'again.zip');
+    execFileSync(process.execPath, ['scripts/build-lambda-python.mjs', '--out', again]);
     expect(readFileSync(again).equals(readFileSync(seedZip.zip))).toBe(true);
   });
 });

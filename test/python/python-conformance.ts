@@ -32,7 +32,9 @@ export function pythonBridgeChecks(target: ConformanceTarget): void {
     const inFlight = await send(`/close?id=${id}&chunks=100000`, { signal: controller.signal, headers: { 'Accept-Encoding': 'identity' } });
     const reader = inFlight.body!.getReader();
     expect((await reader.read()).done).toBe(false);
-    expect(await liveBodies()).toBe(1);
+    // A platform that runs the app to its end whatever the client does (Lambda) holds no body open for
+    // the count to see: it is 0 by the time the client has its first chunk.
+    if (target.platform?.disconnect !== 'completes') expect(await liveBodies()).toBe(1);
     controller.abort();
     await reader.cancel().catch(() => undefined);
     expect(await closedCount(id)).toBe(1);
