@@ -1,4 +1,4 @@
-"""The reference line: the seed's own app (its Python 3 port, test/app/oracle/wsgi_app.py) on
+"""The reference line: the seed's own app (its Python 3 port, app/wsgi_app.py) on
 wsgiref.simple_server, as the seed runs it, with the per-request log silenced. /hello is a plain
 hello-world WSGI app beside it. wsgiref answers HTTP/1.0 and closes the connection after each response
 (wrk counts each close as a read error). Usage: python3 python_wsgiref.py PORT
@@ -7,7 +7,7 @@ import os
 import sys
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'app', 'oracle'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'app'))
 from wsgi_app import simple_app  # noqa: E402
 
 
