@@ -8,12 +8,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const onPath = (command) => () => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-const pythonImports = (module) => () => spawnSync('python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+// The python3 on PATH, or Debian's, where `apt-get install python3-...` puts the module (the bench uses
+// whichever of the two imports what it needs).
+const pythonImports = (module) => () => ['python3', '/usr/bin/python3']
+  .some((python) => spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0);
 
 /** Each tool: how to tell it is there, and the package that brings it. */
 const TOOLS = {
   wrk: { present: onPath('wrk'), pkg: 'wrk' },
   curl: { present: onPath('curl'), pkg: 'curl' },
+  zip: { present: onPath('zip'), pkg: 'zip' },
   taskset: { present: onPath('taskset'), pkg: 'util-linux' },
   chromium: { present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
   flask: { present: pythonImports('flask'), pkg: 'python3-flask' },
