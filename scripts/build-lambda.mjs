@@ -3,14 +3,15 @@
  * Bundles the Lambda entry (app/lambda.ts: the seed app's `handler` and `streamingHandler`) and
  * everything it imports, @aws-lambda-powertools/logger included, into one ES module that can be
  * zipped and deployed as is: `index.mjs`, handlers `index.handler` and `index.streamingHandler`.
+ * (A Python app: scripts/build-lambda-python.mjs.)
  *
  *   node scripts/build-lambda.mjs [--entry app/lambda.ts] [--outdir dist/lambda]
  */
 
-import { build } from 'esbuild';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { bundleLambda } from './lambda-bundle.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({
@@ -21,19 +22,5 @@ const { values } = parseArgs({
 });
 
 const outfile = path.resolve(values.outdir, 'index.mjs');
-const result = await build({
-  entryPoints: [path.resolve(values.entry)],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  // The oldest Node.js Lambda runtime the package supports (engines: node >= 20).
-  target: 'node20',
-  sourcemap: false,
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
-});
-
-const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+const bytes = await bundleLambda(path.resolve(values.entry), outfile);
 console.log(`${path.relative(process.cwd(), outfile)}: ${bytes} bytes (handlers index.handler, index.streamingHandler)`);

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { WsgiApp } from './core/types.ts';
@@ -20,12 +20,18 @@ import { demoApp } from './wsgiref/demo-app.ts';
 import { makeServer } from './wsgiref/simple-server.ts';
 
 const USAGE = `Usage: wsgi-edge serve [<module>[:export]] [--host H] [--port P]
+       wsgi-edge snapshot <app.py|module>[:callable] --out FILE [--pythonpath DIR,...]
 
 Serves a WSGI app on the simple server (default: the demo app on 127.0.0.1:8000).
   <module>   a .js/.mjs/.ts/.mts file; :export names the app (default: default, app,
              application, or the only exported function)
   --host H   the address to listen on (default 127.0.0.1)
-  --port P   the port (default 8000; 0 picks a free one)`;
+  --port P   the port (default 8000; 0 picks a free one)
+
+snapshot writes Pyodide's memory with the Python app imported, for loadPythonApp({ snapshot }):
+  app.py     the app's file (its folder goes first on sys.path), or a module on --pythonpath
+  --out      the snapshot file to write
+  --pythonpath  more folders for sys.path, comma-separated`;
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -40,6 +46,8 @@ async function main(argv: string[]): Promise<void> {
     options: {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8000' },
+      out: { type: 'string' },
+      pythonpath: { type: 'string', default: '' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -48,6 +56,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const [command, spec, ...extra] = positionals;
+  if (command === 'snapshot' && spec !== undefined && extra.length === 0) {
+    if (values.out === undefined) throw new UsageError('wsgi-edge snapshot needs --out FILE');
+    await writePythonSnapshot(spec, values.out, values.pythonpath.split(',').filter((folder) => folder !== ''));
+    return;
+  }
   if (command !== 'serve' || extra.length > 0) throw new UsageError(USAGE);
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be 0 to 65535 (got ${JSON.stringify(values.port)})`);
@@ -71,6 +84,19 @@ function parseSpec(spec: string): { path: string; exportName: string | undefined
     return { path: spec.slice(0, colon), exportName: spec.slice(colon + 1) };
   }
   return { path: spec, exportName: undefined };
+}
+
+/** `app.py:callable` → module `app` with its folder first on the path; `module:callable` as it is. */
+async function writePythonSnapshot(spec: string, out: string, pythonpath: string[]): Promise<void> {
+  const colon = spec.lastIndexOf(':');
+  const [target, callable] = colon > 1 ? [spec.slice(0, colon), spec.slice(colon + 1)] : [spec, 'application'];
+  const file = target.endsWith('.py') ? resolve(target) : undefined;
+  const app = `${file ? basename(file, '.py') : target}:${callable}`;
+  const path = [...(file ? [dirname(file)] : []), ...pythonpath.map((folder) => resolve(folder))];
+  const { snapshotPythonApp } = await import('./python/index.ts');
+  const started = Date.now();
+  const header = await snapshotPythonApp({ app, path }, out);
+  console.log(`Wrote ${out}: ${app} with ${Object.keys(header.sources).length} source files imported, Pyodide ${header.pyodide}, in ${Date.now() - started} ms`);
 }
 
 async function loadApp(spec: string): Promise<{ app: WsgiApp; label: string }> {

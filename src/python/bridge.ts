@@ -41,7 +41,10 @@ export class InterpreterDeadError extends Error {
 }
 
 export interface BridgeOptions {
-  /** `wsgi.multiprocess`: true when several processes serve the same app (`--workers`). */
+  /**
+   * `wsgi.multiprocess`; default `true`, what the core's environ says on every target (another process,
+   * isolate or instance may serve the same app). `false` only where this process is known to be the only one.
+   */
   multiprocess?: boolean;
   /**
    * Called once when the interpreter dies. The request that found out is answered 500 and every later

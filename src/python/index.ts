@@ -17,33 +17,63 @@ import path from 'node:path';
 import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
+import { loadSnapshot, writeSnapshot, type SnapshotHeader, type SnapshotTarget } from './snapshot.ts';
 
 export { InterpreterDeadError, PythonError } from './bridge.ts';
 export { FILES_DIR, type PythonAppOptions } from './load.ts';
+export { SnapshotMismatchError, type SnapshotHeader } from './snapshot.ts';
+
+/** Options of this entry (runtimes with a file system). */
+export interface PythonAppFileOptions extends PythonAppOptions {
+  /**
+   * A snapshot file written by `wsgi-edge snapshot` (or `snapshotPythonApp`) for this app and path:
+   * Pyodide starts from it with the app already imported. Not with `pyodide`.
+   */
+  snapshot?: string;
+}
+
+const CONSOLE_STREAMS = { stdout: (line: string) => console.log(line), stderr: (line: string) => console.error(line) };
 
 let sharedPyodide: Promise<PyodideInterface> | undefined;
 
 /** The installed `pyodide`, loaded once per process; Python's output goes to the console. */
 export function defaultPyodide(): Promise<PyodideInterface> {
-  sharedPyodide ??= import('pyodide').then(({ loadPyodide }) => loadPyodide({
-    stdout: (line) => console.log(line),
-    stderr: (line) => console.error(line),
-  }));
+  sharedPyodide ??= import('pyodide').then(({ loadPyodide }) => loadPyodide(CONSOLE_STREAMS));
   return sharedPyodide;
 }
 
 let bridgeSource: Promise<string> | undefined;
 
 /** Loads the Python app `options.app` and gives it as a `WsgiApp`. Rejects with the import's error, naming the module and sys.path. */
-export async function loadPythonApp(options: PythonAppOptions): Promise<WsgiApp> {
-  const pyodide = await (options.pyodide ?? defaultPyodide());
+export async function loadPythonApp(options: PythonAppFileOptions): Promise<WsgiApp> {
+  if (options.snapshot !== undefined && options.pyodide !== undefined) {
+    throw new Error('wsgi-edge: options.snapshot and options.pyodide exclude each other (a snapshot makes its own Pyodide)');
+  }
+  const pyodide = await (options.pyodide ?? (options.snapshot === undefined ? defaultPyodide() : loadSnapshot(options.snapshot, snapshotTarget(options), CONSOLE_STREAMS)));
+  return startInPyodide(pyodide, options);
+}
+
+/** Imports `options.app` in a fresh Pyodide and writes its memory snapshot to `file` (`wsgi-edge snapshot`). */
+export async function snapshotPythonApp(options: PythonAppOptions, file: string): Promise<SnapshotHeader> {
+  return writeSnapshot(file, snapshotTarget(options), async (pyodide) => {
+    await startInPyodide(pyodide, options);
+  }, CONSOLE_STREAMS);
+}
+
+/** What a snapshot of `options` must match: the folders as they are mounted (absolute). */
+function snapshotTarget(options: PythonAppOptions): SnapshotTarget {
+  return { app: options.app, path: (options.path ?? []).map((folder) => path.resolve(folder)), files: options.files };
+}
+
+/** Mounts, files, the bridge and the app's import: all of it again after a snapshot, where Python already has the modules. */
+async function startInPyodide(pyodide: PyodideInterface, options: PythonAppOptions): Promise<WsgiApp> {
   bridgeSource ??= readFile(new URL('./wsgi_edge_bridge.py', import.meta.url), 'utf8');
   const folders = (options.path ?? []).map((folder) => mountFolder(pyodide, path.resolve(folder)));
   return startPythonApp(pyodide, await bridgeSource, options, folders);
 }
 
 /** `loadPythonApp(options)` on the first request rather than now. */
-export function lazyPythonApp(options: PythonAppOptions): WsgiApp {
+export function lazyPythonApp(options: PythonAppFileOptions): WsgiApp {
   return lazyApp(options.app, (onFatal) => loadPythonApp({ ...options, onFatal }), options.onFatal);
 }
 

@@ -35,7 +35,7 @@ export function startPythonApp(pyodide: PyodideInterface, bridgeSource: string, 
     bridgeInstalled.add(pyodide);
   }
   const paths = options.files ? [writeFiles(pyodide, options.files), ...folders] : [...folders];
-  return bridgeApp(loadGateway(pyodide, options.app, paths, options.multiprocess ?? false), options);
+  return bridgeApp(loadGateway(pyodide, options.app, paths, options.multiprocess ?? true), options);
 }
 
 /** Writes `files` under FILES_DIR and returns that folder. */

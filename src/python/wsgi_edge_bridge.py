@@ -187,7 +187,7 @@ def _failure(error, host):
 class Gateway:
     """One WSGI app, called once per request by the JavaScript half."""
 
-    def __init__(self, app, multiprocess=False):
+    def __init__(self, app, multiprocess=True):
         self.app = app
         self._constants = {
             'wsgi.version': (1, 0),
@@ -221,6 +221,14 @@ class Gateway:
                     if type(chunk) is not bytes:
                         raise TypeError(f'The body must give bytes, not {_describe(chunk)}')
                 return _to_host(list(result))
-            return Body(result, iter(result), host)
+            try:
+                iterator = iter(result)
+            except BaseException:
+                # PEP 3333: close() runs however the body ends, this way too (as the core does for JavaScript).
+                close = getattr(result, 'close', None)
+                if close is not None:
+                    close()
+                raise
+            return Body(result, iterator, host)
         except BaseException as error:
             return _failure(error, host)

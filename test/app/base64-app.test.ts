@@ -8,33 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { base64App } from '../../app/base64-app.ts';
 import { nativeToBytes } from '../../src/index.ts';
 import { call, callText } from '../helpers/call.ts';
-
-/** The seed's pages say their charset: the one change to its answers (README "The seed's app"). */
-const HTML = 'text/html; charset=utf-8';
-const FORM_PAGE = '<html><head><title>wsgi_app.py</title></head><body>Welcome! Enter a string: <form action="encode">' +
-  '<input name="mystring"><input type="submit"></form></body>';
-const encodedPage = (repr: string, b64: string) =>
-  `<html><head><title>wsgi_app.py</title></head><body><tt>${repr}</tt> base64 encoded is: <tt>${b64}</tt>` +
-  '<br><a href="/">Return to the home page</a></body>';
+import { askPython, EDGE_CASES, SEED_ANSWERS, type OracleAnswer, type OracleCase } from './seed-cases.ts';
 
 describe('the seed app answers', () => {
-  it.each([
-    ['GET', '/', 200, HTML, FORM_PAGE],
-    ['GET', '/?x=1', 400, 'text/plain', 'Error: the front page is not a form'],
-    ['POST', '/', 400, 'text/plain', 'Error: the front page is not a form'],
-    ['HEAD', '/', 400, 'text/plain', ''],
-    ['POST', '/encode?mystring=a', 400, 'text/plain', 'Error: this form does not support POST parameters'],
-    ['GET', '/encode', 400, 'text/plain', 'Error: this form requires a "mystring" parameter'],
-    ['GET', '/encode?mystring=', 400, 'text/plain', 'Error: this form requires a "mystring" parameter'],
-    ['GET', '/encode?other=x', 400, 'text/plain', 'Error: this form requires a "mystring" parameter'],
-    ['GET', '/encode?mystring=hello', 200, HTML, encodedPage('&#x27;hello&#x27;', 'aGVsbG8=')],
-    ['GET', '/encode?mystring=a+b%26c', 200, HTML, encodedPage('&#x27;a b&amp;c&#x27;', 'YSBiJmM=')],
-    ['GET', "/encode?mystring=it%27s", 200, HTML, encodedPage('&quot;it&#x27;s&quot;', 'aXQncw==')],
-    ['GET', '/encode?mystring=%3Cb%3E%C3%A9', 200, HTML, encodedPage('&#x27;&lt;b&gt;é&#x27;', 'PGI+w6k=')],
-    ['GET', '/encode?mystring=first&mystring=second', 200, HTML, encodedPage('&#x27;first&#x27;', 'Zmlyc3Q=')],
-    ['GET', '/nope', 404, 'text/plain', 'That URL is not valid'],
-    ['GET', '/encode/', 404, 'text/plain', 'That URL is not valid'],
-  ])('%s %s → %i', async (method, target, status, type, body) => {
+  it.each(SEED_ANSWERS)('%s %s → %i', async (method, target, status, type, body) => {
     const { response, text } = await callText(base64App, target, { method });
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toBe(type);
@@ -42,16 +19,8 @@ describe('the seed app answers', () => {
   });
 });
 
-interface OracleAnswer { status: string; headers: Array<[string, string]>; body: string }
-interface Case { method: string; path: string; query: string }
-
-function askPython(cases: Case[]): OracleAnswer[] {
-  const output = execFileSync('python3', ['test/app/oracle/wsgi_app.py'], { input: JSON.stringify(cases) });
-  return JSON.parse(output.toString()) as OracleAnswer[];
-}
-
 /** Runs the same environ keys through the TypeScript port, by way of a request whose environ has them. */
-async function askTypeScript({ method, path, query }: Case): Promise<OracleAnswer> {
+async function askTypeScript({ method, path, query }: OracleCase): Promise<OracleAnswer> {
   const target = [...nativeToBytes(path)].map((b) => '%' + b.toString(16).padStart(2, '0')).join('') + (query ? `?${query}` : '');
   const { response } = await call(base64App, target.replace(/^%2f/, '/'), { method });
   const body = new Uint8Array(await response.arrayBuffer());
@@ -63,23 +32,9 @@ async function askTypeScript({ method, path, query }: Case): Promise<OracleAnswe
 }
 
 describe('the seed app matches its Python 3 port byte for byte', () => {
-  const fixed: Case[] = [
-    { method: 'GET', path: '/', query: '' },
-    { method: 'GET', path: '/encode', query: 'mystring=%F0%9F%98%80%00%7F%C2%85%E2%80%A8' },
-    { method: 'GET', path: '/encode', query: 'mystring=%FF%FE%C3' },
-    { method: 'GET', path: '/encode', query: 'mystring=%E2%82' },
-    { method: 'GET', path: '/encode', query: 'mystring=%ED%A0%80x' },
-    { method: 'GET', path: '/encode', query: 'mystring=a%5Cb%22c%27d%09%0A%0D' },
-    { method: 'GET', path: '/encode', query: 'mystring=%25zz%2' },
-    { method: 'GET', path: '/encode', query: 'mystring=x;mystring=y&=z&mystring' },
-    { method: 'GET', path: '/encode', query: 'mystring=%E0%B8%81%CC%81%E2%80%8B%EF%BB%BF' },
-    { method: 'PUT', path: '/encode', query: 'mystring=a' },
-    { method: 'GET', path: '/caf\u00c3\u00a9', query: '' },
-  ];
-
   it('on fixed inputs', async () => {
-    const expected = askPython(fixed);
-    const actual = await Promise.all(fixed.map(askTypeScript));
+    const expected = askPython(EDGE_CASES);
+    const actual = await Promise.all(EDGE_CASES.map(askTypeScript));
     expect(actual).toEqual(expected.map((answer) => ({ ...answer, headers: answer.headers.slice(0, 1) })));
   });
 

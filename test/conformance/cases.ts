@@ -14,8 +14,9 @@
  * @module
  */
 
+import { crc32 } from 'node:zlib';
 import { expect, it } from 'vitest';
-import { fnv1a, patternByte } from './apps.ts';
+import { patternByte } from './apps.ts';
 
 export interface ConformanceTarget {
   /** Shown in failure messages. */
@@ -39,14 +40,22 @@ export interface ConformanceTarget {
    * changes nothing because the app runs to its end whatever the client does (`'completes'`: Lambda).
    * `failedBody` may also be `'replaced'`: a buffered platform answers 500 instead, as nothing was sent.
    * `delivery`: `'streamed'` (chunks reach the client as produced) or `'buffered'` (the whole body at the
-   * end: Lambda's BUFFERED invoke mode). `maxResponseBytes`: a larger response answers 500 (Lambda's 6 MB).
+   * end: Lambda's BUFFERED invoke mode), or `'pulled'`: the body is a synchronous iterator that can wait
+   * on nothing but the client (every Python app's: wsgi-edge/python pulls it synchronously), which the
+   * core pulls 64 KiB ahead and then a chunk per read; the Python `/stream` fixture, unable to sleep,
+   * yields padding (spaces) until released, and the case checks the client had the first chunk while the
+   * generator was held at a `yield`. `maxResponseBytes`: a larger response answers 500 (Lambda's 6 MB).
+   * `gatewayRequest`: whether the platform's request object is in the environ as `wsgi_edge.request`
+   * (`'exposed'`), or `'withheld'`: a Python app's environ has the platform's extras but not the
+   * JavaScript Request, whose body wsgi-edge/python has already read into `wsgi.input`.
    */
   platform?: {
     headerLatin1?: string;
     failedBody?: 'aborted' | 'ended' | 'replaced';
     disconnect?: 'closes' | 'unnoticed' | 'completes';
-    delivery?: 'streamed' | 'buffered';
+    delivery?: 'streamed' | 'buffered' | 'pulled';
     maxResponseBytes?: number;
+    gatewayRequest?: 'exposed' | 'withheld';
   };
 }
 
@@ -57,17 +66,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 let nextId = 0;
 /** A fresh id for state kept by the fixtures, unique across runs of the same runtime. */
-function uniqueId(label: string): string {
+export function uniqueId(label: string): string {
   return `${label}-${Date.now().toString(36)}-${nextId++}`;
 }
 
-export function conformanceSuite(target: ConformanceTarget): void {
-  const headerLatin1 = target.platform?.headerLatin1 ?? 'caf\u00e9';
-  const failedBody = target.platform?.failedBody ?? 'aborted';
-  const failedBodyAborts = failedBody === 'aborted';
-  const disconnect = target.platform?.disconnect ?? 'closes';
-  const buffered = target.platform?.delivery === 'buffered';
-  const maxResponseBytes = target.platform?.maxResponseBytes ?? Infinity;
+/** How the cases talk to a target: requests, JSON control endpoints, the fixtures' close() counts. */
+export function conformanceClient(target: ConformanceTarget) {
   const send = (path: string, init: RequestInit = {}): Promise<Response> => {
     const request = new Request(new URL(path, target.baseUrl()), init);
     return target.fetch ? target.fetch(request) : fetch(request);
@@ -84,6 +88,19 @@ export function conformanceSuite(target: ConformanceTarget): void {
     for (let i = 0; i < POLL_STEPS && (count = await closeCount(id)) === 0; i++) await sleep(POLL_STEP_MS);
     return count;
   };
+  return { send, getJson, closeCount, closedCount };
+}
+
+export function conformanceSuite(target: ConformanceTarget): void {
+  const headerLatin1 = target.platform?.headerLatin1 ?? 'caf\u00e9';
+  const failedBody = target.platform?.failedBody ?? 'aborted';
+  const failedBodyAborts = failedBody === 'aborted';
+  const disconnect = target.platform?.disconnect ?? 'closes';
+  const buffered = target.platform?.delivery === 'buffered';
+  const pulled = target.platform?.delivery === 'pulled';
+  const requestWithheld = target.platform?.gatewayRequest === 'withheld';
+  const maxResponseBytes = target.platform?.maxResponseBytes ?? Infinity;
+  const { send, getJson, closeCount, closedCount } = conformanceClient(target);
   /** Reads the whole body and reports whether the stream failed (a truncated response) or ended. */
   const readToEnd = async (response: Response): Promise<{ text: string; failed: boolean }> => {
     const reader = response.body!.getReader();
@@ -167,13 +184,40 @@ export function conformanceSuite(target: ConformanceTarget): void {
     const paths = Object.keys(target.environ ?? {});
     const query = paths.map((path) => `probe=${encodeURIComponent(path)}`).join('&');
     const { probes } = await getJson<Echo>(`/environ?${query}&probe=wsgi_edge.request.method`);
-    expect(probes).toEqual({ ...target.environ, 'wsgi_edge.request.method': { type: 'string', value: 'GET' } });
+    const requestMethod = requestWithheld ? { type: 'missing' } : { type: 'string', value: 'GET' };
+    expect(probes).toEqual({ ...target.environ, 'wsgi_edge.request.method': requestMethod });
   });
 
   it(buffered
     ? 'buffers: the whole body arrives once the generator has finished'
-    : 'streams: the first chunk reaches the client while the generator is still running', async () => {
+    : pulled
+      ? 'streams as the client reads: the first chunk arrives while the generator is held at a yield'
+      : 'streams: the first chunk reaches the client while the generator is still running', async () => {
     const id = uniqueId('stream');
+    if (pulled) {
+      const response = await send(`/stream?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      for (let i = 0; i < 100 && text.length < 'first chunk\n'.length; i++) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      expect(text.slice(0, 'first chunk\n'.length)).toBe('first chunk\n');
+      // The client reads no further, so the generator, padding until released, has not run out.
+      expect((await getJson<{ state: string }>(`/stream-state?id=${id}`)).state).toBe('waiting');
+      expect((await getJson<{ state: string }>(`/release?id=${id}`)).state).toBe('waiting');
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      expect(text).toMatch(/^first chunk\n +second chunk\n$/);
+      expect((await getJson<{ state: string }>(`/stream-state?id=${id}`)).state).toBe('finished');
+      return;
+    }
     if (buffered) {
       const pending = send(`/stream?id=${id}`, { headers: { 'Accept-Encoding': 'identity' } });
       let state = '';
@@ -314,7 +358,7 @@ export function conformanceSuite(target: ConformanceTarget): void {
     const response = await send('/upload', { method: 'POST', body, headers: { 'Content-Type': 'application/octet-stream' } });
     expect(response.status).toBe(200);
     const result = await response.json() as { length: number; digest: number; reads: number; oversized: number };
-    expect(result).toMatchObject({ length: size, digest: fnv1a(body), oversized: 0 });
+    expect(result).toMatchObject({ length: size, digest: crc32(body), oversized: 0 });
     expect(result.reads).toBeGreaterThanOrEqual(size / 65536);
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildEnviron, type InputStream } from '../../src/index.ts';
 
 const decoder = new TextDecoder();
@@ -41,6 +41,35 @@ describe('wsgi.input', () => {
     const { input } = inputOf(['abc']);
     expect((await input.read(0)).length).toBe(0);
     expect(text(await input.read(-1))).toBe('abc');
+  });
+
+  it('read() and read(size) copy each byte once however many pieces the body came in, not once per later piece', async () => {
+    const pieces = Array.from({ length: 512 }, (_, i) => String.fromCharCode(97 + (i % 26)).repeat(100));
+    const body = pieces.join('');
+    /** Bytes copied by `Uint8Array.prototype.set` while `action` runs. */
+    const copiedDuring = async <T>(action: () => Promise<T>): Promise<{ result: T; copied: number }> => {
+      const realSet = Uint8Array.prototype.set;
+      let copied = 0;
+      const spy = vi.spyOn(Uint8Array.prototype, 'set').mockImplementation(function (this: Uint8Array, source: ArrayLike<number>, offset?: number) {
+        copied += source.length;
+        realSet.call(this, source, offset);
+      });
+      try {
+        return { result: await action(), copied };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+
+    const whole = inputOf(pieces).input;
+    const all = await copiedDuring(() => whole.read());
+    expect(text(all.result)).toBe(body);
+    expect(all.copied).toBeLessThanOrEqual(body.length);
+
+    const sized = inputOf(pieces).input;
+    const most = await copiedDuring(() => sized.read(body.length - 50));
+    expect(text(most.result) + text(await sized.read())).toBe(body);
+    expect(most.copied).toBeLessThanOrEqual(body.length);
   });
 
   it('readline() splits at newlines across pieces, keeping the newline', async () => {

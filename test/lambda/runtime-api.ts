@@ -4,7 +4,9 @@
  * long-polls until an invocation is queued; buffered results arrive on `POST .../response`,
  * invocation errors on `POST .../error`, streamed results as a chunked `POST .../response` with the
  * prelude, the 8-NUL delimiter and error trailers. Like Lambda, it imposes each invocation's deadline
- * itself (the runtime never does): on timeout the process is killed and a fresh one started.
+ * itself (the runtime never does): on timeout the process is killed and a fresh one started. A process
+ * that exits by itself fails the invocations it was running (`exit`), and the next invocation starts a
+ * fresh one, as Lambda initializes a new sandbox.
  *
  * Facts and pitfalls: ../shared/reference/lambda-runtime.md (never answer /next with an error, start
  * the server first, kill by pid, closeAllConnections).
@@ -47,6 +49,7 @@ export type Outcome =
       error?: StreamError;
     }
   | { kind: 'timeout'; partial: Buffer }
+  | { kind: 'exit'; code: number | null; signal: NodeJS.Signals | null }
   | { kind: 'init-error'; errorType: string; body: unknown };
 
 /** A streamed invocation while it is running: the prelude first, then the body as it arrives. */
@@ -87,6 +90,8 @@ let sequence = 0;
 /** One function: a Runtime API server and the aws-lambda-ric process that polls it. */
 export class LambdaFunction {
   readonly logs: string[] = [];
+  /** How each runtime process that left by itself ended, in order. */
+  readonly exits: { pid: number; code: number | null; signal: NodeJS.Signals | null }[] = [];
   readonly #options: FunctionOptions;
   readonly #server: Server;
   readonly #queue: Pending[] = [];
@@ -123,6 +128,11 @@ export class LambdaFunction {
     fn.#spawn();
     await fn.#ready;
     return fn;
+  }
+
+  /** The current runtime process's id (undefined between an exit and the next invocation). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
   }
 
   /** Runs one invocation and resolves with what the runtime sent back. */
@@ -228,8 +238,14 @@ export class LambdaFunction {
         this.logs.push(...lines);
       });
     }
-    child.on('exit', () => {
-      if (this.#child === child) this.#child = undefined;
+    child.on('exit', (code, signal) => {
+      // Killed by #kill: already forgotten. Otherwise the process left by itself, mid-invocation or not.
+      if (this.#child !== child) return;
+      this.#child = undefined;
+      this.exits.push({ pid: child.pid!, code, signal });
+      for (const pending of [...this.#running.values()]) pending.settle({ kind: 'exit', code, signal });
+      for (const res of this.#waiting.splice(0)) res.destroy();
+      if (this.#queue.length > 0 && !this.#closed) this.#spawn();
     });
     this.#child = child;
   }
@@ -257,6 +273,7 @@ export class LambdaFunction {
     if (onStream) pending.onStream = onStream;
     pending.timer = setTimeout(() => this.#timeout(pending), timeoutMs);
     this.#queue.push(pending);
+    if (!this.#child && !this.#closed) this.#spawn();
     this.#dispatch();
   }
 

@@ -30,6 +30,7 @@ import type {
 } from './types.ts';
 
 export { MAX_BUFFERED_BYTES } from './result.ts';
+export { failInvocation } from './fatal.ts';
 export type * from './types.ts';
 
 /** A buffered handler: one result object per invocation, in the shape of the event's source. */

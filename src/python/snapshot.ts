@@ -1,0 +1,304 @@
+/**
+ * Memory snapshots of a Pyodide whose app is already imported, so that a process starts serving without
+ * running Python's start-up and the app's imports again (Pyodide's `_makeSnapshot` / `_loadSnapshot`).
+ *
+ * What a snapshot holds is the wasm memory: the interpreter, `sys.modules`, `sys.path`, every module's
+ * state. What it does not hold is everything on the JavaScript side: Emscripten's file system (mounts
+ * and files written into it) and JavaScript objects. So after loading, the caller redoes its mounts and
+ * writes its files again before the app imports anything lazily or opens a template; this module
+ * reseeds `random` (a snapshot would otherwise give every process the same numbers).
+ *
+ * A snapshot file is a header line of JSON (what it was made of and by), padded so that Pyodide's part
+ * starts 16-byte aligned, then Pyodide's bytes. One file rather than a sidecar: the two cannot part or
+ * go stale apart, and the header is read before Pyodide is loaded, so a mismatch fails in milliseconds.
+ * @module
+ */
+
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { PyodideInterface } from 'pyodide';
+
+/** What a snapshot is of. Loading compares it with the snapshot's, so a snapshot serves only the app it was made for. */
+export interface SnapshotTarget {
+  /** `'module:callable'`, as the bridge takes it. */
+  app: string;
+  /** Host folders on sys.path, absolute, in order. */
+  path?: readonly string[];
+  /** Sources written into Pyodide's file system (`{ 'pkg/mod.py': text }`). */
+  files?: Readonly<Record<string, string>>;
+}
+
+/** The snapshot file's header. */
+export interface SnapshotHeader {
+  format: typeof FORMAT;
+  /** The Pyodide that made it; only the same version can load it. */
+  pyodide: string;
+  /** `sys.version` inside it. */
+  python: string;
+  app: string;
+  path: string[];
+  /** SHA-256 of `files` (sorted by name), or null when there were none. */
+  files: string | null;
+  /** SHA-256 of each host file the snapshot imported (modules under `path`): a changed one makes it stale. */
+  sources: Record<string, string>;
+  /** Where and when it was made, for people reading the header. */
+  made: { by: string; at: string };
+}
+
+/** Options passed on to `loadPyodide` (streams, indexURL...), without the snapshot ones this module sets. */
+export type PyodideLoadOptions = Omit<
+  NonNullable<Parameters<typeof import('pyodide').loadPyodide>[0]>,
+  '_makeSnapshot' | '_loadSnapshot' | '_snapshotDeserializer'
+>;
+
+/** Runs in the Pyodide being snapshotted: mounts, sys.path, imports (the bridge supplies it). */
+export type PrepareSnapshot = (pyodide: PyodideInterface) => void | Promise<void>;
+
+/** A snapshot that must not be loaded here: another Pyodide, another app, or a source changed since. */
+export class SnapshotMismatchError extends Error {
+  override readonly name = 'SnapshotMismatchError';
+}
+
+const MAGIC = 'wsgi-edge snapshot ';
+const FORMAT = 1;
+/** Pyodide reads its part as 32-bit words (and emscripten copies it page by page): keep it aligned. */
+const ALIGN = 16;
+const NEWLINE = 0x0a;
+
+type PyodideModule = typeof import('pyodide');
+
+/** Loads Pyodide, runs `prepare` in it, and gives the snapshot file's bytes (header and memory). */
+export async function makeSnapshot(target: SnapshotTarget, prepare: PrepareSnapshot, loadOptions: PyodideLoadOptions = {}): Promise<Uint8Array> {
+  const { loadPyodide, version } = await pyodideModule();
+  const pyodide = await loadPyodide({ ...loadOptions, _makeSnapshot: true });
+  await prepare(pyodide);
+  refuseWhatASnapshotLoses(pyodide);
+  const header: SnapshotHeader = {
+    format: FORMAT,
+    pyodide: version,
+    python: String(pyodide.runPython('import sys; sys.version')),
+    app: target.app,
+    path: [...(target.path ?? [])],
+    files: filesDigest(target.files),
+    sources: await sourceDigests(importedHostFiles(pyodide, target.path ?? [])),
+    made: { by: runtimeName(), at: new Date().toISOString() },
+  };
+  let memory: Uint8Array;
+  try {
+    memory = pyodide.makeMemorySnapshot();
+  } catch (error) {
+    throw new Error(
+      `wsgi-edge: cannot snapshot ${target.app}: ${(error as Error).message}. Python holds a JavaScript object ` +
+        'that a snapshot cannot carry (a module registered from JavaScript, or a proxy made while importing); ' +
+        'do that on the first request instead',
+    );
+  }
+  return concat(encodeHeader(header), memory);
+}
+
+/** `makeSnapshot` written to `file`; gives its header. */
+export async function writeSnapshot(file: string, target: SnapshotTarget, prepare: PrepareSnapshot, loadOptions?: PyodideLoadOptions): Promise<SnapshotHeader> {
+  const bytes = await makeSnapshot(target, prepare, loadOptions);
+  await writeFile(file, bytes);
+  return parseSnapshot(bytes, file).header;
+}
+
+/** Splits a snapshot file into its header and Pyodide's part; throws when it is not one. */
+export function parseSnapshot(bytes: Uint8Array, name = 'the snapshot'): { header: SnapshotHeader; memory: Uint8Array } {
+  const end = bytes.indexOf(NEWLINE);
+  const magic = new TextEncoder().encode(MAGIC);
+  if (end < 0 || bytes.length < magic.length || magic.some((byte, i) => bytes[i] !== byte)) {
+    throw new SnapshotMismatchError(`wsgi-edge: ${name} is not a wsgi-edge snapshot (make one with wsgi-edge snapshot)`);
+  }
+  let header: SnapshotHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.length, end))) as SnapshotHeader;
+  } catch {
+    throw new SnapshotMismatchError(`wsgi-edge: ${name} has an unreadable header`);
+  }
+  if (header.format !== FORMAT) {
+    throw new SnapshotMismatchError(`wsgi-edge: ${name} is in snapshot format ${String(header.format)}, this wsgi-edge reads format ${FORMAT}: make it again`);
+  }
+  const start = Math.ceil((end + 1) / ALIGN) * ALIGN;
+  let memory = bytes.subarray(start);
+  // A Buffer from a pool can start anywhere; Pyodide needs its part on a 4-byte boundary.
+  if (memory.byteOffset % ALIGN !== 0) memory = memory.slice();
+  return { header, memory };
+}
+
+/**
+ * Throws a SnapshotMismatchError unless `header` was made by Pyodide `pyodideVersion` for `target`, from
+ * the sources as they are now. Reads the sources the snapshot imported from the host (milliseconds).
+ */
+export async function checkSnapshot(header: SnapshotHeader, target: SnapshotTarget, pyodideVersion: string, name = 'the snapshot'): Promise<void> {
+  const again = 'make it again with wsgi-edge snapshot';
+  if (header.pyodide !== pyodideVersion) {
+    throw new SnapshotMismatchError(`wsgi-edge: ${name} was made by Pyodide ${header.pyodide}, but this is Pyodide ${pyodideVersion}: ${again}`);
+  }
+  const path = [...(target.path ?? [])];
+  if (header.app !== target.app || JSON.stringify(header.path) !== JSON.stringify(path)) {
+    throw new SnapshotMismatchError(
+      `wsgi-edge: ${name} is of ${header.app} with path ${JSON.stringify(header.path)}, not of ${target.app} with path ${JSON.stringify(path)}: ${again}`,
+    );
+  }
+  if (header.files !== filesDigest(target.files)) {
+    throw new SnapshotMismatchError(`wsgi-edge: ${name} was made with other files (options.files) than these: ${again}`);
+  }
+  const now = await sourceDigests(Object.keys(header.sources));
+  const changed = Object.keys(header.sources).filter((file) => now[file] !== header.sources[file]);
+  if (changed.length > 0) {
+    throw new SnapshotMismatchError(`wsgi-edge: ${name} is stale: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''} changed since it was made: ${again}`);
+  }
+}
+
+/**
+ * A Pyodide restored from the snapshot `file`, after checking it is of `target` and this Pyodide. The
+ * caller then redoes what lives on the JavaScript side (mounts, files written into Pyodide).
+ */
+export async function loadSnapshot(file: string, target: SnapshotTarget, loadOptions: PyodideLoadOptions = {}): Promise<PyodideInterface> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new Error(`wsgi-edge: cannot read the snapshot ${file}: ${(error as Error).message}`);
+  }
+  const { header, memory } = parseSnapshot(bytes, file);
+  const { loadPyodide, version } = await pyodideModule();
+  await checkSnapshot(header, target, version, file);
+  const pyodide = await loadPyodide({ ...loadOptions, _loadSnapshot: memory });
+  afterRestore(pyodide, loadOptions.env);
+  return pyodide;
+}
+
+/**
+ * What Python must be told after a restore: fresh random state (else every process from one snapshot
+ * draws the same numbers), the import system's caches forgotten (the file system under them is new),
+ * `env` put into os.environ (Python read its environment when the snapshot was made), and the empty
+ * sys.path entry that each loadPyodide adds kept once. `loadSnapshot` calls it.
+ */
+export function afterRestore(pyodide: PyodideInterface, env?: Readonly<Record<string, string>>): void {
+  // Its own globals, so that nothing lands in __main__.
+  const scope = pyodide.toPy({});
+  try {
+    pyodide.runPython(`
+import importlib, json, os, sys
+if 'random' in sys.modules:
+    sys.modules['random'].seed()
+importlib.invalidate_caches()
+os.environ.update(json.loads(${JSON.stringify(JSON.stringify(env ?? {}))}))
+while sys.path.count('') > 1:
+    sys.path.remove('')
+`, { globals: scope });
+  } finally {
+    scope.destroy();
+  }
+}
+
+/**
+ * Pyodide 0.27 restores neither packages it loaded (their files live in the JavaScript-side file system)
+ * nor native extension modules (their wasm is linked outside the memory): refuse them here rather than
+ * fail obscurely in the process that loads the snapshot.
+ */
+function refuseWhatASnapshotLoses(pyodide: PyodideInterface): void {
+  const packages = Object.keys(pyodide.loadedPackages);
+  if (packages.length > 0) {
+    throw new Error(`wsgi-edge: cannot snapshot after loading Pyodide packages (${packages.join(', ')}): a snapshot keeps only pure-Python code from folders on the path`);
+  }
+  const names = pythonStrings(pyodide, `
+import sys
+sorted(name for name, module in list(sys.modules.items())
+       if str(getattr(module, '__file__', None) or '').endswith('.so'))
+`);
+  if (names.length > 0) {
+    throw new Error(`wsgi-edge: cannot snapshot after importing native extension modules (${names.join(', ')}): Pyodide ${pyodide.version} does not restore them`);
+  }
+}
+
+/** The list of str that `code` ends with, run in globals of its own (nothing lands in __main__, nor in the snapshot). */
+function pythonStrings(pyodide: PyodideInterface, code: string): string[] {
+  const scope = pyodide.toPy({});
+  try {
+    const list = pyodide.runPython(code, { globals: scope }) as { toJs(): string[]; destroy(): void };
+    try {
+      return list.toJs();
+    } finally {
+      list.destroy();
+    }
+  } finally {
+    scope.destroy();
+  }
+}
+
+interface MountedNode {
+  mount: { type: unknown };
+}
+
+/** Host paths of the modules Python has imported from NODEFS mounts of the `path` folders. */
+function importedHostFiles(pyodide: PyodideInterface, folders: readonly string[]): string[] {
+  const files = pythonStrings(pyodide, `
+import sys
+sorted({f for f in (getattr(m, '__file__', None) for m in list(sys.modules.values())) if isinstance(f, str)})
+`);
+  const nodefs = pyodide.FS.filesystems.NODEFS as { realPath(node: MountedNode): string };
+  const hostFiles: string[] = [];
+  for (const file of files) {
+    let node: MountedNode;
+    try {
+      node = pyodide.FS.lookupPath(file).node as unknown as MountedNode;
+    } catch {
+      continue; // Frozen or zipped (the stdlib): not a host file.
+    }
+    if (node.mount.type !== nodefs) continue;
+    const host = nodefs.realPath(node);
+    if (folders.some((folder) => host.startsWith(folder.endsWith('/') ? folder : `${folder}/`))) hostFiles.push(host);
+  }
+  return hostFiles;
+}
+
+async function sourceDigests(files: readonly string[]): Promise<Record<string, string>> {
+  const digests: Record<string, string> = {};
+  await Promise.all(files.map(async (file) => {
+    try {
+      digests[file] = sha256(await readFile(file));
+    } catch {
+      digests[file] = 'missing';
+    }
+  }));
+  return Object.fromEntries(Object.entries(digests).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function filesDigest(files: SnapshotTarget['files']): string | null {
+  if (!files || Object.keys(files).length === 0) return null;
+  const hash = createHash('sha256');
+  for (const name of Object.keys(files).sort()) hash.update(`${JSON.stringify(name)}\0${files[name]}\0`);
+  return hash.digest('hex');
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function encodeHeader(header: SnapshotHeader): Uint8Array {
+  const line = `${MAGIC}${JSON.stringify(header)}`;
+  const length = Math.ceil((new TextEncoder().encode(line).length + 1) / ALIGN) * ALIGN;
+  const bytes = new Uint8Array(length).fill(0x20);
+  const { written } = new TextEncoder().encodeInto(line, bytes);
+  bytes[written] = NEWLINE;
+  return bytes;
+}
+
+function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(head.length + tail.length);
+  bytes.set(head);
+  bytes.set(tail, head.length);
+  return bytes;
+}
+
+function runtimeName(): string {
+  const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
+  return deno ? `deno ${deno.version.deno}` : `node ${process.versions.node}`;
+}
+
+function pyodideModule(): Promise<PyodideModule> {
+  return import('pyodide');
+}

@@ -1,0 +1,211 @@
+/**
+ * A Python app's deployable zip (`npm run build:lambda:python`) under the real runtime client: built,
+ * unzipped into a fresh task root and run with both handlers. The seed's app/wsgi_app.py answers the
+ * seed's requests byte for byte as CPython does; test/lambda/fixtures/faults_app.py shows how an
+ * exception ends an invocation, and that a dead interpreter fails its invocation and is replaced by a
+ * fresh process.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { nativeToBytes } from '../../src/index.ts';
+import { askPython, EDGE_CASES, SEED_ANSWERS, type OracleCase } from '../app/seed-cases.ts';
+import { requestToEvent, type Payload } from './function-url.ts';
+import { closeAll, startFunction, type LambdaFunction, type Outcome } from './runtime-api.ts';
+
+/** Lambda's quota for a zip uploaded directly. */
+const MAX_ZIPPED = 50 * 1024 * 1024;
+const SERVER_ERROR = 'A server error occurred.  Please contact the administrator.';
+/** Generous: a fresh process loads Pyodide before it asks for the invocation, on a busy machine. */
+const FRESH_START_MS = 90_000;
+
+interface Built { zip: string; root: string; printed: string }
+
+let work: string;
+function buildAndUnzip(app: string, name: string): Built {
+  const zip = path.join(work, `${name}.zip`);
+  const printed = execFileSync(process.execPath, ['scripts/build-lambda-python.mjs', '--app', app, '--out', zip], { encoding: 'utf8' });
+  const root = path.join(work, name);
+  // CPython's zipfile, a reader independent of the zip command that wrote the archive.
+  execFileSync('python3', ['-m', 'zipfile', '-e', zip, root]);
+  return { zip, root, printed };
+}
+
+type Mode = 'buffered' | 'streaming';
+const HANDLERS: Record<Mode, string> = { buffered: 'index.handler', streaming: 'index.streamingHandler' };
+let seedZip: Built;
+const seed = {} as Record<Mode, LambdaFunction>;
+const faults = {} as Record<Mode, LambdaFunction>;
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-lambda-python-'));
+  seedZip = buildAndUnzip('app/wsgi_app.py:simple_app', 'seed');
+  const faultsZip = buildAndUnzip('test/lambda/fixtures/faults_app.py', 'faults');
+  await Promise.all((['buffered', 'streaming'] as const).flatMap((mode) => [
+    startFunction({ taskRoot: seedZip.root, handler: HANDLERS[mode] }).then((fn) => { seed[mode] = fn; }),
+    startFunction({ taskRoot: faultsZip.root, handler: HANDLERS[mode] }).then((fn) => { faults[mode] = fn; }),
+  ]));
+});
+afterAll(async () => {
+  await closeAll();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A function URL event with the path and query exactly as given (no URL parser in between). */
+async function furl(rawPath: string, rawQueryString = '', method = 'GET'): Promise<Record<string, unknown>> {
+  const event = await requestToEvent(new Request('https://fn-id.lambda-url.us-east-1.on.aws/', { method }));
+  return { ...event, rawPath, rawQueryString };
+}
+
+/** Status, Content-Type and body bytes (base64) of a buffered result or a streamed response. */
+function answerOf(outcome: Outcome): { status: number; type: string | undefined; body: string } {
+  if (outcome.kind === 'response') {
+    const payload = outcome.payload as Payload;
+    const body = Buffer.from(payload.body, payload.isBase64Encoded ? 'base64' : 'utf8');
+    return { status: payload.statusCode, type: payload.headers?.['content-type'], body: body.toString('base64') };
+  }
+  if (outcome.kind === 'stream') {
+    const prelude = outcome.prelude as { statusCode: number; headers?: Record<string, string> };
+    return { status: prelude.statusCode, type: prelude.headers?.['content-type'], body: outcome.body.toString('base64') };
+  }
+  throw new Error(`The invocation failed: ${JSON.stringify(outcome).slice(0, 500)}`);
+}
+
+const text = (outcome: Outcome) => Buffer.from(answerOf(outcome).body, 'base64').toString('utf8');
+
+/** The log entry the function wrote for request `id` that matches `pattern` (powertools: one JSON line each). */
+function logFor(fn: LambdaFunction, id: string, pattern: RegExp): { level: string; message: string } | undefined {
+  for (const line of fn.logs) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { level: string; message: string; function_request_id?: string };
+    if (entry.function_request_id === id && pattern.test(entry.message)) return entry;
+  }
+  return undefined;
+}
+
+describe('the zip', () => {
+  test('holds the bundle, Pyodide\'s runtime files, the bridge and the app, under Lambda\'s 50 MB', () => {
+    const listing = execFileSync('python3', ['-c',
+      'import json, sys, zipfile; print(json.dumps(zipfile.ZipFile(sys.argv[1]).namelist()))', seedZip.zip], { encoding: 'utf8' });
+    expect(JSON.parse(listing)).toEqual([
+      'index.mjs',
+      'node_modules/pyodide/package.json',
+      'node_modules/pyodide/pyodide-lock.json',
+      'node_modules/pyodide/pyodide.asm.js',
+      'node_modules/pyodide/pyodide.asm.wasm',
+      'node_modules/pyodide/pyodide.mjs',
+      'node_modules/pyodide/python_stdlib.zip',
+      'python/app/wsgi_app.py',
+      'wsgi_edge_bridge.py',
+    ]);
+    const size = statSync(seedZip.zip).size;
+    expect(size).toBeLessThan(MAX_ZIPPED);
+    expect(seedZip.printed).toContain(`${size} bytes`);
+    expect(readFileSync(path.join(seedZip.root, 'python/app/wsgi_app.py'), 'utf8')).toBe(readFileSync('app/wsgi_app.py', 'utf8'));
+  });
+
+  test('the same inputs give the same bytes', () => {
+    const again = path.join(work, 'again.zip');
+    execFileSync(process.execPath, ['scripts/build-lambda-python.mjs', '--out', again], { encoding: 'utf8' });
+    expect(readFileSync(again).equals(readFileSync(seedZip.zip))).toBe(true);
+  });
+});
+
+/** Bytes of a native string as a function URL's rawPath carries them: percent-encoded but for unreserved characters and `/`. */
+function rawPathOf(path: string): string {
+  return [...nativeToBytes(path)].map((byte) => {
+    const char = String.fromCharCode(byte);
+    return /[A-Za-z0-9/._~-]/.test(char) ? char : '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+  }).join('');
+}
+
+describe.each(['buffered', 'streaming'] as const)('the seed app, %s, answers as CPython does', (mode) => {
+  const cases: OracleCase[] = [
+    ...SEED_ANSWERS.map(([method, target]) => {
+      const [path, query = ''] = target.split('?');
+      return { method, path: path!, query };
+    }),
+    ...EDGE_CASES,
+  ];
+
+  test(`${cases.length} requests, byte for byte`, async () => {
+    const expected = askPython(cases);
+    for (const [i, request] of cases.entries()) {
+      const outcome = await seed[mode].invoke(await furl(rawPathOf(request.path), request.query, request.method));
+      const oracle = expected[i]!;
+      expect({ request, ...answerOf(outcome) }).toEqual({
+        request,
+        status: Number(oracle.status.split(' ')[0]),
+        type: oracle.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1],
+        // A server sends no body for HEAD; CPython's app produced one, which the gateway drops.
+        body: request.method === 'HEAD' ? '' : oracle.body,
+      });
+    }
+  });
+});
+
+describe.each(['buffered', 'streaming'] as const)('a Python exception, %s', (mode) => {
+  test('before the headers: 500 with the generic body; the traceback in the function\'s log, not in the answer', async () => {
+    const id = `raise-${mode}`;
+    const outcome = await faults[mode].invoke(await furl('/raise'), { requestId: id });
+    expect(answerOf(outcome)).toMatchObject({ status: 500 });
+    expect(text(outcome)).toBe(SERVER_ERROR);
+    if (outcome.kind === 'stream') expect(outcome.error).toBeUndefined();
+    const logged = logFor(faults[mode], id, /RuntimeError: raised before the headers/);
+    expect(logged?.level).toBe('ERROR');
+    expect(logged?.message).toMatch(/Traceback \(most recent call last\):[\s\S]*faults_app\.py", line \d+, in application/);
+  });
+
+  test('after the headers: the invocation ends as the JavaScript path ends it', async () => {
+    const id = `raise-late-${mode}`;
+    const outcome = await faults[mode].invoke(await furl('/raise-late'), { requestId: id });
+    if (mode === 'buffered') {
+      // Nothing had left the function: the client gets a 500.
+      expect(answerOf(outcome)).toMatchObject({ status: 500 });
+      expect(text(outcome)).toBe(SERVER_ERROR);
+    } else {
+      // Streamed: the headers and the first chunk went out; the runtime's error trailers cut the stream.
+      expect(outcome.kind).toBe('stream');
+      if (outcome.kind !== 'stream') return;
+      expect(outcome.prelude).toMatchObject({ statusCode: 200 });
+      expect(outcome.body.toString()).toBe('partial;');
+      expect(outcome.error).toMatchObject({ errorType: 'PythonError', body: { errorMessage: 'RuntimeError: raised after the headers' } });
+    }
+    expect(logFor(faults[mode], id, /RuntimeError: raised after the headers/)?.message).toContain('Traceback');
+  });
+
+  test('the same process serves the next invocation', async () => {
+    const pid = faults[mode].pid;
+    const first = Number(text(await faults[mode].invoke(await furl('/served'))));
+    expect(Number(text(await faults[mode].invoke(await furl('/served'))))).toBe(first + 1);
+    expect(faults[mode].pid).toBe(pid);
+    expect(faults[mode].exits).toEqual([]);
+  });
+});
+
+describe('a dead interpreter fails its invocation, and a fresh process serves the next one', () => {
+  test.each([
+    ['buffered', '/recurse', /failed fatally: RangeError: Maximum call stack size exceeded/],
+    ['buffered', '/exit', /the app raised SystemExit\(3\)/],
+    ['streaming', '/recurse', /failed fatally: RangeError: Maximum call stack size exceeded/],
+    ['streaming', '/exit-late', /the app raised SystemExit\(3\)/],
+  ] as const)('%s, %s', async (mode, fault, message) => {
+    const fn = faults[mode];
+    const pid = fn.pid!;
+    const exits = fn.exits.length;
+    expect(Number(text(await fn.invoke(await furl('/served'))))).toBeGreaterThan(0);
+
+    const outcome = await fn.invoke(await furl(fault));
+    // The runtime's own path for an uncaught exception: the error is posted, no response, then exit 129.
+    expect(outcome).toMatchObject({ kind: 'error', errorType: 'InterpreterDeadError' });
+    if (outcome.kind === 'error') expect(outcome.body.errorMessage).toMatch(message);
+
+    const next = await fn.invoke(await furl('/served'), { timeoutMs: FRESH_START_MS });
+    expect(text(next)).toBe('1');
+    expect(fn.pid).not.toBe(pid);
+    expect(fn.exits.slice(exits)).toEqual([{ pid, code: 129, signal: null }]);
+    await fn.waitForLog(/failing this invocation so that the next one starts a fresh process/);
+  }, 2 * FRESH_START_MS);
+});

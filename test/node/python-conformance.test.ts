@@ -1,0 +1,26 @@
+/**
+ * The conformance suite against the Python fixtures (test/conformance/conformance_app.py), loaded by
+ * wsgi-edge/python in this process's Pyodide and served by the Node simple server (`makeServer`).
+ */
+import { afterAll, beforeAll, describe } from 'vitest';
+import { loadPythonApp } from '../../src/python/index.ts';
+import { makeServer, type WsgiServer } from '../../src/wsgiref/simple-server.ts';
+import { conformanceSuite } from '../conformance/cases.ts';
+import { CONFORMANCE_APP, PYTHON_PLATFORM, pythonBridgeChecks } from '../python/python-conformance.ts';
+
+describe('conformance: Python app on the Node simple server', () => {
+  let server: WsgiServer;
+  beforeAll(async () => {
+    server = await makeServer('127.0.0.1', 0, await loadPythonApp(CONFORMANCE_APP), { accessLog: false, errors: () => undefined });
+  });
+  afterAll(() => server?.close());
+
+  const target = {
+    name: 'python on node',
+    baseUrl: () => `http://127.0.0.1:${server.port}`,
+    remoteAddr: '127.0.0.1',
+    platform: PYTHON_PLATFORM,
+  };
+  conformanceSuite(target);
+  pythonBridgeChecks(target);
+});

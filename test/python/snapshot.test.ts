@@ -1,0 +1,127 @@
+/**
+ * src/python/snapshot.ts with the real Pyodide: a snapshot made after importing a module from a temporary
+ * folder is restored in fresh Node and Deno processes with the module's state, and refused when it was
+ * made for another app, path or Pyodide, or its sources changed.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { PyodideInterface } from 'pyodide';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSnapshot, parseSnapshot, SnapshotMismatchError, writeSnapshot, type SnapshotHeader } from '../../src/python/snapshot.ts';
+import { DENO, quietDenoEnv } from '../deno/deno.ts';
+
+const run = promisify(execFile);
+const RESTORE = resolve('test/python/restore-snapshot.ts');
+const COUNTER = `import random
+COUNT = 0
+TOKEN = random.random()
+
+def bump():
+    global COUNT
+    COUNT += 1
+    return COUNT
+
+def app(environ, start_response):
+    start_response('200 OK', [])
+    return [b'%d' % bump()]
+`;
+
+interface Restored {
+  count: number;
+  token: number;
+  random: number;
+  lazy: string;
+  env: string;
+  onPath: number;
+  emptyEntries: number;
+}
+
+describe('memory snapshots of a Pyodide with the app imported', () => {
+  let dir: string;
+  let folder: string;
+  let file: string;
+  let header: SnapshotHeader;
+  let tokenAtSnapshot: number;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wsgi-edge-snapshot-'));
+    folder = join(dir, 'app');
+    file = join(dir, 'app.snapshot');
+    await mkdir(folder);
+    await writeFile(join(folder, 'counter_mod.py'), COUNTER);
+    await writeFile(join(folder, 'lazy_mod.py'), "VALUE = 'imported after the restore'\n");
+    header = await writeSnapshot(file, { app: 'counter_mod:app', path: [folder] }, (pyodide: PyodideInterface) => {
+      pyodide.FS.mkdirTree(folder);
+      pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: folder }, folder);
+      tokenAtSnapshot = pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(folder)})
+import counter_mod
+counter_mod.bump(); counter_mod.bump()
+counter_mod.TOKEN`) as number;
+    });
+  }, 180_000);
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('records what it was made of in its header', async () => {
+    expect(header).toMatchObject({ format: 1, app: 'counter_mod:app', path: [folder], files: null });
+    expect(header.pyodide).toBe((await import('pyodide')).version);
+    expect(header.python).toMatch(/^3\.12\./);
+    expect(Object.keys(header.sources)).toEqual([join(folder, 'counter_mod.py')]);
+    expect(parseSnapshot(await readFile(file)).header).toEqual(header);
+  });
+
+  const expectRestored = (restored: Restored) => {
+    expect(restored.count).toBe(3); // two bumps before the snapshot, one after
+    expect(restored.token).toBe(tokenAtSnapshot);
+    expect(restored.lazy).toBe('imported after the restore');
+    expect(restored.env).toBe('at load');
+    expect(restored.onPath).toBeGreaterThanOrEqual(0);
+    expect(restored.emptyEntries).toBe(1);
+  };
+
+  it('restores the module state in a fresh Node process, with random reseeded per process', async () => {
+    const restore = async () => JSON.parse((await run(process.execPath, ['--import', 'tsx', RESTORE, file, folder])).stdout) as Restored;
+    const [first, second] = await Promise.all([restore(), restore()]);
+    expectRestored(first);
+    expectRestored(second);
+    expect(first.random).not.toBe(second.random);
+  }, 120_000);
+
+  it('restores the snapshot made in Node under Deno', async () => {
+    const { stdout } = await run(DENO, ['run', '--allow-read', '--allow-env', RESTORE, file, folder], { env: quietDenoEnv() });
+    expectRestored(JSON.parse(stdout) as Restored);
+  }, 120_000);
+
+  it('refuses another app or another path, naming both', async () => {
+    await expect(loadSnapshot(file, { app: 'counter_mod:other', path: [folder] })).rejects.toThrow(
+      new RegExp(`of counter_mod:app with path .*${folder}.*not of counter_mod:other`),
+    );
+    await expect(loadSnapshot(file, { app: 'counter_mod:app', path: [dir] })).rejects.toBeInstanceOf(SnapshotMismatchError);
+    await expect(loadSnapshot(file, { app: 'counter_mod:app', path: [folder], files: { 'x.py': '' } })).rejects.toThrow(/other files/);
+  });
+
+  it('refuses a snapshot made by another Pyodide, naming both versions', async () => {
+    const other = join(dir, 'other-version.snapshot');
+    const bytes = await readFile(file);
+    const end = bytes.indexOf(0x0a);
+    const line = bytes.subarray(0, end).toString().replace(`"pyodide":"${header.pyodide}"`, '"pyodide":"0.26.4"');
+    await writeFile(other, Buffer.concat([Buffer.from(line), bytes.subarray(end)]));
+    await expect(loadSnapshot(other, { app: 'counter_mod:app', path: [folder] })).rejects.toThrow(
+      `made by Pyodide 0.26.4, but this is Pyodide ${header.pyodide}`,
+    );
+  });
+
+  it('refuses a file that is not a snapshot, and a stale one', async () => {
+    await expect(loadSnapshot(join(folder, 'lazy_mod.py'), { app: 'counter_mod:app', path: [folder] })).rejects.toThrow(/is not a wsgi-edge snapshot/);
+    await writeFile(join(folder, 'counter_mod.py'), `${COUNTER}\nCHANGED = True\n`);
+    try {
+      await expect(loadSnapshot(file, { app: 'counter_mod:app', path: [folder] })).rejects.toThrow(/is stale: .*counter_mod\.py changed/);
+    } finally {
+      await writeFile(join(folder, 'counter_mod.py'), COUNTER);
+    }
+  });
+});

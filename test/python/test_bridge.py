@@ -1,0 +1,408 @@
+"""wsgi-edge's Python half (src/python/wsgi_edge_bridge.py) under CPython, with a host written in Python.
+
+Run by test/python/bridge-cpython.test.ts (`python3 -m unittest`). The host stands in for the JavaScript
+half: it records what the bridge hands it and, like the core, answers start() with True (re-raise) when
+exc_info comes after headers were sent.
+"""
+import io
+import os
+import sys
+import tempfile
+import textwrap
+import traceback
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'src', 'python'))
+
+import wsgi_edge_bridge as bridge  # noqa: E402
+
+
+class Host:
+    """start/write/errors/flush/fatal, as bridge.ts's Host gives them; `refuse` makes start() fail like the core."""
+
+    def __init__(self, refuse=None):
+        self.started = []
+        self.written = []
+        self.error_text = []
+        self.flushes = 0
+        self.fatal_reasons = []
+        self.headers_sent = False
+        self.refuse = refuse
+
+    def start(self, status, flat_headers, with_exc_info):
+        if self.refuse is not None:
+            raise bridge.JsException(self.refuse)
+        if with_exc_info and self.headers_sent:
+            return True
+        self.started.append((status, list(flat_headers), with_exc_info))
+        return False
+
+    def write(self, data):
+        self.headers_sent = True
+        self.written.append(data)
+
+    def errors(self, text):
+        self.error_text.append(text)
+
+    def flush(self):
+        self.flushes += 1
+
+    def fatal(self, reason):
+        self.fatal_reasons.append(reason)
+
+
+def call(app, flat_environ=(), body=None, host=None):
+    host = host or Host()
+    flat = ['REQUEST_METHOD', 'GET', 'PATH_INFO', '/', *flat_environ]
+    return bridge.Gateway(app).call(flat, body, host), host
+
+
+def hello(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [b'hello']
+
+
+class StartResponseTypes(unittest.TestCase):
+    def setUp(self):
+        self.host = Host()
+        self.start_response = bridge.StartResponse(self.host)
+
+    def assertTypeErrorQuoting(self, quoted, call, *args):
+        with self.assertRaises(TypeError) as caught:
+            call(*args)
+        self.assertIn(quoted, str(caught.exception))
+
+    def test_status_must_be_str(self):
+        self.assertTypeErrorQuoting("bytes b'200 OK'", self.start_response, b'200 OK', [])
+
+    def test_headers_must_be_a_list(self):
+        self.assertTypeErrorQuoting("tuple (('A', 'b'),)", self.start_response, '200 OK', (('A', 'b'),))
+
+    def test_each_header_must_be_a_pair_tuple(self):
+        self.assertTypeErrorQuoting("list ['A', 'b']", self.start_response, '200 OK', [['A', 'b']])
+        self.assertTypeErrorQuoting("tuple ('A', 'b', 'c')", self.start_response, '200 OK', [('A', 'b', 'c')])
+
+    def test_header_names_and_values_must_be_str(self):
+        self.assertTypeErrorQuoting("('X-Count', 1)", self.start_response, '200 OK', [('X-Count', 1)])
+        self.assertTypeErrorQuoting("(b'X', 'y')", self.start_response, '200 OK', [(b'X', 'y')])
+
+    def test_write_takes_bytes(self):
+        write = self.start_response('200 OK', [])
+        self.assertTypeErrorQuoting("str 'text'", write, 'text')
+        self.assertTypeErrorQuoting('bytearray', write, bytearray(b'x'))
+        self.assertEqual(self.host.written, [])
+
+    def test_errors_write_takes_str(self):
+        errors = bridge.ErrorStream(self.host)
+        self.assertTypeErrorQuoting("bytes b'oops'", errors.write, b'oops')
+        errors.writelines(['a\n', 'b\n'])
+        errors.flush()
+        self.assertEqual((self.host.error_text, self.host.flushes), (['a\n', 'b\n'], 1))
+
+    def test_hands_status_and_flat_headers_to_the_host(self):
+        write = self.start_response('201 Created', [('Content-Type', 'text/plain'), ('Set-Cookie', 'a=1')])
+        write(b'chunk')
+        self.assertEqual(self.host.started, [('201 Created', ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1'], False)])
+        self.assertEqual(self.host.written, [b'chunk'])
+
+    def test_the_hosts_protocol_errors_become_value_errors(self):
+        start_response = bridge.StartResponse(Host(refuse='WsgiError: The status "2OO OK" is malformed'))
+        with self.assertRaises(ValueError) as caught:
+            start_response('2OO OK', [])
+        self.assertEqual(str(caught.exception), 'The status "2OO OK" is malformed')
+
+
+class ExcInfo(unittest.TestCase):
+    def test_before_headers_it_replaces_the_status(self):
+        def app(environ, start_response):
+            start_response('200 OK', [('X-Dropped', 'yes')])
+            try:
+                raise RuntimeError('caught early')
+            except RuntimeError:
+                start_response('503 Service Unavailable', [('Content-Type', 'text/plain')], sys.exc_info())
+            return [b'recovered']
+
+        result, host = call(app)
+        self.assertEqual(result, [b'recovered'])
+        self.assertEqual([status for status, _, _ in host.started], ['200 OK', '503 Service Unavailable'])
+        self.assertTrue(host.started[1][2])
+
+    def test_after_headers_it_reraises_the_apps_error_with_its_traceback(self):
+        host = Host()
+        start_response = bridge.StartResponse(host)
+        start_response('200 OK', [])(b'sent')
+
+        def fail():
+            raise LookupError('the original failure')
+
+        try:
+            fail()
+        except LookupError:
+            exc_info = sys.exc_info()
+        # Not assertRaises: it strips the traceback this test looks at.
+        try:
+            start_response('500 Internal Server Error', [], exc_info)
+        except LookupError as error:
+            reraised = error
+        else:
+            self.fail('start_response did not re-raise exc_info after headers were sent')
+        self.assertIs(reraised, exc_info[1])
+        frames = [frame.name for frame in traceback.extract_tb(reraised.__traceback__)]
+        self.assertIn('fail', frames)
+
+    def test_after_headers_the_body_fails_with_the_apps_traceback(self):
+        def app(environ, start_response):
+            write = start_response('200 OK', [])
+            write(b'partial')
+            try:
+                raise KeyError('late')
+            except KeyError:
+                start_response('500 Internal Server Error', [], sys.exc_info())
+            return [b'never']
+
+        result, host = call(app)
+        self.assertIsInstance(result, str)
+        self.assertIn("KeyError: 'late'", result)
+        self.assertIn("raise KeyError('late')", result)
+        self.assertEqual(host.written, [b'partial'])
+
+
+class GatewayCall(unittest.TestCase):
+    def test_builds_the_environ_from_the_flat_list_and_the_body(self):
+        seen = {}
+
+        def app(environ, start_response):
+            seen.update(environ)
+            seen['body'] = environ['wsgi.input'].read(100)
+            environ['wsgi.errors'].write('logged\n')
+            environ['wsgi.errors'].flush()
+            return hello(environ, start_response)
+
+        result, host = call(app, ['HTTP_X_LATIN', 'caf\xe9', 'deno.info', {'extra': True}], body=b'\x00\xff')
+        self.assertEqual(result, [b'hello'])
+        self.assertEqual((seen['PATH_INFO'], seen['HTTP_X_LATIN'], seen['deno.info']), ('/', 'caf\xe9', {'extra': True}))
+        self.assertEqual(seen['wsgi.version'], (1, 0))
+        self.assertEqual((seen['wsgi.multithread'], seen['wsgi.multiprocess'], seen['wsgi.run_once']), (False, True, False))
+        self.assertIs(seen['wsgi.input_terminated'], True)
+        self.assertEqual(seen['body'], b'\x00\xff')
+        self.assertEqual((host.error_text, host.flushes), (['logged\n'], 1))
+
+    def test_multiprocess_is_what_the_gateway_was_told(self):
+        seen = {}
+        bridge.Gateway(lambda environ, start_response: seen.update(environ) or hello(environ, start_response), False).call(
+            ['REQUEST_METHOD', 'GET'], None, Host())
+        self.assertIs(seen['wsgi.multiprocess'], False)
+
+    def test_no_body_is_an_empty_input(self):
+        seen = {}
+        call(lambda environ, start_response: seen.setdefault('body', environ['wsgi.input'].read()) and [] or hello(environ, start_response))
+        self.assertEqual(seen['body'], b'')
+
+    def test_a_list_or_tuple_goes_out_in_one_go(self):
+        chunks = [b'one', b'', b'two']
+        result, _ = call(lambda environ, start_response: (start_response('200 OK', []), chunks)[1])
+        self.assertEqual(result, chunks)
+        self.assertIs(type(result), list)
+        result, _ = call(lambda environ, start_response: (start_response('200 OK', []), (b'a', b'b'))[1])
+        self.assertEqual(result, [b'a', b'b'])
+
+    def test_a_list_with_anything_but_bytes_is_the_apps_error(self):
+        result, _ = call(lambda environ, start_response: (start_response('200 OK', []), [b'ok', 'text'])[1])
+        self.assertIn("TypeError: The body must give bytes, not str 'text'", result)
+
+    def test_a_str_or_bytes_result_is_the_apps_error(self):
+        for value, quoted in (('hello', "str 'hello'"), (b'hello', "bytes b'hello'")):
+            result, _ = call(lambda environ, start_response, value=value: (start_response('200 OK', []), value)[1])
+            self.assertIn(f'TypeError: The app must return an iterable of bytes, not {quoted}', result)
+
+    def test_an_exception_before_headers_comes_back_as_its_traceback(self):
+        def app(environ, start_response):
+            raise RuntimeError('secret')
+
+        result, host = call(app)
+        self.assertTrue(result.startswith('Traceback (most recent call last):'))
+        self.assertIn('RuntimeError: secret', result)
+        self.assertEqual(host.fatal_reasons, [])
+
+    def test_system_exit_tells_the_host_the_interpreter_is_done(self):
+        def app(environ, start_response):
+            sys.exit(3)
+
+        result, host = call(app)
+        self.assertIn('SystemExit: 3', result)
+        self.assertEqual(host.fatal_reasons, ['the app raised SystemExit(3)'])
+
+    def test_close_runs_when_the_body_cannot_be_iterated(self):
+        closed = []
+
+        class Unreadable:
+            def __iter__(self):
+                raise OSError('cannot read the body')
+
+            def close(self):
+                closed.append(True)
+
+        result, _ = call(lambda environ, start_response: (start_response('200 OK', []), Unreadable())[1])
+        self.assertIn('OSError: cannot read the body', result)
+        self.assertEqual(closed, [True])
+
+
+class BodyPulls(unittest.TestCase):
+    def body(self, iterable, host=None):
+        result, host = call(lambda environ, start_response: (start_response('200 OK', []), iterable)[1], host=host)
+        self.assertIsInstance(result, bridge.Body)
+        return result, host
+
+    def test_next_gives_bytes_then_none(self):
+        body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
+        self.assertEqual([body.next(), body.next(), body.next(), body.next(), body.next()], [b'a', b'', b'b', None, None])
+
+    def test_a_chunk_that_is_not_bytes_is_the_apps_error(self):
+        body, _ = self.body(chunk for chunk in [b'a', 42])
+        self.assertEqual(body.next(), b'a')
+        self.assertIn('TypeError: The body must give bytes, not int 42', body.next())
+
+    def test_an_exception_in_the_generator_comes_back_as_its_traceback(self):
+        def chunks():
+            yield b'partial'
+            raise ValueError('broken generator')
+
+        body, _ = self.body(chunks())
+        self.assertEqual(body.next(), b'partial')
+        failure = body.next()
+        self.assertIn('ValueError: broken generator', failure)
+        self.assertIn("raise ValueError('broken generator')", failure)
+
+    def test_system_exit_in_the_body_is_fatal(self):
+        def chunks():
+            raise SystemExit('stop')
+            yield b''
+
+        body, host = self.body(chunks())
+        self.assertIn('SystemExit: stop', body.next())
+        self.assertEqual(host.fatal_reasons, ['the app raised SystemExit(stop)'])
+
+    def test_close_calls_the_iterables_close_and_lets_go_of_it(self):
+        closed = []
+
+        class Chunks:
+            def __iter__(self):
+                return iter([b'x'])
+
+            def close(self):
+                closed.append(True)
+
+        body, _ = self.body(Chunks())
+        self.assertIsNone(body.close())
+        self.assertEqual(closed, [True])
+        self.assertEqual((body._result, body._iterator, body._host), (None, None, None))
+        # A second close has nothing left to close.
+        self.assertIsNone(body.close())
+        self.assertEqual(closed, [True])
+
+    def test_close_of_a_generator_runs_its_finally(self):
+        ran = []
+
+        def chunks():
+            try:
+                yield b'a'
+                yield b'b'
+            finally:
+                ran.append('finally')
+
+        body, _ = self.body(chunks())
+        body.next()
+        body.close()
+        self.assertEqual(ran, ['finally'])
+
+    def test_an_iterable_without_close_closes_quietly(self):
+        body, _ = self.body(iter([b'a']))
+        self.assertIsNone(body.close())
+
+    def test_close_that_raises_comes_back_as_its_traceback(self):
+        class Chunks:
+            def __iter__(self):
+                return iter([])
+
+            def close(self):
+                raise RuntimeError('close failed')
+
+        body, _ = self.body(Chunks())
+        self.assertIn('RuntimeError: close failed', body.close())
+
+
+class LoadApp(unittest.TestCase):
+    def setUp(self):
+        self.folder = tempfile.TemporaryDirectory()
+        self.name = f'app_{uuid.uuid4().hex}'
+        self.saved_path = list(sys.path)
+
+    def tearDown(self):
+        sys.path[:] = self.saved_path
+        for name in [name for name in sys.modules if name.startswith(self.name)]:
+            del sys.modules[name]
+        self.folder.cleanup()
+
+    def write(self, source, name=None):
+        path = os.path.join(self.folder.name, f'{name or self.name}.py')
+        with open(path, 'w') as file:
+            file.write(textwrap.dedent(source))
+        return path
+
+    def test_module_and_callable(self):
+        self.write('def simple_app(environ, start_response):\n    return [b"simple"]\n')
+        app = bridge.load_app(f'{self.name}:simple_app', [self.folder.name])
+        self.assertEqual(app({}, None), [b'simple'])
+        self.assertEqual(sys.path[0], self.folder.name)
+
+    def test_module_alone_means_application_and_dotted_attributes_are_followed(self):
+        self.write('''
+            def application(environ, start_response):
+                return [b"default"]
+
+            class Holder:
+                class inner:
+                    @staticmethod
+                    def app(environ, start_response):
+                        return [b"nested"]
+        ''')
+        self.assertEqual(bridge.load_app(self.name, [self.folder.name])({}, None), [b'default'])
+        self.assertEqual(bridge.load_app(f'{self.name}:Holder.inner.app', [self.folder.name])({}, None), [b'nested'])
+
+    def test_a_missing_module_names_it_and_sys_path(self):
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(f'{self.name}_absent:app', [self.folder.name])
+        message = str(caught.exception)
+        self.assertIn(f"Importing '{self.name}_absent' failed (ModuleNotFoundError", message)
+        self.assertIn(f'sys.path is [{self.folder.name!r}', message)
+
+    def test_a_missing_callable_names_the_module_file_and_the_attribute(self):
+        path = self.write('application = None\n')
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(f'{self.name}:nowhere', [self.folder.name])
+        self.assertEqual(str(caught.exception), f"Module {self.name!r} ({path}) has no attribute 'nowhere'")
+
+    def test_something_not_callable_is_refused(self):
+        self.write('application = 42\n')
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(self.name, [self.folder.name])
+        self.assertEqual(str(caught.exception), f"'{self.name}' is not callable (got 42)")
+
+    def test_a_syntax_error_names_the_file_and_line(self):
+        path = self.write('def application(environ, start_response):\n    return [b"ok"]\n\ndef broken(:\n    pass\n')
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(self.name, [self.folder.name])
+        self.assertTrue(str(caught.exception).startswith(f'SyntaxError in {path}, line 4: '), str(caught.exception))
+
+    def test_an_error_while_importing_names_the_module_and_its_traceback(self):
+        path = self.write('import os\nraise RuntimeError("no database")\n')
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(self.name, [self.folder.name])
+        message = str(caught.exception)
+        self.assertIn(f"Importing '{self.name}' failed (RuntimeError: no database)", message)
+        self.assertIn(f'File "{path}", line 2', message)
+
+
+if __name__ == '__main__':
+    unittest.main()
