@@ -21,14 +21,12 @@ const tools = { main: 'bench/main.ts', 'lambda-bench': 'bench/lambda-bench.ts', 
 /** Servers under test, bundled whole (the same way for wsgi-edge, raw and Hono). */
 const nodeServers = { 'node-wsgi': 'bench/servers/node-wsgi.ts', 'node-raw': 'bench/servers/node-raw.ts', 'node-hono': 'bench/servers/node-hono.ts' };
 /**
- * wsgi-edge serving Python apps (Node and `deno serve`), and the Python Lambda entry: `pyodide` stays a
- * package import (its wasm and stdlib sit beside its JavaScript), and the bridge's Python half is copied
+ * wsgi-edge serving Python apps (Node and `deno serve`): `pyodide` stays a package import (its wasm and stdlib sit beside its JavaScript), and the bridge's Python half is copied
  * beside the bundles, where `loadPythonApp()` looks for it.
  */
 const pythonEntries = {
   'node-python': 'bench/servers/node-python.ts',
   'deno-python': 'bench/servers/deno-python.ts',
-  'lambda-python': 'bench/entries/python-lambda.ts',
 };
 const fetchModules = {
   'deno-wsgi': 'bench/servers/deno-wsgi.ts',

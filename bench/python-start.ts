@@ -1,13 +1,13 @@
 /**
  * Start-up figures of the Python section: process start to the first 200 of `/encode?mystring=hello`
  * (wsgi-edge over Pyodide on Node and Deno, gunicorn for reference), RSS after that first answer, and
- * the Lambda package for a Python app: its zip size and its init time (a fresh `node` importing the
- * entry until the handler is ready, then one invocation checked).
+ * the Lambda zip of a Python app as `npm run build:lambda:python` makes it: its size and its init time (a
+ * fresh `node` importing the entry until the handler is ready, then one invocation checked).
  * @module
  */
 
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { encodePage, ROUTES } from './apps/shared.ts';
@@ -119,51 +119,44 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Pyodide's files a deployment needs (its package.json says which module Node imports). */
-const PYODIDE_FILES = ['package.json', 'pyodide.mjs', 'pyodide.asm.js', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
-
 /**
- * The Lambda zip for the seed's Python app and for the Flask app, as a deployment would hold them:
- * index.mjs (the bundled entry), the bridge's Python half, the app's files, and node_modules/pyodide.
+ * The Lambda zip for the seed's Python app and for the Flask app, built by the project's own
+ * `npm run build:lambda:python` (scripts/build-lambda-python.mjs), then unzipped to time its init.
  */
 export async function lambdaPackages(paths: PythonPaths, runs: number): Promise<LambdaPackageLine[]> {
-  log('-- Lambda package of a Python app');
+  log('-- Lambda package of a Python app (scripts/build-lambda-python.mjs)');
   const site = join(paths.built, 'python-site');
   const packages = [
-    { label: "the seed's app (wsgi_app:simple_app)", dir: 'lambda-python-seed', app: 'wsgi_app:simple_app', files: [join(paths.root, 'app', 'wsgi_app.py')], folders: [] as string[] },
-    { label: 'the Flask app (flask_bench:application)', dir: 'lambda-python-flask', app: 'flask_bench:application', files: [join(paths.root, 'bench', 'apps', 'python', 'flask_bench.py')], folders: existsSync(site) ? readdirSync(site).map((name) => join(site, name)) : [] },
+    { label: "the seed's app (app/wsgi_app.py:simple_app)", name: 'seed', args: ['--app', join(paths.root, 'app', 'wsgi_app.py') + ':simple_app'] },
+    { label: 'the Flask app (flask_bench:application)', name: 'flask', args: ['--app', 'flask_bench:application', '--pythonpath', `${join(paths.root, 'bench', 'apps', 'python')},${site}`] },
   ];
+  const script = join(paths.root, 'scripts', 'build-lambda-python.mjs');
   const lines: LambdaPackageLine[] = [];
   for (const pkg of packages) {
     const line: LambdaPackageLine = { label: pkg.label, measured: false };
     lines.push(line);
-    if (paths.buildFailures['lambda-python']) {
-      line.reason = `not built: ${paths.buildFailures['lambda-python']}`;
+    if (!existsSync(script)) {
+      line.reason = 'scripts/build-lambda-python.mjs does not exist';
       continue;
     }
-    if (pkg.app.startsWith('flask') && pkg.folders.length === 0) {
+    if (pkg.name === 'flask' && !existsSync(site)) {
       line.reason = 'Flask is not installed for the CPython lines (apt-get install python3-flask)';
       continue;
     }
     try {
-      const dir = join(paths.built, pkg.dir);
+      const zip = join(paths.built, `lambda-python-${pkg.name}.zip`);
+      const built = spawnSync(process.execPath, [script, ...pkg.args, '--out', zip], { cwd: paths.root, encoding: 'utf8' });
+      if (built.status !== 0) throw new Error(`build-lambda-python failed: ${built.stderr.trim().slice(-300)}`);
+      const dir = join(paths.built, `lambda-python-${pkg.name}`);
       rmSync(dir, { recursive: true, force: true });
-      mkdirSync(join(dir, 'node_modules', 'pyodide'), { recursive: true });
-      copyFileSync(join(paths.built, 'lambda-python.js'), join(dir, 'index.mjs'));
-      copyFileSync(join(paths.built, 'wsgi_edge_bridge.py'), join(dir, 'wsgi_edge_bridge.py'));
-      for (const file of pkg.files) copyFileSync(file, join(dir, file.slice(file.lastIndexOf('/') + 1)));
-      for (const folder of pkg.folders) cpSync(folder, join(dir, folder.slice(folder.lastIndexOf('/') + 1)), { recursive: true });
-      for (const file of PYODIDE_FILES) copyFileSync(join(paths.root, 'node_modules', 'pyodide', file), join(dir, 'node_modules', 'pyodide', file));
-      const zip = `${dir}.zip`;
-      rmSync(zip, { force: true });
-      const zipped = spawnSync('zip', ['-9', '-q', '-r', zip, '.'], { cwd: dir, encoding: 'utf8' });
-      if (zipped.error || zipped.status !== 0) throw new Error(`zip failed (apt-get install zip): ${zipped.error?.message ?? zipped.stderr}`);
+      const unzipped = spawnSync('unzip', ['-q', zip, '-d', dir], { encoding: 'utf8' });
+      if (unzipped.error || unzipped.status !== 0) throw new Error(`unzip failed (apt-get install unzip): ${unzipped.error?.message ?? unzipped.stderr}`);
       line.zipBytes = statSync(zip).size;
       line.unzippedBytes = treeBytes(dir);
       line.initMs = [];
-      for (let i = 0; i < runs; i++) line.initMs.push(await lambdaInit(dir, pkg.app, paths.root));
+      for (let i = 0; i < runs; i++) line.initMs.push(await lambdaInit(dir, paths.root));
       line.measured = true;
-      log(`  ${pkg.label.padEnd(40)} zip ${(line.zipBytes / 2 ** 20).toFixed(1)} MiB (${(line.unzippedBytes / 2 ** 20).toFixed(1)} MiB unzipped), init ${line.initMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+      log(`  ${pkg.label.padEnd(44)} zip ${(line.zipBytes / 2 ** 20).toFixed(1)} MiB (${(line.unzippedBytes / 2 ** 20).toFixed(1)} MiB unzipped), init ${line.initMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
     } catch (error) {
       line.reason = (error as Error).message.slice(0, 300);
       log(`  ${pkg.label}: not measured: ${line.reason}`);
@@ -185,7 +178,7 @@ function treeBytes(dir: string): number {
  * A fresh `node` (pinned to the server core) imports the package's entry, prints how long after its own
  * start the handler was ready, and invokes it once with a function URL GET /encode, which must answer the page.
  */
-async function lambdaInit(dir: string, app: string, root: string): Promise<number> {
+async function lambdaInit(dir: string, root: string): Promise<number> {
   const base = JSON.parse(readFileSync(join(root, 'test', 'lambda', 'events', 'furl.capture.get-root.json'), 'utf8')) as {
     rawPath: string; rawQueryString: string; requestContext: { http: { path: string } };
   };
@@ -195,12 +188,12 @@ async function lambdaInit(dir: string, app: string, root: string): Promise<numbe
     'const { handler } = await import(process.argv[1]);',
     'const ready = performance.now();',
     'const result = await handler(JSON.parse(process.argv[2]), {});',
-    'process.stdout.write(JSON.stringify({ ready, status: result.statusCode, body: result.isBase64Encoded ? Buffer.from(result.body, "base64").toString() : result.body }));',
+    'process.stdout.write("\\n" + JSON.stringify({ ready, status: result.statusCode, body: result.isBase64Encoded ? Buffer.from(result.body, "base64").toString() : result.body }));',
   ].join('\n');
-  const child = await run('taskset', ['-c', SERVER_CORE, process.execPath, '--input-type=module', '-e', script, join(dir, 'index.mjs'), JSON.stringify(base)], COLD_START_TIMEOUT_MS,
-    { env: { ...process.env, WSGI_EDGE_APP: app } });
+  const child = await run('taskset', ['-c', SERVER_CORE, process.execPath, '--input-type=module', '-e', script, join(dir, 'index.mjs'), JSON.stringify(base)], COLD_START_TIMEOUT_MS);
   if (child.code !== 0) throw new Error(`the entry failed (${child.code}): ${child.stderr.trim().slice(-300)}`);
-  const result = JSON.parse(child.stdout) as { ready: number; status: number; body: string };
+  // The entry logs its load time on stdout first; the result is the last line.
+  const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as { ready: number; status: number; body: string };
   if (result.status !== 200 || result.body !== EXPECTED) throw new Error(`the handler answered ${result.status} ${JSON.stringify(result.body.slice(0, 120))}`);
   return result.ready;
 }

@@ -59,7 +59,7 @@ export function renderPythonResults(results: Results): string {
     `- **Cold start**: a fresh server process, asked for \`/encode?mystring=hello\` every 5 ms from its spawn until it answers 200 with the page, ${config.coldStartRuns} run(s) each, ` +
       'servers alternated; RSS of the serving process right after that first answer.',
     '- **Lambda**: the seed\'s Python app behind wsgi-edge\'s `handle()` in-process, against its TypeScript port (app/base64-app.ts) on the same events (tinybench, interleaved, as above); ' +
-      'the package: index.mjs (bench/entries/python-lambda.ts bundled), the bridge\'s Python half, the app\'s files and `node_modules/pyodide`, zipped with `zip -9`; ' +
+      'the package: the zip `npm run build:lambda:python` makes (index.mjs, `node_modules/pyodide`\'s runtime files, the bridge\'s Python half, the app\'s folders); ' +
       'init: a fresh `node` pinned to the server core importing it until the handler is ready (Pyodide and the app loaded), then one invocation checked.',
   ].join('\n') + '\n');
 
