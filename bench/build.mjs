@@ -27,6 +27,7 @@ const nodeServers = { 'node-wsgi': 'bench/servers/node-wsgi.ts', 'node-raw': 'be
 const pythonEntries = {
   'node-python': 'bench/servers/node-python.ts',
   'deno-python': 'bench/servers/deno-python.ts',
+  'python-snapshot': 'bench/servers/python-snapshot.ts',
 };
 const fetchModules = {
   'deno-wsgi': 'bench/servers/deno-wsgi.ts',

@@ -26,6 +26,8 @@ interface StartableServer<App> {
   label: string;
   command: (app: App) => StartCommand;
   worker?: boolean;
+  /** Starts from the app's memory snapshot. */
+  snapshot?: boolean;
 }
 
 interface StartableApp {
@@ -43,7 +45,7 @@ export async function coldStarts<App extends StartableApp, Spec extends Startabl
   for (const app of apps) {
     const pending: { line: ColdStartLine; server: Spec }[] = [];
     for (const server of servers) {
-      const line: ColdStartLine = { app: app.id, server: server.id, label: server.label, snapshot: false, measured: false, ms: [], rssMiB: [] };
+      const line: ColdStartLine = { app: app.id, server: server.id, label: server.label, snapshot: server.snapshot === true, measured: false, ms: [], rssMiB: [] };
       lines.push(line);
       line.reason = unavailable(server, app);
       if (line.reason) continue;
@@ -56,7 +58,7 @@ export async function coldStarts<App extends StartableApp, Spec extends Startabl
           const { ms, rssMiB } = await firstAnswer(server.command(app), server.worker === true);
           line.ms.push(ms);
           line.rssMiB.push(rssMiB);
-          log(`  ${app.id.padEnd(5)} ${server.label.padEnd(40)} ${ms.toFixed(0).padStart(6)} ms to the first 200, RSS ${rssMiB.toFixed(0)} MiB`);
+          log(`  ${app.id.padEnd(5)} ${(server.label + (server.snapshot ? ', snapshot' : '')).padEnd(50)} ${ms.toFixed(0).padStart(6)} ms to the first 200, RSS ${rssMiB.toFixed(0)} MiB`);
         } catch (error) {
           line.reason = (error as Error).message.slice(0, 300);
           log(`  ${app.id} ${server.label}: not measured: ${line.reason}`);

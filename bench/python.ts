@@ -9,14 +9,14 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BenchConfig } from './config.ts';
 import { encodePage, ROUTES } from './apps/shared.ts';
 import { log, procStatusBytes, processTree, startServer, stopServer, type Server } from './lib.ts';
 import { checkAnswers, measureStreams, measureThroughput, type Contender, type StreamSpec } from './measure.ts';
 import { coldStarts, lambdaPackages, type StartCommand } from './python-start.ts';
-import type { PythonAppResult, PythonSection, PythonServerId, PythonServerResult } from './types.ts';
+import type { PythonAppResult, PythonSection, PythonServerId, PythonServerResult, SnapshotLine } from './types.ts';
 
 export interface PythonPaths {
   /** The repository's root. */
@@ -184,6 +184,7 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
     pyodide: pyodideVersion(paths.root),
     apps: [],
     streaming: [],
+    snapshots: [],
     coldStart: [],
     lambdaPackage: [],
   };
@@ -220,10 +221,59 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
       await Promise.all([...up.values()].map(stopServer));
     }
   }
-  section.coldStart = await coldStarts(apps, specs.filter((spec) => ['wsgi-edge-node', 'wsgi-edge-deno', 'gunicorn'].includes(spec.id)),
-    (spec, app) => unavailable(spec, app, paths, cpython), config.coldStartRuns);
+  const snapshots = makeSnapshots(apps, paths);
+  section.snapshots = [...snapshots.values()].map(({ file: _file, ...made }) => made);
+  const starts: ColdStartSpec[] = [];
+  for (const spec of specs.filter((s) => ['wsgi-edge-node', 'wsgi-edge-deno', 'gunicorn'].includes(s.id))) {
+    starts.push(spec);
+    if (spec.id === 'gunicorn') continue;
+    starts.push({
+      ...spec,
+      snapshot: true,
+      command: (app) => {
+        const command = spec.command(app);
+        return { ...command, env: { ...command.env, BENCH_PY_SNAPSHOT: snapshots.get(app.id)?.file ?? '' } };
+      },
+    });
+  }
+  section.coldStart = await coldStarts(apps, starts, (spec, app) => {
+    const made = snapshots.get(app.id);
+    if (spec.snapshot && !made?.measured) return `no snapshot: ${made?.reason ?? 'not made'}`;
+    return unavailable(spec, app, paths, cpython);
+  }, config.coldStartRuns);
   section.lambdaPackage = await lambdaPackages(paths, config.coldStartRuns);
   return section;
+}
+
+type ColdStartSpec = PythonServerSpec & { snapshot?: boolean };
+
+/** Each app's memory snapshot (bench/servers/python-snapshot.ts, i.e. `snapshotPythonApp`), made once for the cold starts. */
+function makeSnapshots(apps: readonly PythonApp[], paths: PythonPaths): Map<PythonApp['id'], SnapshotLine & { file: string }> {
+  log('-- memory snapshots');
+  const made = new Map<PythonApp['id'], SnapshotLine & { file: string }>();
+  for (const app of apps) {
+    const file = join(paths.built, `snapshot-${app.id}.bin`);
+    const line: SnapshotLine & { file: string } = { app: app.id, measured: false, file };
+    made.set(app.id, line);
+    if (paths.buildFailures['python-snapshot']) line.reason = `not built: ${paths.buildFailures['python-snapshot']}`;
+    else if (app.unavailable) line.reason = app.unavailable;
+    if (line.reason) continue;
+    rmSync(file, { force: true });
+    const started = performance.now();
+    const result = spawnSync(process.execPath, [join(paths.built, 'python-snapshot.js'), file], {
+      env: { ...process.env, BENCH_PY_APP: app.spec, BENCH_PY_PATH: app.path.join(':') }, encoding: 'utf8',
+    });
+    if (result.status !== 0 || !existsSync(file)) {
+      line.reason = `snapshotPythonApp failed (${result.status}): ${result.stderr.trim().slice(-300)}`;
+      log(`  ${app.id}: ${line.reason}`);
+      continue;
+    }
+    line.measured = true;
+    line.makeMs = performance.now() - started;
+    line.bytes = statSync(file).size;
+    log(`  ${app.id}: ${(line.bytes / 2 ** 20).toFixed(1)} MiB, made in ${line.makeMs.toFixed(0)} ms`);
+  }
+  return made;
 }
 
 async function benchApp(app: PythonApp, specs: PythonServerSpec[], paths: PythonPaths, cpython: CPython, config: BenchConfig) {

@@ -56,7 +56,7 @@ export function renderPythonResults(results: Results): string {
       'CPU is counted over the server\'s whole process tree (gunicorn: master and worker); RSS is the serving process\'s (gunicorn: its worker) after the runs.',
     `- **Streaming**: \`/stream/gen\` of the seed's app wrapped by bench/apps/python/seed_bench.py: ${config.pythonStreamMiB} MiB from a Python generator ` +
       'of 64 KiB `bytes` chunks, downloaded as above; the baseline is gunicorn.',
-    `- **Cold start**: a fresh server process, asked for \`/encode?mystring=hello\` every 5 ms from its spawn until it answers 200 with the page, ${config.coldStartRuns} run(s) each, ` +
+    `- **Cold start**: a fresh server process (wsgi-edge with and without the app's memory snapshot), asked for \`/encode?mystring=hello\` every 5 ms from its spawn until it answers 200 with the page, ${config.coldStartRuns} run(s) each, ` +
       'servers alternated; RSS of the serving process right after that first answer.',
     '- **Lambda**: the seed\'s Python app behind wsgi-edge\'s `handle()` in-process, against its TypeScript port (app/base64-app.ts) on the same events (tinybench, interleaved, as above); ' +
       'the package: the zip `npm run build:lambda:python` makes (index.mjs, `node_modules/pyodide`\'s runtime files, the bridge\'s Python half, the app\'s folders); ' +
@@ -89,6 +89,9 @@ export function renderPythonResults(results: Results): string {
   out.push(table(['App', 'Server', 'memory snapshot', 'ms (median)', 'ms of each run', 'RSS after the first answer, MiB (median)'], python.coldStart.map((line) => line.measured
     ? [line.app, line.label, line.snapshot ? 'yes' : 'no', fmt.int(median(line.ms)), line.ms.map((n) => Math.round(n)).join(', '), fmt.int(median(line.rssMiB))]
     : [line.app, line.label, line.snapshot ? 'yes' : 'no', NOT_MEASURED, line.reason ?? '', '—'])));
+
+  out.push('Memory snapshots (`snapshotPythonApp`, what `wsgi-edge snapshot` writes; the snapshot lines start from them): ' +
+    python.snapshots.map((s) => `${s.app} ${s.measured ? `${fmt.mib(s.bytes! / 2 ** 20)} MiB, made in ${fmt.int(s.makeMs!)} ms` : `${NOT_MEASURED} (${s.reason ?? ''})`}`).join('; ') + '.\n');
 
   out.push('### AWS Lambda, Python app\n');
   const lambda = results.lambda.python;

@@ -149,8 +149,20 @@ export interface PythonSection {
   apps: PythonAppResult[];
   /** A generator of 64 KiB chunks (the seed app's /stream/gen route); the baseline is gunicorn. */
   streaming: StreamResult[];
+  /** The memory snapshots the cold starts with a snapshot start from. */
+  snapshots: SnapshotLine[];
   coldStart: ColdStartLine[];
   lambdaPackage: LambdaPackageLine[];
+}
+
+/** One app's memory snapshot, made by `snapshotPythonApp` (what `wsgi-edge snapshot` runs). */
+export interface SnapshotLine {
+  app: 'seed' | 'flask';
+  measured: boolean;
+  reason?: string;
+  bytes?: number;
+  /** Wall time of the process that made it, ms. */
+  makeMs?: number;
 }
 
 export type PythonServerId = 'wsgi-edge-node' | 'wsgi-edge-deno' | 'gunicorn' | 'waitress-1' | 'waitress' | 'wsgiref';

@@ -141,14 +141,15 @@ describe('npm run bench -- --quick', () => {
   it('times each Python app from process start to its first 200, and sizes and starts its Lambda package', () => {
     const lines = results.python.coldStart;
     for (const app of ['seed', 'flask']) {
-      for (const server of ['wsgi-edge-node', 'wsgi-edge-deno', 'gunicorn']) {
-        const line = lines.find((l) => l.app === app && l.server === server && !l.snapshot);
-        expect(line?.measured, `${app} ${server}: ${line?.reason}`).toBe(true);
+      for (const [server, snapshot] of [['wsgi-edge-node', false], ['wsgi-edge-node', true], ['wsgi-edge-deno', false], ['wsgi-edge-deno', true], ['gunicorn', false]] as const) {
+        const line = lines.find((l) => l.app === app && l.server === server && l.snapshot === snapshot);
+        expect(line?.measured, `${app} ${server}${snapshot ? ' snapshot' : ''}: ${line?.reason}`).toBe(true);
         expect(line!.ms).toHaveLength(results.config.coldStartRuns);
         expect(line!.ms.every(positive) && line!.rssMiB.every(positive)).toBe(true);
       }
     }
-    for (const line of lines) expect(line.measured || (line.reason ?? '').length > 0, `${line.app} ${line.server}`).toBe(true);
+    expect(lines).toHaveLength(10);
+    for (const snapshot of results.python.snapshots) expect(snapshot.measured && positive(snapshot.bytes), `${snapshot.app}: ${snapshot.reason}`).toBe(true);
     expect(results.python.lambdaPackage).toHaveLength(2);
     for (const pkg of results.python.lambdaPackage) {
       expect(pkg.measured, `${pkg.label}: ${pkg.reason}`).toBe(true);
