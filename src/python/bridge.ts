@@ -2,7 +2,8 @@
  * The JavaScript half of the Python bridge: a Python WSGI callable, loaded in Pyodide, as an ordinary
  * `WsgiApp`. The core does all the protocol work (status and header checks, deferred headers, the body's
  * Content-Length, `close()` once); this module only moves values across, with as few crossings as it can:
- * one call into Python with the environ as a flat list and the body as bytes, one per body chunk out.
+ * one call into Python with the environ as a flat list and the body as bytes, which brings back the whole
+ * body when it is a list or ends within what the core pulls at once, and one per chunk of a longer body.
  * Its Python half is `wsgi_edge_bridge.py` beside it.
  * @module
  */
@@ -15,8 +16,14 @@ import type { Chunk, Environ, ErrorStream, HeaderPair, StartResponse, WriteFn, W
 export const BRIDGE_MODULE = 'wsgi_edge_bridge';
 const BRIDGE_DIR = '/lib/wsgi_edge';
 
-/** What the Python half's `Gateway.call` and `Body.next` give back: bytes, a body to pull, or a traceback. */
-type CallResult = Uint8Array[] | PythonBody | string;
+/**
+ * What the Python half's `Gateway.call` gives back: the whole body as bytes, a pulled body, or a traceback.
+ * A pulled body is what the core would pull at once (the chunks, then what the iterator raised after
+ * them), the Python body to pull the rest from, or, when the iterator ended and was closed in Python,
+ * the traceback of what its close() raised.
+ */
+type PulledBody = [chunks: Uint8Array[], body: PythonBody | undefined, failure: string | undefined, closeFailure: string | undefined];
+type CallResult = Uint8Array | PulledBody | string;
 interface PythonBody extends PyProxy {
   next(): Uint8Array | string | undefined;
   close(): string | undefined;
@@ -135,14 +142,24 @@ class Interpreter {
   }
 }
 
-/** Python's body as the core pulls it; `close()` also frees the proxy, so nothing stays alive in Pyodide. */
+/**
+ * Python's body as the core pulls it: first the chunks Python already pulled, then the Python body, one
+ * chunk per pull. `close()` also frees the proxy, so nothing stays alive in Pyodide.
+ */
 class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
-  readonly #body: PythonBody;
+  readonly #pulled: Uint8Array[];
+  #next = 0;
+  #failure: string | undefined;
+  readonly #body: PythonBody | undefined;
+  readonly #closeFailure: string | undefined;
   readonly #interpreter: Interpreter;
   #closed = false;
 
-  constructor(body: PythonBody, interpreter: Interpreter) {
+  constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter) {
+    this.#pulled = pulled;
     this.#body = body;
+    this.#failure = failure;
+    this.#closeFailure = closeFailure;
     this.#interpreter = interpreter;
   }
 
@@ -151,7 +168,15 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   }
 
   next(): IteratorResult<Chunk> {
-    const chunk = this.#interpreter.enter(() => this.#body.next());
+    if (this.#next < this.#pulled.length) return { done: false, value: this.#pulled[this.#next++]! };
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      this.#failure = undefined;
+      throw new PythonError(failure);
+    }
+    if (this.#body === undefined) return { done: true, value: undefined };
+    const body = this.#body;
+    const chunk = this.#interpreter.enter(() => body.next());
     if (chunk === undefined) return { done: true, value: undefined };
     if (typeof chunk === 'string') throw new PythonError(chunk);
     return { done: false, value: chunk };
@@ -160,11 +185,14 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#closeFailure !== undefined) throw new PythonError(this.#closeFailure);
+    const body = this.#body;
+    if (body === undefined) return;
     try {
-      const failure = this.#interpreter.dead ? undefined : this.#interpreter.enter(() => this.#body.close());
+      const failure = this.#interpreter.dead ? undefined : this.#interpreter.enter(() => body.close());
       if (failure !== undefined) throw new PythonError(failure);
     } finally {
-      this.#body.destroy();
+      body.destroy();
     }
   }
 }
@@ -198,7 +226,7 @@ export function bridgeApp(gateway: PythonGateway, options: BridgeOptions = {}): 
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
     const result = interpreter.enter(() => gateway.call(flatten(environ), body.length > 0 ? body : undefined, host));
     if (typeof result === 'string') throw new PythonError(result);
-    if (Array.isArray(result)) return result;
+    if (result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter);
   };
 }
