@@ -10,7 +10,8 @@
 
 import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
-import type { Chunk, Environ, ErrorStream, HeaderPair, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
+import { RequestInput } from '../core/input.ts';
+import type { Chunk, Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
 
 /** Where the bridge module lives in Pyodide's file system (on sys.path from the start). */
 export const BRIDGE_MODULE = 'wsgi_edge_bridge';
@@ -216,19 +217,30 @@ function flatten(environ: Environ): unknown[] {
 
 /**
  * The `WsgiApp` for `gateway`, a `wsgi_edge_bridge.Gateway`. The request body is read ahead (up to the
- * core's `maxBodyBytes`, 413 past it) because a Python app reads `wsgi.input` synchronously.
+ * core's `maxBodyBytes`, 413 past it) because a Python app reads `wsgi.input` synchronously. A request
+ * without a body is called at once, not after a read: the app then answers synchronously, and the core
+ * without a promise.
  */
 export function bridgeApp(gateway: PythonGateway, options: BridgeOptions = {}): WsgiApp {
   const interpreter = new Interpreter(options.onFatal);
-  return async (environ, startResponse) => {
-    if (interpreter.dead) throw interpreter.dead;
-    const body = await environ['wsgi.input'].read();
+  const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
-    const result = interpreter.enter(() => gateway.call(flatten(environ), body.length > 0 ? body : undefined, host));
+    const result = interpreter.enter(() => gateway.call(flatten(environ), body, host));
     if (typeof result === 'string') throw new PythonError(result);
     if (result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter);
   };
+  return (environ, startResponse) => {
+    if (interpreter.dead) throw interpreter.dead;
+    const input = environ['wsgi.input'];
+    if (input instanceof RequestInput && hasNoBody(environ['wsgi_edge.request'])) return call(environ, startResponse, undefined);
+    return input.read().then((body) => call(environ, startResponse, body.length > 0 ? body : undefined));
+  };
+}
+
+/** The core's own input over a request that has no body at all (`wsgi.input` can only be empty). */
+function hasNoBody(request: IncomingRequest | undefined): boolean {
+  return request !== undefined && (request.body === null || (request.body instanceof Uint8Array && request.body.length === 0));
 }
 
 /** Imports the app named by `spec` ('module:callable') and wraps it in the bridge's Gateway. */
