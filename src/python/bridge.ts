@@ -18,13 +18,14 @@ export const BRIDGE_MODULE = 'wsgi_edge_bridge';
 const BRIDGE_DIR = '/lib/wsgi_edge';
 
 /**
- * What the Python half's `Gateway.call` gives back: the whole body as bytes, a pulled body, or a traceback.
+ * What the Python half's `Gateway.call` gives back: the whole body (a string when it is ASCII, else bytes),
+ * a pulled body, or nothing when it failed (the traceback went to `Host.fail`).
  * A pulled body is what the core would pull at once (the chunks, then what the iterator raised after
  * them), the Python body to pull the rest from, or, when the iterator ended and was closed in Python,
  * the traceback of what its close() raised.
  */
 type PulledBody = [chunks: Uint8Array[], body: PythonBody | undefined, failure: string | undefined, closeFailure: string | undefined];
-type CallResult = Uint8Array | PulledBody | string;
+type CallResult = string | Uint8Array | PulledBody | undefined;
 interface PythonBody extends PyProxy {
   next(): Uint8Array | string | undefined;
   close(): string | undefined;
@@ -107,6 +108,13 @@ class Host {
 
   flush(): void {
     this.#errors.flush();
+  }
+
+  /** The traceback of what the app raised before it gave a body. */
+  failure: string | undefined;
+
+  fail(traceback: string): void {
+    this.failure = traceback;
   }
 
   fatal(reason: string): void {
@@ -226,8 +234,8 @@ export function bridgeApp(gateway: PythonGateway, options: BridgeOptions = {}): 
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
     const result = interpreter.enter(() => gateway.call(flatten(environ), body, host));
-    if (typeof result === 'string') throw new PythonError(result);
-    if (result instanceof Uint8Array) return [result];
+    if (result === undefined) throw new PythonError(host.failure ?? 'The Python app failed without a traceback');
+    if (typeof result === 'string' || result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter);
   };
   return (environ, startResponse) => {

@@ -29,6 +29,7 @@ class Host:
         self.fatal_reasons = []
         self.headers_sent = False
         self.refuse = refuse
+        self.failure = None
 
     def start(self, status, flat_headers, with_exc_info):
         if self.refuse is not None:
@@ -51,11 +52,19 @@ class Host:
     def fatal(self, reason):
         self.fatal_reasons.append(reason)
 
+    def fail(self, traceback_text):
+        self.failure = traceback_text
+
 
 def call(app, flat_environ=(), body=None, host=None):
+    """Gateway.call's result, or the traceback it gave host.fail() (then the result is None)."""
     host = host or Host()
     flat = ['REQUEST_METHOD', 'GET', 'PATH_INFO', '/', *flat_environ]
-    return bridge.Gateway(app).call(flat, body, host), host
+    result = bridge.Gateway(app).call(flat, body, host)
+    if result is None:
+        return host.failure, host
+    assert host.failure is None, 'a failure with a result'
+    return result, host
 
 
 def hello(environ, start_response):
@@ -124,7 +133,7 @@ class ExcInfo(unittest.TestCase):
             return [b'recovered']
 
         result, host = call(app)
-        self.assertEqual(result, b'recovered')
+        self.assertEqual(result, 'recovered')
         self.assertEqual([status for status, _, _ in host.started], ['200 OK', '503 Service Unavailable'])
         self.assertTrue(host.started[1][2])
 
@@ -180,7 +189,7 @@ class GatewayCall(unittest.TestCase):
             return hello(environ, start_response)
 
         result, host = call(app, ['HTTP_X_LATIN', 'caf\xe9', 'deno.info', {'extra': True}], body=b'\x00\xff')
-        self.assertEqual(result, b'hello')
+        self.assertEqual(result, 'hello')
         self.assertEqual((seen['PATH_INFO'], seen['HTTP_X_LATIN'], seen['deno.info']), ('/', 'caf\xe9', {'extra': True}))
         self.assertEqual(seen['wsgi.version'], (1, 0))
         self.assertEqual((seen['wsgi.multithread'], seen['wsgi.multiprocess'], seen['wsgi.run_once']), (False, True, False))
@@ -202,9 +211,15 @@ class GatewayCall(unittest.TestCase):
     def test_a_list_or_tuple_goes_out_in_one_go(self):
         chunks = [b'one', b'', b'two']
         result, _ = call(lambda environ, start_response: (start_response('200 OK', []), chunks)[1])
-        self.assertEqual(result, b'onetwo')
+        self.assertEqual(result, 'onetwo')
         result, _ = call(lambda environ, start_response: (start_response('200 OK', []), (b'a', b'b'))[1])
-        self.assertEqual(result, b'ab')
+        self.assertEqual(result, 'ab')
+
+    def test_a_whole_body_comes_back_as_ascii_text_or_else_as_bytes(self):
+        result, _ = call(lambda environ, start_response: (start_response('200 OK', []), [b'plain ', b'ASCII'])[1])
+        self.assertEqual((type(result), result), (str, 'plain ASCII'))
+        result, _ = call(lambda environ, start_response: (start_response('200 OK', []), iter([b'caf', 'é'.encode()]))[1])
+        self.assertEqual((type(result), result), (bytes, 'café'.encode()))
 
     def test_a_list_with_anything_but_bytes_is_the_apps_error(self):
         result, _ = call(lambda environ, start_response: (start_response('200 OK', []), [b'ok', 'text'])[1])
@@ -362,7 +377,7 @@ class PullsAsTheCoreDoes(unittest.TestCase):
     def test_a_short_generator_comes_back_whole_as_bytes_and_closed(self):
         app, log = generator_app([b'<p>', b'', b'hi', b'</p>'])
         result, _ = pulled(app)
-        self.assertEqual(result, b'<p>hi</p>')
+        self.assertEqual(result, '<p>hi</p>')
         self.assertEqual(log, [3, 0, 2, 4, 'closed'])
 
     def test_a_long_one_stops_at_the_cores_limit_and_the_rest_is_pulled_chunk_by_chunk(self):
@@ -431,7 +446,7 @@ class PullsAsTheCoreDoes(unittest.TestCase):
             return body()
 
         result, host = pulled(app)
-        self.assertEqual((host.written, result), ([b'one', b'two'], b'three'))
+        self.assertEqual((host.written, result), ([b'one', b'two'], 'three'))
 
     def test_exc_info_after_a_pulled_chunk_reraises_as_headers_are_sent(self):
         def app(environ, start_response):
