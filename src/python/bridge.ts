@@ -86,7 +86,9 @@ class Host {
   }
 
   /** `true` when Python must re-raise its exc_info (headers were already sent). */
-  start(status: string, flatHeaders: string[], withExcInfo: boolean): boolean {
+  start(status: string, joinedHeaders: string | string[], withExcInfo: boolean): boolean {
+    // Names and values joined by NUL, which no valid one holds (Python sends the list where one does).
+    const flatHeaders = typeof joinedHeaders === 'string' ? (joinedHeaders === '' ? [] : joinedHeaders.split('\0')) : joinedHeaders;
     const headers: HeaderPair[] = [];
     for (let i = 0; i < flatHeaders.length; i += 2) headers.push([flatHeaders[i]!, flatHeaders[i + 1]!]);
     try {

@@ -4,7 +4,8 @@ The gateway (src/core) owns the protocol: it checks status lines and headers, ho
 Content-Length, answers HEAD and 204/304 without a body and runs close() once. This module adds only
 what can be checked in Python alone, the types (PEP 3333: native str for status and headers, bytes for
 the body), as CPython's wsgiref.handlers does, and hands everything else to the host: an object with
-start(status, flat_headers, with_exc_info) -> bool, write(bytes), errors(text), flush(), fatal(reason)
+start(status, headers, with_exc_info) -> bool (headers: names and values joined by NUL, or
+the flat list where one holds a NUL), write(bytes), errors(text), flush(), fatal(reason)
 and fail(traceback).
 
 Crossings between JavaScript and Python are the cost here, so a request crosses once in (the environ as
@@ -137,8 +138,12 @@ class StartResponse:
             flat.append(name)
             flat.append(value)
         self._hand_over_pending()
+        # One str rather than to_js() of a list (some 20 µs); NUL cannot be in a valid name or value, and
+        # where one is, the list goes as it is, so that the core's error quotes the header exactly.
+        joined = '\x00'.join(flat)
+        headers = joined if joined.count('\x00') == max(len(flat) - 1, 0) else _to_host(flat)
         try:
-            reraise = self._host.start(status, _to_host(flat), exc_info is not None)
+            reraise = self._host.start(status, headers, exc_info is not None)
         except JsException as error:
             raise ValueError(_js_message(error)) from None
         if reraise:

@@ -30,13 +30,17 @@ class Host:
         self.headers_sent = False
         self.refuse = refuse
         self.failure = None
+        self.raw_headers = []
 
     def start(self, status, flat_headers, with_exc_info):
         if self.refuse is not None:
             raise bridge.JsException(self.refuse)
         if with_exc_info and self.headers_sent:
             return True
-        self.started.append((status, list(flat_headers), with_exc_info))
+        # Names and values come joined by NUL, as bridge.ts splits them, unless one holds a NUL.
+        flat = (flat_headers.split('\x00') if flat_headers else []) if type(flat_headers) is str else list(flat_headers)
+        self.started.append((status, flat, with_exc_info))
+        self.raw_headers.append(flat_headers)
         return False
 
     def write(self, data):
@@ -114,6 +118,13 @@ class StartResponseTypes(unittest.TestCase):
         write(b'chunk')
         self.assertEqual(self.host.started, [('201 Created', ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1'], False)])
         self.assertEqual(self.host.written, [b'chunk'])
+
+    def test_headers_cross_as_one_string_unless_one_holds_a_nul(self):
+        self.start_response('200 OK', [('A', ''), ('B', 'c')])
+        self.start_response('200 OK', [], ('exc', 'info', None))
+        bridge.StartResponse(self.host)('200 OK', [('Bad', 'nul\x00inside')])
+        self.assertEqual(self.host.raw_headers, ['A\x00\x00B\x00c', '', ['Bad', 'nul\x00inside']])
+        self.assertEqual(self.host.started[2], ('200 OK', ['Bad', 'nul\x00inside'], False))
 
     def test_the_hosts_protocol_errors_become_value_errors(self):
         start_response = bridge.StartResponse(Host(refuse='WsgiError: The status "2OO OK" is malformed'))
