@@ -8,7 +8,7 @@
 
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +20,15 @@ mkdirSync(out, { recursive: true });
 const tools = { main: 'bench/main.ts', 'lambda-bench': 'bench/lambda-bench.ts', 'workerd-host': 'bench/servers/workerd-host.ts' };
 /** Servers under test, bundled whole (the same way for wsgi-edge, raw and Hono). */
 const nodeServers = { 'node-wsgi': 'bench/servers/node-wsgi.ts', 'node-raw': 'bench/servers/node-raw.ts', 'node-hono': 'bench/servers/node-hono.ts' };
+/**
+ * wsgi-edge serving Python apps (Node and `deno serve`): `pyodide` stays a package import (its wasm and stdlib sit beside its JavaScript), and the bridge's Python half is copied
+ * beside the bundles, where `loadPythonApp()` looks for it.
+ */
+const pythonEntries = {
+  'node-python': 'bench/servers/node-python.ts',
+  'deno-python': 'bench/servers/deno-python.ts',
+  'python-snapshot': 'bench/servers/python-snapshot.ts',
+};
 const fetchModules = {
   'deno-wsgi': 'bench/servers/deno-wsgi.ts',
   'worker-wsgi': 'bench/servers/worker-wsgi.ts',
@@ -47,6 +56,9 @@ for (const [name, entry] of Object.entries(tools)) {
 }
 for (const [name, entry] of Object.entries(nodeServers)) {
   jobs.push([name, entry, { platform: 'node', outfile: join(out, `${name}.js`) }]);
+}
+for (const [name, entry] of Object.entries(pythonEntries)) {
+  jobs.push([name, entry, { platform: 'node', packages: 'external', outfile: join(out, `${name}.js`) }]);
 }
 for (const [name, entry] of Object.entries(fetchModules)) {
   jobs.push([name, entry, { ...neutral, outfile: join(out, `${name}.js`) }]);
@@ -80,6 +92,8 @@ for (const [name, extra] of [['lambda-entry', []], ['lambda-entry-hono', ['--ent
   const result = spawnSync(process.execPath, [lambdaBuild, ...extra], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) failures[name] = `scripts/build-lambda.mjs ${extra.join(' ')} failed: ${result.stderr.trim().slice(-300)}`;
 }
+
+copyFileSync(join(root, 'src', 'python', 'wsgi_edge_bridge.py'), join(out, 'wsgi_edge_bridge.py'));
 
 writeFileSync(join(out, 'build.json'), JSON.stringify({ failures }, null, 2) + '\n');
 if (failures.main) {

@@ -2,7 +2,8 @@
  * The Lambda section, in one process (run pinned to the server core by bench/main.ts): the time per
  * invocation of wsgi-edge's `handle()` and of `hono/aws-lambda`'s `handle()` on each function URL sample
  * event (tinybench, interleaved), the streaming handlers' cost per MiB into a discarding response stream,
- * and the time to import each built Lambda entry in a fresh Node process. Prints one JSON object.
+ * the time to import each built Lambda entry in a fresh Node process, and the seed's Python app (Pyodide)
+ * behind the same `handle()` against its TypeScript port on the same events. Prints one JSON object.
  *
  * Usage: node dist/bench/lambda-bench.js [--quick] [--time MS] [--load-runs N]
  * @module
@@ -17,13 +18,15 @@ import { parseArgs } from 'node:util';
 import { handle as honoHandle, streamHandle as honoStreamHandle } from 'hono/aws-lambda';
 import { Bench } from 'tinybench';
 import { base64App } from '../app/base64-app.ts';
+import type { WsgiApp } from '../src/index.ts';
+import { loadPythonApp } from '../src/python/index.ts';
 import { handle, streamHandle } from '../src/targets/lambda/index.ts';
 import type { LambdaContext } from '../src/targets/lambda/types.ts';
 import { benchHono } from './apps/hono-bench.ts';
 import { seedHono } from './apps/hono-seed.ts';
 import { CHUNK } from './apps/shared.ts';
 import { benchWsgiApp } from './apps/wsgi.ts';
-import type { LambdaEventLine, LambdaLoadLine, LambdaReport, LambdaStreamLine } from './types.ts';
+import type { LambdaEventLine, LambdaLoadLine, LambdaReport, LambdaStreamLine, PythonLambdaEventLine, PythonLambdaReport } from './types.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -137,6 +140,42 @@ async function perEvent(): Promise<LambdaEventLine[]> {
   return lines;
 }
 
+/** The seed's Python app and its TypeScript port (app/base64-app.ts) behind `handle()`, interleaved, per event. */
+async function pythonPerEvent(): Promise<PythonLambdaReport> {
+  let app: WsgiApp;
+  try {
+    app = await loadPythonApp({ app: 'wsgi_app:simple_app', path: [join(root, 'app')] });
+  } catch (error) {
+    return { measured: false, reason: `the Python app did not load: ${String((error as Error).message ?? error).slice(0, 300)}` };
+  }
+  const python = handle(app) as unknown as Handler;
+  const typescript = handle(base64App) as unknown as Handler;
+  const bench = new Bench({ time: timeMs, warmupTime: Math.max(50, timeMs / 5), iterations: 50 });
+  const lines: PythonLambdaEventLine[] = [];
+  for (const [name, event] of events()) {
+    const [p, t] = [await python(event, context), await typescript(event, context)];
+    lines.push({
+      event: name,
+      pythonStatus: statusOf(p),
+      typescriptStatus: statusOf(t),
+      sameAnswer: statusOf(p) === statusOf(t) && bodyOf(p) === bodyOf(t),
+      pythonUs: 0, typescriptUs: 0,
+    });
+    bench.add(`python ${name}`, () => python(event, context));
+    bench.add(`typescript ${name}`, () => typescript(event, context));
+  }
+  await bench.run();
+  for (const task of bench.tasks) {
+    const [kind, ...rest] = task.name.split(' ');
+    const line = lines.find((l) => l.event === rest.join(' '))!;
+    const result = task.result;
+    if (result.state !== 'completed') throw new Error(`${task.name}: ${result.state}${'error' in result ? `: ${String(result.error)}` : ''}`);
+    if (kind === 'python') line.pythonUs = result.latency.p50 * 1000;
+    else line.typescriptUs = result.latency.p50 * 1000;
+  }
+  return { measured: true, events: lines };
+}
+
 /** A response stream that takes bytes as fast as it is given them, with Node's default buffering. */
 function sink(): Writable {
   return new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -200,5 +239,5 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const report: LambdaReport = { measured: true, events: await perEvent(), streaming: await streamingCost(), load: loadTimes() };
+const report: LambdaReport = { measured: true, events: await perEvent(), streaming: await streamingCost(), load: loadTimes(), python: await pythonPerEvent() };
 process.stdout.write(JSON.stringify(report));

@@ -20,6 +20,8 @@ export interface Server {
   url: string;
   child: ChildProcess;
   stderr: () => string;
+  /** CPU is counted over the whole process tree (a master and its workers), not `pid` alone. */
+  cpuOfTree: boolean;
 }
 
 const started = new Set<ChildProcess>();
@@ -55,19 +57,16 @@ export interface StartOptions {
   urlFromStdout?: boolean;
   /** The name of the process to measure memory of, when it is a descendant (workerd). */
   memoryOf?: string;
+  /** Count CPU over the process and all its descendants (gunicorn's master and worker). */
+  cpuOfTree?: boolean;
+  /** The interpreter's working directory. */
+  cwd?: string;
 }
 
 /** Starts `command` pinned to the server core, in its own process group, and waits for it to accept. */
 export async function startServer(name: string, command: string, args: string[], options: StartOptions = {}): Promise<Server> {
   const port = await freePort();
-  // "__PORT__" in the arguments stands for the port (BENCH_PORT in the environment says it too).
-  const argv = args.map((arg) => arg.replaceAll('__PORT__', String(port)));
-  const child = spawn('taskset', ['-c', SERVER_CORE, command, ...argv], {
-    env: { ...process.env, ...options.env, BENCH_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  started.add(child);
+  const child = spawnPinned(command, args, port, options);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (data: Buffer) => (stdout += data.toString()));
@@ -85,7 +84,23 @@ export async function startServer(name: string, command: string, args: string[],
   failed.catch(() => undefined);
   let pid = child.pid!;
   if (options.memoryOf) pid = findDescendant(pid, options.memoryOf) ?? pid;
-  return { name, pid, url, child, stderr: () => stderr };
+  return { name, pid, url, child, stderr: () => stderr, cpuOfTree: options.cpuOfTree === true };
+}
+
+/**
+ * Starts `command` pinned to the server core, in its own process group, killed by `killAll()` if still
+ * running at the end. "__PORT__" in the arguments stands for `port` (BENCH_PORT in the environment says it too).
+ */
+export function spawnPinned(command: string, args: string[], port: number, options: Pick<StartOptions, 'env' | 'cwd'> = {}): ChildProcess {
+  const argv = args.map((arg) => arg.replaceAll('__PORT__', String(port)));
+  const child = spawn('taskset', ['-c', SERVER_CORE, command, ...argv], {
+    env: { ...process.env, ...options.env, BENCH_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    cwd: options.cwd,
+  });
+  started.add(child);
+  return child;
 }
 
 export async function stopServer(server: Server): Promise<void> {
@@ -141,21 +156,31 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** The first descendant of `pid` whose command name is `comm`. */
-function findDescendant(pid: number, comm: string): number | undefined {
-  const queue = [pid];
-  for (let i = 0; i < queue.length && i < 1000; i++) {
-    const current = queue[i]!;
+export function findDescendant(pid: number, comm: string): number | undefined {
+  for (const current of processTree(pid)) {
     try {
       if (current !== pid && readFileSync(`/proc/${current}/comm`, 'utf8').trim() === comm) return current;
-      for (const task of readdirSync(`/proc/${current}/task`)) {
-        const children = readFileSync(`/proc/${current}/task/${task}/children`, 'utf8').trim();
+    } catch {
+      // The process went away meanwhile.
+    }
+  }
+  return undefined;
+}
+
+/** `pid` and its descendants, breadth first. */
+export function processTree(pid: number): number[] {
+  const queue = [pid];
+  for (let i = 0; i < queue.length && i < 1000; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${queue[i]}/task`)) {
+        const children = readFileSync(`/proc/${queue[i]}/task/${task}/children`, 'utf8').trim();
         if (children) queue.push(...children.split(/\s+/).map(Number));
       }
     } catch {
       // The process went away meanwhile.
     }
   }
-  return undefined;
+  return queue;
 }
 
 /** A field of /proc/PID/status in bytes (VmRSS, VmHWM). */
@@ -172,6 +197,20 @@ export function cpuMs(pid: number): number {
   // Fields after the command name (which may hold spaces) start at ")"; utime and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** The CPU time a server has used so far: its own, or its whole tree's when it has workers. */
+export function serverCpuMs(server: Server): number {
+  if (!server.cpuOfTree) return cpuMs(server.pid);
+  let total = 0;
+  for (const pid of processTree(server.child.pid!)) {
+    try {
+      total += cpuMs(pid);
+    } catch {
+      // A worker that exited took its time with it; gunicorn's sync worker does not, while serving.
+    }
+  }
+  return total;
 }
 
 /** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
@@ -248,9 +287,9 @@ export async function download(url: string, timeoutMs: number): Promise<Download
   return { bytes: bytes!, seconds: seconds! };
 }
 
-export function run(command: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string; code: number | null }> {
+export function run(command: string, args: string[], timeoutMs: number, options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
@@ -269,6 +308,10 @@ export function versionOf(command: string, args: string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8' });
   if (result.error) return 'not found';
   return `${result.stdout}${result.stderr}`.trim().split('\n')[0] ?? 'unknown';
+}
+
+export function log(line: string): void {
+  process.stderr.write(line + '\n');
 }
 
 export function median(values: readonly number[]): number {

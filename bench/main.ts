@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: wsgi-edge against a raw handler and against Hono, on Node, Deno and workerd, plus the
- * seed's Python app as the reference line, the Lambda translation cost and the bundle sizes, in one run.
+ * seed's Python app as the reference line, the Lambda translation cost and the bundle sizes, then Python
+ * apps on wsgi-edge (Pyodide) against CPython's own servers (./python.ts), in one run.
  * Writes results.md, results.json and readme-table.md (to bench/, or to --out DIR; `--quick` writes to
  * dist/bench/quick/ unless --out says otherwise).
  *
@@ -16,26 +17,25 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { CHUNK, encodePage, HELLO, ROUTES } from './apps/shared.ts';
-import {
-  CLIENT_CORE, cpuMs, download, killAll, median, procStatusBytes, resetPeak, run, SERVER_CORE, startServer,
-  stopServer, versionOf, wrk, type Server, type WrkResult,
-} from './lib.ts';
+import { benchConfig } from './config.ts';
+import { CLIENT_CORE, killAll, log, run, SERVER_CORE, startServer, stopServer, versionOf, type Server } from './lib.ts';
+import { checkAnswers, measureStreams, measureThroughput } from './measure.ts';
+import { benchPython, findCPython } from './python.ts';
 import { renderReadmeTable, renderResults } from './report.ts';
-import type { LambdaReport, Results, RuntimeResult, ServerResult, SizeRow, StreamResult, ThroughputCell } from './types.ts';
+import type { LambdaReport, Results, RuntimeResult, ServerResult, SizeRow } from './types.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const built = here;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+/** `--only python`: that section alone (the others are reported as not run), for working on it. */
+const onlyArg = args.indexOf('--only');
+const only = onlyArg !== -1 ? args[onlyArg + 1] : undefined;
 const outArg = args.indexOf('--out');
 const outDir = outArg !== -1 && args[outArg + 1] ? args[outArg + 1]! : quick ? join(built, 'quick') : join(root, 'bench');
 
-/** Durations: the full run stays under 10 minutes on 2 cores; the quick one takes seconds. */
-const config = quick
-  ? { seconds: 1, warmup: 0, rounds: 1, connections: 32, streamMiB: 16, streamRounds: 1, lambdaMs: 100, loadRuns: 2, routes: ['encode'] as const }
-  : { seconds: 4, warmup: 1, rounds: 3, connections: 32, streamMiB: 1024, streamRounds: 2, lambdaMs: 1500, loadRuns: 10, routes: ['encode', 'hello'] as const };
-export type BenchConfig = typeof config;
+const config = benchConfig(quick);
 
 const buildFailures = (JSON.parse(readFileSync(join(built, 'build.json'), 'utf8')) as { failures: Record<string, string> }).failures;
 const bigFile = join(tmpdir(), `wsgi-edge-bench-${process.pid}.bin`);
@@ -66,6 +66,8 @@ interface RuntimeSpec {
 }
 
 const node = process.execPath;
+/** The CPython every CPython line runs on (the wsgiref reference here, gunicorn and waitress in the Python section). */
+const cpython = findCPython();
 const denoBin = join(root, 'node_modules', 'deno', 'deno');
 const bundle = (name: string) => join(built, `${name}.js`);
 const fileEnv = { BENCH_FILE: bigFile };
@@ -78,7 +80,7 @@ const runtimes: RuntimeSpec[] = [
       { id: 'raw', label: 'raw node:http handler', needs: 'node-raw', start: () => startServer('node raw', node, [bundle('node-raw')]) },
       { id: 'wsgi', label: 'wsgi-edge (simple server)', needs: 'node-wsgi', start: () => startServer('node wsgi-edge', node, [bundle('node-wsgi')], { env: fileEnv }) },
       { id: 'hono', label: 'Hono on @hono/node-server', needs: 'node-hono', start: () => startServer('node hono', node, [bundle('node-hono')]) },
-      { id: 'python', label: 'Python 3 wsgiref.simple_server (seed app, reference)', closesConnections: true, start: () => startServer('python wsgiref', 'python3', [join(root, 'bench', 'servers', 'python_wsgiref.py'), '__PORT__']) },
+      { id: 'python', label: 'Python 3 wsgiref.simple_server (seed app, reference)', closesConnections: true, start: () => startServer('python wsgiref', cpython.command, [join(root, 'bench', 'servers', 'python_wsgiref.py'), '__PORT__']) },
     ],
     streams: [
       { server: 'raw', label: 'raw node:http writes', path: ROUTES.streamGen, baseline: true },
@@ -143,12 +145,16 @@ async function main(): Promise<void> {
     runtimes: [],
     lambda: { measured: false, reason: 'not run' },
     size: [],
+    python: { measured: false, reason: 'not run', cpython, pyodide: '', apps: [], streaming: [], snapshots: [], coldStart: [], lambdaPackage: [] },
     durationSeconds: 0,
   };
   try {
-    for (const runtime of runtimes) results.runtimes.push(await benchRuntime(runtime));
-    results.lambda = await benchLambda();
-    results.size = sizes();
+    if (only !== 'python') {
+      for (const runtime of runtimes) results.runtimes.push(await benchRuntime(runtime));
+      results.lambda = await benchLambda();
+      results.size = sizes();
+    }
+    results.python = await benchPython({ root, built, deno: denoBin, buildFailures }, config);
   } finally {
     killAll();
     rmSync(bigFile, { force: true });
@@ -191,7 +197,9 @@ function machine(): Results['machine'] {
       node: process.version,
       deno: versionOf(denoBin, ['--version']),
       workerd: `${pkg('workerd')} (miniflare ${pkg('miniflare')})`,
-      python: versionOf('python3', ['--version']),
+      python: `${cpython.command}: Python ${cpython.version}`,
+      ...Object.fromEntries(Object.entries(cpython.packages).map(([name, version]) => [`${name} (CPython)`, version])),
+      pyodide: pkg('pyodide'),
       wrk: versionOf('wrk', ['--version']).replace(/ Copyright.*/, ''),
       curl: versionOf('curl', ['--version']).split(' ').slice(0, 2).join(' '),
       hono: pkg('hono'),
@@ -217,124 +225,21 @@ async function benchRuntime(runtime: RuntimeSpec): Promise<RuntimeResult> {
       }
       try {
         const server = await spec.start();
-        await checkAnswers(server);
         up.set(spec.id, server);
+        await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')!, [ROUTES.hello]: HELLO });
         entry.measured = true;
       } catch (error) {
         entry.reason = (error as Error).message.slice(0, 300);
       }
       if (!entry.measured) log(`  ${spec.label}: not measured: ${entry.reason}`);
     }
-    await throughput(runtime, up, result);
-    await streaming(runtime, up, result);
+    result.throughput = await measureThroughput(runtime.servers, up, config.routes.map((name) => ({ name, path: ROUTES[name] })), config);
+    result.streaming = await measureStreams(runtime.streams, up, (id) => result.servers.find((s) => s.id === id)?.reason,
+      config.streamMiB, config.streamRounds);
   } finally {
     await Promise.all([...up.values()].map(stopServer));
   }
   return result;
-}
-
-/** Every server must answer the measured routes with the same bytes before it is timed. */
-async function checkAnswers(server: Server): Promise<void> {
-  const expected: Record<string, string> = { [ROUTES.encode]: encodePage('mystring=hello')!, [ROUTES.hello]: HELLO };
-  for (const [path, body] of Object.entries(expected)) {
-    const response = await fetch(server.url + path, { headers: { 'accept-encoding': 'identity' } });
-    const text = await response.text();
-    if (response.status !== 200 || text !== body) {
-      throw new Error(`${server.name} answered ${path} with ${response.status} ${JSON.stringify(text.slice(0, 120))}`);
-    }
-  }
-}
-
-async function throughput(runtime: RuntimeSpec, up: Map<string, Server>, result: RuntimeResult): Promise<void> {
-  const servers = runtime.servers.filter((spec) => up.has(spec.id));
-  const samples = new Map<string, (WrkResult & { cpuUs: number })[]>();
-  for (let round = 0; round < config.rounds; round++) {
-    for (const route of config.routes) {
-      // Rotated each round, so that drift in the machine's load does not always favour the same server.
-      const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
-      for (const spec of order) {
-        const server = up.get(spec.id)!;
-        const url = server.url + ROUTES[route];
-        if (round === 0 && config.warmup > 0) await wrk(url, config.warmup, config.connections);
-        const cpuBefore = cpuMs(server.pid);
-        const measured = await wrk(url, config.seconds, config.connections);
-        // CPU time per request: what the server spent, whatever else the machine was doing meanwhile.
-        const sample = { ...measured, cpuUs: ((cpuMs(server.pid) - cpuBefore) * 1000) / Math.max(1, measured.requests) };
-        const key = `${spec.id} ${route}`;
-        samples.set(key, [...(samples.get(key) ?? []), sample]);
-        log(`  ${route.padEnd(6)} ${spec.label.padEnd(40)} ${sample.rps.toFixed(0).padStart(7)} req/s  ${sample.cpuUs.toFixed(1).padStart(6)} CPU µs/req  p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms${sample.errors || sample.non2xx ? `  (${sample.errors} socket errors, ${sample.non2xx} non-2xx)` : ''}`);
-      }
-    }
-  }
-  for (const route of config.routes) {
-    for (const spec of servers) {
-      const runs = samples.get(`${spec.id} ${route}`) ?? [];
-      const cell: ThroughputCell = {
-        server: spec.id,
-        route: ROUTES[route],
-        rps: median(runs.map((r) => r.rps)),
-        p50Ms: median(runs.map((r) => r.p50Ms)),
-        p99Ms: median(runs.map((r) => r.p99Ms)),
-        cpuUsPerRequest: median(runs.map((r) => r.cpuUs)),
-        runs: runs.map((r) => Math.round(r.rps)),
-        errors: runs.reduce((sum, r) => sum + r.errors + (spec.closesConnections ? 0 : r.readErrors), 0),
-        non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
-      };
-      result.throughput.push(cell);
-    }
-  }
-}
-
-async function streaming(runtime: RuntimeSpec, up: Map<string, Server>, result: RuntimeResult): Promise<void> {
-  const expectedBytes = config.streamMiB * 2 ** 20;
-  for (const spec of runtime.streams) {
-    const server = up.get(spec.server);
-    const entry: StreamResult = { label: spec.label, baseline: spec.baseline === true, measured: false, mbps: [], rssGrowthMiB: [] };
-    result.streaming.push(entry);
-    if (!server) {
-      entry.reason = result.servers.find((s) => s.id === spec.server)?.reason ?? 'server not running';
-      continue;
-    }
-    try {
-      for (let round = 0; round < config.streamRounds; round++) {
-        const { mbps, growth, peak } = await streamOnce(server, `${server.url}${spec.path}?mib=${config.streamMiB}`, expectedBytes);
-        entry.mbps.push(mbps);
-        entry.rssGrowthMiB.push(growth);
-        entry.peakRssMiB = Math.max(entry.peakRssMiB ?? 0, peak);
-        log(`  stream ${spec.label.padEnd(40)} ${mbps.toFixed(0).padStart(6)} MB/s  RSS +${growth.toFixed(1)} MiB (peak ${peak.toFixed(0)} MiB)`);
-      }
-      entry.measured = true;
-    } catch (error) {
-      const message = (error as Error).message;
-      entry.reason = message.includes('returned error: 501')
-        ? 'the server was given no file to send'
-        : message.slice(0, 300);
-      log(`  stream ${spec.label}: not measured: ${entry.reason}`);
-    }
-  }
-}
-
-/** One download: MB/s (10^6 bytes) and the server's RSS growth from before the request to its peak. */
-async function streamOnce(server: Server, url: string, expectedBytes: number): Promise<{ mbps: number; growth: number; peak: number }> {
-  const before = procStatusBytes(server.pid, 'VmRSS');
-  const canReset = resetPeak(server.pid);
-  let sampled = before;
-  const sampler = setInterval(() => {
-    try {
-      sampled = Math.max(sampled, procStatusBytes(server.pid, 'VmRSS'));
-    } catch {
-      // The server is gone; the download reports it.
-    }
-  }, 20);
-  let got;
-  try {
-    got = await download(url, 240_000);
-  } finally {
-    clearInterval(sampler);
-  }
-  if (got.bytes !== expectedBytes) throw new Error(`${url} sent ${got.bytes} bytes, expected ${expectedBytes}`);
-  const peak = Math.max(sampled, canReset ? procStatusBytes(server.pid, 'VmHWM') : 0);
-  return { mbps: got.bytes / got.seconds / 1e6, growth: (peak - before) / 2 ** 20, peak: peak / 2 ** 20 };
 }
 
 async function benchLambda(): Promise<LambdaReport> {
@@ -347,6 +252,10 @@ async function benchLambda(): Promise<LambdaReport> {
   for (const line of report.events ?? []) {
     log(`  ${line.event.padEnd(44)} wsgi-edge ${line.wsgiUs.toFixed(1)} µs  hono ${line.honoUs.toFixed(1)} µs  ratio ${(line.wsgiUs / line.honoUs).toFixed(2)}`);
   }
+  for (const line of report.python?.events ?? []) {
+    log(`  ${line.event.padEnd(44)} Python app ${line.pythonUs.toFixed(1)} µs  its TypeScript port ${line.typescriptUs.toFixed(1)} µs`);
+  }
+  if (report.python && !report.python.measured) log(`  Python handler: not measured: ${report.python.reason}`);
   return report;
 }
 
@@ -367,10 +276,6 @@ function sizes(): SizeRow[] {
     }
   }
   return rows;
-}
-
-function log(line: string): void {
-  process.stderr.write(line + '\n');
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

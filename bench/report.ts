@@ -5,6 +5,7 @@
  * @module
  */
 
+import { pythonTargets, renderPythonReadme, renderPythonResults } from './report-python.ts';
 import type { Results, RuntimeResult, ServerResult, SizeRow, StreamResult, ThroughputCell } from './types.ts';
 
 const NOT_MEASURED = 'not measured';
@@ -142,6 +143,8 @@ export function renderResults(results: Results): string {
   out.push('## Size (minified, gzipped)\n');
   out.push(sizeTable(results.size));
 
+  out.push(renderPythonResults(results));
+
   out.push('## Targets\n');
   out.push(table(['Target', 'Figure', 'Met?'], targets(results)));
   return out.join('\n');
@@ -192,6 +195,7 @@ function targets(results: Results): string[][] {
   const worker = results.size.find((r) => r.target === 'cloudflare' && r.variant === 'wsgi-edge');
   rows.push([`Worker bundle < ${fmt.int(TARGET.workerGzipBytes)} B gzipped`, worker?.measured ? `${fmt.int(worker.gzipBytes!)} B` : NOT_MEASURED,
     verdict(worker?.measured ? worker.gzipBytes! < TARGET.workerGzipBytes : undefined)]);
+  rows.push(...pythonTargets(results));
   return rows;
 }
 
@@ -242,6 +246,8 @@ export function renderReadmeTable(results: Results): string {
     return `${w.target} ${w.measured ? `${fmt.int(w.gzipBytes!)} B` : NOT_MEASURED}${h?.measured ? ` (Hono ${fmt.int(h.gzipBytes!)} B)` : ''}`;
   });
   out.push(`Entry size, minified + gzipped: ${sizes.join(', ')}.`);
+  out.push('');
+  out.push(renderPythonReadme(results));
   out.push(`\nMeasured by \`npm run bench\` (${results.machine.cpu}, ${results.machine.versions.node}); full figures and method in bench/results.md.`);
   return out.join('\n') + '\n';
 }

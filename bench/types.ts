@@ -17,6 +17,8 @@ export interface Results {
     lambdaMs: number;
     loadRuns: number;
     routes: readonly string[];
+    pythonStreamMiB: number;
+    coldStartRuns: number;
   };
   machine: {
     cpu: string;
@@ -31,6 +33,7 @@ export interface Results {
   runtimes: RuntimeResult[];
   lambda: LambdaReport;
   size: SizeRow[];
+  python: PythonSection;
   durationSeconds: number;
 }
 
@@ -51,7 +54,7 @@ export interface ServerResult {
 
 /** The medians of `runs` wrk runs of one server on one route. */
 export interface ThroughputCell {
-  server: ServerResult['id'];
+  server: ServerResult['id'] | PythonServerId;
   route: string;
   rps: number;
   p50Ms: number;
@@ -115,6 +118,97 @@ export interface LambdaReport {
   events?: LambdaEventLine[];
   streaming?: LambdaStreamLine[];
   load?: LambdaLoadLine[];
+  python?: PythonLambdaReport;
+}
+
+/** The seed's Python app behind wsgi-edge's Lambda `handle()`, against its TypeScript port, in-process. */
+export interface PythonLambdaReport {
+  measured: boolean;
+  reason?: string;
+  events?: PythonLambdaEventLine[];
+}
+
+export interface PythonLambdaEventLine {
+  event: string;
+  pythonStatus: number;
+  typescriptStatus: number;
+  /** Same status and body bytes from both handlers. */
+  sameAnswer: boolean;
+  /** Median time per invocation, microseconds. */
+  pythonUs: number;
+  typescriptUs: number;
+}
+
+/** The Python section: the same Python apps on wsgi-edge (Pyodide) and on CPython's own servers. */
+export interface PythonSection {
+  measured: boolean;
+  reason?: string;
+  /** The CPython the gunicorn, waitress and wsgiref lines run on, and the package versions it imports. */
+  cpython: { command: string; version: string; packages: Record<string, string> };
+  pyodide: string;
+  apps: PythonAppResult[];
+  /** A generator of 64 KiB chunks (the seed app's /stream/gen route); the baseline is gunicorn. */
+  streaming: StreamResult[];
+  /** The memory snapshots the cold starts with a snapshot start from. */
+  snapshots: SnapshotLine[];
+  coldStart: ColdStartLine[];
+  lambdaPackage: LambdaPackageLine[];
+}
+
+/** One app's memory snapshot, made by `snapshotPythonApp` (what `wsgi-edge snapshot` runs). */
+export interface SnapshotLine {
+  app: 'seed' | 'flask';
+  measured: boolean;
+  reason?: string;
+  bytes?: number;
+  /** Wall time of the process that made it, ms. */
+  makeMs?: number;
+}
+
+export type PythonServerId = 'wsgi-edge-node' | 'wsgi-edge-deno' | 'gunicorn' | 'waitress-1' | 'waitress' | 'wsgiref';
+
+export interface PythonAppResult {
+  id: 'seed' | 'flask';
+  label: string;
+  /** 'module:callable', as every server is given it. */
+  spec: string;
+  servers: PythonServerResult[];
+  throughput: ThroughputCell[];
+}
+
+export interface PythonServerResult {
+  id: PythonServerId;
+  label: string;
+  measured: boolean;
+  reason?: string;
+  /** RSS of the process that serves (gunicorn: its worker) after the throughput runs, MiB. */
+  rssMiB?: number;
+}
+
+/** Process start to the first 200 of `/encode?mystring=hello`, `runs` fresh processes. */
+export interface ColdStartLine {
+  app: PythonAppResult['id'];
+  server: PythonServerId;
+  label: string;
+  /** Started from a memory snapshot of the loaded interpreter. */
+  snapshot: boolean;
+  measured: boolean;
+  reason?: string;
+  /** Milliseconds of each run. */
+  ms: number[];
+  /** RSS of the serving process right after its first answer, each run, MiB. */
+  rssMiB: number[];
+}
+
+/** A deployable Lambda zip for a Python app: the bundle, Pyodide's files, the bridge and the app. */
+export interface LambdaPackageLine {
+  label: string;
+  measured: boolean;
+  reason?: string;
+  zipBytes?: number;
+  unzippedBytes?: number;
+  /** Fresh `node` importing the entry until its handler is ready (Pyodide and the app loaded), ms each run. */
+  initMs?: number[];
 }
 
 export interface SizeRow {

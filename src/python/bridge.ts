@@ -2,21 +2,30 @@
  * The JavaScript half of the Python bridge: a Python WSGI callable, loaded in Pyodide, as an ordinary
  * `WsgiApp`. The core does all the protocol work (status and header checks, deferred headers, the body's
  * Content-Length, `close()` once); this module only moves values across, with as few crossings as it can:
- * one call into Python with the environ as a flat list and the body as bytes, one per body chunk out.
+ * one call into Python with the environ as a flat list and the body as bytes, which brings back the whole
+ * body when it is a list or ends within what the core pulls at once, and one per chunk of a longer body.
  * Its Python half is `wsgi_edge_bridge.py` beside it.
  * @module
  */
 
 import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
-import type { Chunk, Environ, ErrorStream, HeaderPair, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
+import { RequestInput } from '../core/input.ts';
+import type { Chunk, Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
 
 /** Where the bridge module lives in Pyodide's file system (on sys.path from the start). */
 export const BRIDGE_MODULE = 'wsgi_edge_bridge';
 const BRIDGE_DIR = '/lib/wsgi_edge';
 
-/** What the Python half's `Gateway.call` and `Body.next` give back: bytes, a body to pull, or a traceback. */
-type CallResult = Uint8Array[] | PythonBody | string;
+/**
+ * What the Python half's `Gateway.call` gives back: the whole body (a string when it is ASCII, else bytes),
+ * a pulled body, or nothing when it failed (the traceback went to `Host.fail`).
+ * A pulled body is what the core would pull at once (the chunks, then what the iterator raised after
+ * them), the Python body to pull the rest from, or, when the iterator ended and was closed in Python,
+ * the traceback of what its close() raised.
+ */
+type PulledBody = [chunks: Uint8Array[], body: PythonBody | undefined, failure: string | undefined, closeFailure: string | undefined];
+type CallResult = string | Uint8Array | PulledBody | undefined;
 interface PythonBody extends PyProxy {
   next(): Uint8Array | string | undefined;
   close(): string | undefined;
@@ -77,7 +86,9 @@ class Host {
   }
 
   /** `true` when Python must re-raise its exc_info (headers were already sent). */
-  start(status: string, flatHeaders: string[], withExcInfo: boolean): boolean {
+  start(status: string, joinedHeaders: string | string[], withExcInfo: boolean): boolean {
+    // Names and values joined by NUL, which no valid one holds (Python sends the list where one does).
+    const flatHeaders = typeof joinedHeaders === 'string' ? (joinedHeaders === '' ? [] : joinedHeaders.split('\0')) : joinedHeaders;
     const headers: HeaderPair[] = [];
     for (let i = 0; i < flatHeaders.length; i += 2) headers.push([flatHeaders[i]!, flatHeaders[i + 1]!]);
     try {
@@ -99,6 +110,13 @@ class Host {
 
   flush(): void {
     this.#errors.flush();
+  }
+
+  /** The traceback of what the app raised before it gave a body. */
+  failure: string | undefined;
+
+  fail(traceback: string): void {
+    this.failure = traceback;
   }
 
   fatal(reason: string): void {
@@ -141,14 +159,24 @@ class Interpreter {
   }
 }
 
-/** Python's body as the core pulls it; `close()` also frees the proxy, so nothing stays alive in Pyodide. */
+/**
+ * Python's body as the core pulls it: first the chunks Python already pulled, then the Python body, one
+ * chunk per pull. `close()` also frees the proxy, so nothing stays alive in Pyodide.
+ */
 class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
-  readonly #body: PythonBody;
+  readonly #pulled: Uint8Array[];
+  #next = 0;
+  #failure: string | undefined;
+  readonly #body: PythonBody | undefined;
+  readonly #closeFailure: string | undefined;
   readonly #interpreter: Interpreter;
   #closed = false;
 
-  constructor(body: PythonBody, interpreter: Interpreter) {
+  constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter) {
+    this.#pulled = pulled;
     this.#body = body;
+    this.#failure = failure;
+    this.#closeFailure = closeFailure;
     this.#interpreter = interpreter;
   }
 
@@ -157,7 +185,15 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   }
 
   next(): IteratorResult<Chunk> {
-    const chunk = this.#interpreter.enter(() => this.#body.next());
+    if (this.#next < this.#pulled.length) return { done: false, value: this.#pulled[this.#next++]! };
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      this.#failure = undefined;
+      throw new PythonError(failure);
+    }
+    if (this.#body === undefined) return { done: true, value: undefined };
+    const body = this.#body;
+    const chunk = this.#interpreter.enter(() => body.next());
     if (chunk === undefined) return { done: true, value: undefined };
     if (typeof chunk === 'string') throw new PythonError(chunk);
     return { done: false, value: chunk };
@@ -166,11 +202,14 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#closeFailure !== undefined) throw new PythonError(this.#closeFailure);
+    const body = this.#body;
+    if (body === undefined) return;
     try {
-      const failure = this.#interpreter.broken ? undefined : this.#interpreter.enter(() => this.#body.close(), true);
+      const failure = this.#interpreter.broken ? undefined : this.#interpreter.enter(() => body.close(), true);
       if (failure !== undefined) throw new PythonError(failure);
     } finally {
-      this.#body.destroy();
+      body.destroy();
     }
   }
 }
@@ -194,19 +233,30 @@ function flatten(environ: Environ): unknown[] {
 
 /**
  * The `WsgiApp` for `gateway`, a `wsgi_edge_bridge.Gateway`. The request body is read ahead (up to the
- * core's `maxBodyBytes`, 413 past it) because a Python app reads `wsgi.input` synchronously.
+ * core's `maxBodyBytes`, 413 past it) because a Python app reads `wsgi.input` synchronously. A request
+ * without a body is called at once, not after a read: the app then answers synchronously, and the core
+ * without a promise.
  */
 export function bridgeApp(gateway: PythonGateway, options: BridgeOptions = {}): WsgiApp {
   const interpreter = new Interpreter(options.onFatal);
-  return async (environ, startResponse) => {
-    if (interpreter.dead) throw interpreter.dead;
-    const body = await environ['wsgi.input'].read();
+  const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
-    const result = interpreter.enter(() => gateway.call(flatten(environ), body.length > 0 ? body : undefined, host));
-    if (typeof result === 'string') throw new PythonError(result);
-    if (Array.isArray(result)) return result;
+    const result = interpreter.enter(() => gateway.call(flatten(environ), body, host));
+    if (result === undefined) throw new PythonError(host.failure ?? 'The Python app failed without a traceback');
+    if (typeof result === 'string' || result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter);
   };
+  return (environ, startResponse) => {
+    if (interpreter.dead) throw interpreter.dead;
+    const input = environ['wsgi.input'];
+    if (input instanceof RequestInput && hasNoBody(environ['wsgi_edge.request'])) return call(environ, startResponse, undefined);
+    return input.read().then((body) => call(environ, startResponse, body.length > 0 ? body : undefined));
+  };
+}
+
+/** The core's own input over a request that has no body at all (`wsgi.input` can only be empty). */
+function hasNoBody(request: IncomingRequest | undefined): boolean {
+  return request !== undefined && (request.body === null || (request.body instanceof Uint8Array && request.body.length === 0));
 }
 
 /** Imports the app named by `spec` ('module:callable') and wraps it in the bridge's Gateway. */

@@ -21,12 +21,12 @@ let readme: string;
 beforeAll(() => {
   const build = spawnSync(process.execPath, ['bench/build.mjs'], { cwd: root, encoding: 'utf8' });
   expect(build.status, build.stderr).toBe(0);
-  const run = spawnSync(process.execPath, ['dist/bench/main.js', '--quick', '--out', out], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+  const run = spawnSync(process.execPath, ['dist/bench/main.js', '--quick', '--out', out], { cwd: root, encoding: 'utf8', timeout: 480_000 });
   expect(run.status, `${run.stderr}\n${run.stdout}`).toBe(0);
   results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
   markdown = readFileSync(join(out, 'results.md'), 'utf8');
   readme = readFileSync(join(out, 'readme-table.md'), 'utf8');
-}, 300_000);
+}, 540_000);
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -38,7 +38,7 @@ describe('npm run bench -- --quick', () => {
     expect(results.machine.cpu).toMatch(/×\s*\d+$/);
     expect(results.machine.pinning).toContain('taskset');
     expect(results.machine.versions.node).toBe(process.version);
-    for (const name of ['deno', 'python', 'wrk', 'curl', 'hono', '@hono/node-server', 'tinybench']) {
+    for (const name of ['deno', 'python', 'wrk', 'curl', 'hono', '@hono/node-server', 'tinybench', 'pyodide', 'gunicorn (CPython)', 'waitress (CPython)', 'flask (CPython)']) {
       expect(results.machine.versions[name], name).not.toMatch(/^(not found|not installed|unknown)$/);
     }
     expect(positive(results.durationSeconds)).toBe(true);
@@ -111,13 +111,74 @@ describe('npm run bench -- --quick', () => {
     expect(results.size.find((r) => r.target === 'lambda' && r.variant === 'wsgi-edge')?.measured).toBe(true);
   });
 
+  it('serves both Python apps on wsgi-edge (Node and Deno), gunicorn, waitress (1 and 4 threads) and wsgiref, on the same bytes', () => {
+    const python = results.python;
+    expect(python.measured, python.reason).toBe(true);
+    expect(python.apps.map((a) => a.id)).toEqual(['seed', 'flask']);
+    const servers = ['wsgi-edge-node', 'wsgi-edge-deno', 'gunicorn', 'waitress-1', 'waitress', 'wsgiref'];
+    for (const app of python.apps) {
+      expect(app.servers.map((s) => [s.id, s.measured, s.reason]), app.id).toEqual(servers.map((id) => [id, true, undefined]));
+      expect(app.throughput.map((c) => c.server)).toEqual(servers);
+      for (const c of app.throughput) {
+        expect(positive(c.rps) && positive(c.p50Ms) && positive(c.cpuUsPerRequest), `${app.id} ${JSON.stringify(c)}`).toBe(true);
+        expect(c.runs).toHaveLength(results.config.rounds);
+        expect(c.non2xx, `${app.id} ${c.server}`).toBe(0);
+      }
+      for (const s of app.servers) expect(positive(s.rssMiB), `${app.id} ${s.id}`).toBe(true);
+    }
+  });
+
+  it('streams a Python generator whole through wsgi-edge and gunicorn', () => {
+    const streams = results.python.streaming;
+    expect(streams.map((s) => s.label)).toEqual(['gunicorn, 1 sync worker', 'wsgi-edge, Node simple server', 'wsgi-edge, deno serve']);
+    for (const s of streams) {
+      expect(s.measured, `${s.label}: ${s.reason}`).toBe(true);
+      expect(s.mbps).toHaveLength(results.config.streamRounds);
+      expect(s.mbps.every(positive) && s.rssGrowthMiB.every((n) => Number.isFinite(n) && n >= 0)).toBe(true);
+    }
+  });
+
+  it('times each Python app from process start to its first 200, and sizes and starts its Lambda package', () => {
+    const lines = results.python.coldStart;
+    for (const app of ['seed', 'flask']) {
+      for (const [server, snapshot] of [['wsgi-edge-node', false], ['wsgi-edge-node', true], ['wsgi-edge-deno', false], ['wsgi-edge-deno', true], ['gunicorn', false]] as const) {
+        const line = lines.find((l) => l.app === app && l.server === server && l.snapshot === snapshot);
+        expect(line?.measured, `${app} ${server}${snapshot ? ' snapshot' : ''}: ${line?.reason}`).toBe(true);
+        expect(line!.ms).toHaveLength(results.config.coldStartRuns);
+        expect(line!.ms.every(positive) && line!.rssMiB.every(positive)).toBe(true);
+      }
+    }
+    expect(lines).toHaveLength(10);
+    for (const snapshot of results.python.snapshots) expect(snapshot.measured && positive(snapshot.bytes), `${snapshot.app}: ${snapshot.reason}`).toBe(true);
+    expect(results.python.lambdaPackage).toHaveLength(2);
+    for (const pkg of results.python.lambdaPackage) {
+      expect(pkg.measured, `${pkg.label}: ${pkg.reason}`).toBe(true);
+      expect(pkg.zipBytes! > 0 && pkg.zipBytes! < pkg.unzippedBytes!, pkg.label).toBe(true);
+      expect(pkg.initMs).toHaveLength(results.config.coldStartRuns);
+      expect(pkg.initMs!.every(positive)).toBe(true);
+    }
+  });
+
+  it('times the Python app behind the Lambda handle() on every event, answering as its TypeScript port does', () => {
+    const python = results.lambda.python!;
+    expect(python.measured, python.reason).toBe(true);
+    expect(python.events!.length).toBe(results.lambda.events!.length);
+    for (const e of python.events!) {
+      expect(positive(e.pythonUs) && positive(e.typescriptUs), e.event).toBe(true);
+      expect(e.sameAnswer, e.event).toBe(true);
+    }
+    expect(python.events!.find((e) => e.event.includes('/encode'))?.pythonStatus).toBe(200);
+  });
+
   it('writes results.md and the README table with no hole in them', () => {
-    for (const heading of ['## Machine', '## Method', '## Throughput and latency', '## Streaming', '## AWS Lambda', '## Size', '## Targets']) {
+    for (const heading of ['## Machine', '## Method', '## Throughput and latency', '## Streaming', '## AWS Lambda', '## Size', '## Python apps', '## Targets']) {
       expect(markdown).toContain(heading);
     }
     for (const text of [markdown, readme]) {
       expect(text).not.toMatch(/NaN|undefined|Infinity|\[object /);
     }
     expect(readme).toMatch(/^\| Runtime \| Route \|/m);
+    expect(readme).toMatch(/^\| Python app \| Server \|/m);
+    expect(markdown).toMatch(/^\| Python: the seed's app on wsgi-edge\/Node ≥ 1 × gunicorn's req\/s \| .+ \| (yes|\*\*no\*\*) \|$/m);
   });
 });

@@ -29,13 +29,18 @@ class Host:
         self.fatal_reasons = []
         self.headers_sent = False
         self.refuse = refuse
+        self.failure = None
+        self.raw_headers = []
 
     def start(self, status, flat_headers, with_exc_info):
         if self.refuse is not None:
             raise bridge.JsException(self.refuse)
         if with_exc_info and self.headers_sent:
             return True
-        self.started.append((status, list(flat_headers), with_exc_info))
+        # Names and values come joined by NUL, as bridge.ts splits them, unless one holds a NUL.
+        flat = (flat_headers.split('\x00') if flat_headers else []) if type(flat_headers) is str else list(flat_headers)
+        self.started.append((status, flat, with_exc_info))
+        self.raw_headers.append(flat_headers)
         return False
 
     def write(self, data):
@@ -51,11 +56,19 @@ class Host:
     def fatal(self, reason):
         self.fatal_reasons.append(reason)
 
+    def fail(self, traceback_text):
+        self.failure = traceback_text
+
 
 def call(app, flat_environ=(), body=None, host=None):
+    """Gateway.call's result, or the traceback it gave host.fail() (then the result is None)."""
     host = host or Host()
     flat = ['REQUEST_METHOD', 'GET', 'PATH_INFO', '/', *flat_environ]
-    return bridge.Gateway(app).call(flat, body, host), host
+    result = bridge.Gateway(app).call(flat, body, host)
+    if result is None:
+        return host.failure, host
+    assert host.failure is None, 'a failure with a result'
+    return result, host
 
 
 def hello(environ, start_response):
@@ -106,6 +119,13 @@ class StartResponseTypes(unittest.TestCase):
         self.assertEqual(self.host.started, [('201 Created', ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1'], False)])
         self.assertEqual(self.host.written, [b'chunk'])
 
+    def test_headers_cross_as_one_string_unless_one_holds_a_nul(self):
+        self.start_response('200 OK', [('A', ''), ('B', 'c')])
+        self.start_response('200 OK', [], ('exc', 'info', None))
+        bridge.StartResponse(self.host)('200 OK', [('Bad', 'nul\x00inside')])
+        self.assertEqual(self.host.raw_headers, ['A\x00\x00B\x00c', '', ['Bad', 'nul\x00inside']])
+        self.assertEqual(self.host.started[2], ('200 OK', ['Bad', 'nul\x00inside'], False))
+
     def test_the_hosts_protocol_errors_become_value_errors(self):
         start_response = bridge.StartResponse(Host(refuse='WsgiError: The status "2OO OK" is malformed'))
         with self.assertRaises(ValueError) as caught:
@@ -124,7 +144,7 @@ class ExcInfo(unittest.TestCase):
             return [b'recovered']
 
         result, host = call(app)
-        self.assertEqual(result, [b'recovered'])
+        self.assertEqual(result, 'recovered')
         self.assertEqual([status for status, _, _ in host.started], ['200 OK', '503 Service Unavailable'])
         self.assertTrue(host.started[1][2])
 
@@ -180,7 +200,7 @@ class GatewayCall(unittest.TestCase):
             return hello(environ, start_response)
 
         result, host = call(app, ['HTTP_X_LATIN', 'caf\xe9', 'deno.info', {'extra': True}], body=b'\x00\xff')
-        self.assertEqual(result, [b'hello'])
+        self.assertEqual(result, 'hello')
         self.assertEqual((seen['PATH_INFO'], seen['HTTP_X_LATIN'], seen['deno.info']), ('/', 'caf\xe9', {'extra': True}))
         self.assertEqual(seen['wsgi.version'], (1, 0))
         self.assertEqual((seen['wsgi.multithread'], seen['wsgi.multiprocess'], seen['wsgi.run_once']), (False, True, False))
@@ -202,10 +222,15 @@ class GatewayCall(unittest.TestCase):
     def test_a_list_or_tuple_goes_out_in_one_go(self):
         chunks = [b'one', b'', b'two']
         result, _ = call(lambda environ, start_response: (start_response('200 OK', []), chunks)[1])
-        self.assertEqual(result, chunks)
-        self.assertIs(type(result), list)
+        self.assertEqual(result, 'onetwo')
         result, _ = call(lambda environ, start_response: (start_response('200 OK', []), (b'a', b'b'))[1])
-        self.assertEqual(result, [b'a', b'b'])
+        self.assertEqual(result, 'ab')
+
+    def test_a_whole_body_comes_back_as_ascii_text_or_else_as_bytes(self):
+        result, _ = call(lambda environ, start_response: (start_response('200 OK', []), [b'plain ', b'ASCII'])[1])
+        self.assertEqual((type(result), result), (str, 'plain ASCII'))
+        result, _ = call(lambda environ, start_response: (start_response('200 OK', []), iter([b'caf', 'é'.encode()]))[1])
+        self.assertEqual((type(result), result), (bytes, 'café'.encode()))
 
     def test_a_list_with_anything_but_bytes_is_the_apps_error(self):
         result, _ = call(lambda environ, start_response: (start_response('200 OK', []), [b'ok', 'text'])[1])
@@ -250,9 +275,8 @@ class GatewayCall(unittest.TestCase):
 
 class BodyPulls(unittest.TestCase):
     def body(self, iterable, host=None):
-        result, host = call(lambda environ, start_response: (start_response('200 OK', []), iterable)[1], host=host)
-        self.assertIsInstance(result, bridge.Body)
-        return result, host
+        host = host or Host()
+        return bridge.Body(iterable, iter(iterable), host), host
 
     def test_next_gives_bytes_then_none(self):
         body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
@@ -330,6 +354,149 @@ class BodyPulls(unittest.TestCase):
 
         body, _ = self.body(Chunks())
         self.assertIn('RuntimeError: close failed', body.close())
+
+
+KIB = b'k' * 1024
+
+
+def pulled(app, method='GET', host=None):
+    """Gateway.call for `app`: the result and the host."""
+    return call(app, ['REQUEST_METHOD', method], host=host)
+
+
+def generator_app(chunks, status='200 OK', headers=(), log=None):
+    """An app whose body is a generator of `chunks`, recording in `log` how far it got and that it closed."""
+    log = log if log is not None else []
+
+    def app(environ, start_response):
+        start_response(status, list(headers))
+
+        def body():
+            try:
+                for chunk in chunks:
+                    log.append(len(chunk))
+                    yield chunk
+            finally:
+                log.append('closed')
+        return body()
+    return app, log
+
+
+class PullsAsTheCoreDoes(unittest.TestCase):
+    """Gateway.call pulls a generator as far as the core pulls it at once (src/core/body-pump.ts), no further."""
+
+    def test_a_short_generator_comes_back_whole_as_bytes_and_closed(self):
+        app, log = generator_app([b'<p>', b'', b'hi', b'</p>'])
+        result, _ = pulled(app)
+        self.assertEqual(result, '<p>hi</p>')
+        self.assertEqual(log, [3, 0, 2, 4, 'closed'])
+
+    def test_a_long_one_stops_at_the_cores_limit_and_the_rest_is_pulled_chunk_by_chunk(self):
+        app, log = generator_app([KIB] * 100)
+        (chunks, body, failure, close_failure), _ = pulled(app)
+        self.assertEqual((len(chunks), failure, close_failure), (64, None, None))
+        self.assertEqual(log, [1024] * 64)
+        self.assertEqual(body.next(), KIB)
+        self.assertEqual(len(log), 65)
+        self.assertIsNone(body.close())
+        self.assertEqual(log[-1], 'closed')
+
+    def test_it_stops_one_byte_past_the_apps_content_length(self):
+        app, log = generator_app([b'abc'] * 10, headers=[('Content-Length', '5')])
+        (chunks, body, _, _), _ = pulled(app)
+        self.assertEqual(chunks, [b'abc', b'abc'])
+        self.assertEqual(log, [3, 3])
+        body.close()
+
+    def test_head_and_bodiless_statuses_stop_after_the_first_chunk(self):
+        for method, status in (('HEAD', '200 OK'), ('GET', '204 No Content'), ('GET', '304 Not Modified')):
+            app, log = generator_app([b'', b'a', b'b', b'c'], status=status)
+            (chunks, body, _, _), _ = pulled(app, method)
+            self.assertEqual((chunks, log), ([b'a'], [0, 1]), (method, status))
+            body.close()
+
+    def test_a_chunk_before_start_response_is_handed_over_as_is_and_nothing_after_it(self):
+        log = []
+
+        def app(environ, start_response):
+            def body():
+                log.append('first')
+                yield b'too early'
+                log.append('second')
+                start_response('200 OK', [])
+                yield b'late'
+            return body()
+
+        (chunks, body, failure, _), host = pulled(app)
+        self.assertEqual((chunks, failure, log, host.started), ([b'too early'], None, ['first'], []))
+        body.close()
+
+    def test_what_the_generator_raises_comes_after_the_chunks_before_it(self):
+        def chunks():
+            yield b'partial'
+            raise ValueError('broken generator')
+
+        (got, body, failure, close_failure), _ = pulled(lambda environ, start_response: (start_response('200 OK', []), chunks())[1])
+        self.assertEqual((got, close_failure), ([b'partial'], None))
+        self.assertIn('ValueError: broken generator', failure)
+        self.assertIsInstance(body, bridge.Body)
+
+    def test_a_chunk_that_is_not_bytes_ends_the_pull_with_the_apps_error(self):
+        (got, _, failure, _), _ = pulled(lambda environ, start_response: (start_response('200 OK', []), iter([b'a', 42]))[1])
+        self.assertEqual(got, [b'a'])
+        self.assertIn('TypeError: The body must give bytes, not int 42', failure)
+
+    def test_write_from_inside_the_body_goes_out_after_the_chunks_pulled_before_it(self):
+        def app(environ, start_response):
+            write = start_response('200 OK', [])
+
+            def body():
+                yield b'one'
+                write(b'two')
+                yield b'three'
+            return body()
+
+        result, host = pulled(app)
+        self.assertEqual((host.written, result), ([b'one', b'two'], 'three'))
+
+    def test_exc_info_after_a_pulled_chunk_reraises_as_headers_are_sent(self):
+        def app(environ, start_response):
+            start_response('200 OK', [])
+
+            def body():
+                yield b'sent'
+                try:
+                    raise KeyError('late')
+                except KeyError:
+                    start_response('500 Internal Server Error', [], sys.exc_info())
+                yield b'never'
+            return body()
+
+        (got, _, failure, _), host = pulled(app)
+        self.assertEqual((got, host.written), ([], [b'sent']))
+        self.assertIn("KeyError: 'late'", failure)
+        self.assertEqual([status for status, _, _ in host.started], ['200 OK'])
+
+    def test_a_close_that_raises_after_the_end_comes_back_with_the_chunks(self):
+        class Chunks:
+            def __iter__(self):
+                return iter([b'x', b'y'])
+
+            def close(self):
+                raise RuntimeError('close failed')
+
+        (got, body, failure, close_failure), _ = pulled(lambda environ, start_response: (start_response('200 OK', []), Chunks())[1])
+        self.assertEqual((got, body, failure), ([b'x', b'y'], None, None))
+        self.assertIn('RuntimeError: close failed', close_failure)
+
+    def test_bytes_written_before_the_body_count_toward_the_limit(self):
+        def app(environ, start_response):
+            start_response('200 OK', [])(b'w' * (63 * 1024))
+            return (chunk for chunk in [KIB] * 10)
+
+        (got, body, _, _), host = pulled(app)
+        self.assertEqual((len(host.written), len(got)), (1, 1))
+        body.close()
 
 
 class LoadApp(unittest.TestCase):

@@ -1,0 +1,102 @@
+/**
+ * Paired A/B runs of the Python bridge inside the real servers (bench/PROFILE.md's method): builds of the
+ * tree taken at different moments serve the same Python app at once, pinned to the server core, and wrk
+ * (the client core) runs against each in turn, the order rotated each round; medians of server CPU per
+ * request and req/s. A variant is dist/ab/NAME, holding node-python.js, deno-python.js and the bridge's
+ * Python half, made from the current tree by `--build NAME` (inside the repository, so that `pyodide`
+ * resolves to its node_modules).
+ *
+ *   node --import tsx bench/ab-python.ts --build before
+ *   (change src/python) node --import tsx bench/ab-python.ts --build after
+ *   node --import tsx bench/ab-python.ts [--app seed|flask] [--path /stream/gen?mib=64] [--deno]
+ *     [--rounds 6] [--seconds 3] before after
+ *
+ * `--app flask` needs bench/build's copy of Flask (dist/bench/python-site, made by `npm run bench`).
+ * @module
+ */
+
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { encodePage, ROUTES } from './apps/shared.ts';
+import { benchConfig } from './config.ts';
+import { CLIENT_CORE, download, killAll, log, median, startServer, stopServer, type Server } from './lib.ts';
+import { checkAnswers, measureThroughput } from './measure.ts';
+import { spawnSync } from 'node:child_process';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    build: { type: 'string' },
+    app: { type: 'string', default: 'seed' },
+    path: { type: 'string', default: ROUTES.encode },
+    deno: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '6' },
+    seconds: { type: 'string', default: '3' },
+  },
+});
+
+const variantDir = (name: string) => join(root, 'dist', 'ab', name);
+
+async function buildVariant(name: string): Promise<void> {
+  const dir = variantDir(name);
+  mkdirSync(dir, { recursive: true });
+  for (const server of ['node-python', 'deno-python']) {
+    await build({
+      entryPoints: [join(root, 'bench', 'servers', `${server}.ts`)], bundle: true, format: 'esm', target: 'es2022', platform: 'node',
+      packages: 'external', logLevel: 'silent', outfile: join(dir, `${server}.js`), absWorkingDir: root,
+    });
+  }
+  copyFileSync(join(root, 'src', 'python', 'wsgi_edge_bridge.py'), join(dir, 'wsgi_edge_bridge.py'));
+  log(`built ${dir} from the current tree`);
+}
+
+const apps: Record<string, { spec: string; path: string[] }> = {
+  seed: { spec: 'seed_bench:application', path: [join(root, 'bench', 'apps', 'python'), join(root, 'app')] },
+  flask: { spec: 'flask_bench:application', path: [join(root, 'bench', 'apps', 'python'), join(root, 'dist', 'bench', 'python-site')] },
+};
+
+async function compare(names: string[]): Promise<void> {
+  const variants = names.map((name): [string, string] => [name, variantDir(name)]);
+  const app = apps[values.app];
+  if (!app) throw new Error(`--app is seed or flask, not ${values.app}`);
+  const env = { BENCH_PY_APP: app.spec, BENCH_PY_PATH: app.path.join(':') };
+  const deno = join(root, 'node_modules', 'deno', 'deno');
+  const up = new Map<string, Server>();
+  try {
+    for (const [name, dir] of variants) {
+      const server = values.deno
+        ? await startServer(name, deno, ['serve', '--quiet', '--no-check', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', '__PORT__', join(dir, 'deno-python.js')], { env })
+        : await startServer(name, process.execPath, [join(dir, 'node-python.js')], { env });
+      up.set(name, server);
+      if (values.path === ROUTES.encode) await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')! });
+    }
+    const rounds = Number(values.rounds);
+    if (values.path.startsWith(ROUTES.streamGen)) {
+      const runs = new Map<string, number[]>();
+      for (let round = 0; round < rounds; round++) {
+        for (let i = 0; i < variants.length; i++) {
+          const [name] = variants[(i + round) % variants.length]!;
+          const got = await download(up.get(name)!.url + values.path, 240_000);
+          runs.set(name, [...(runs.get(name) ?? []), got.bytes / got.seconds / 1e6]);
+        }
+      }
+      for (const [name] of variants) log(`${name.padEnd(12)} ${median(runs.get(name)!).toFixed(0)} MB/s (${runs.get(name)!.map((n) => n.toFixed(0)).join(', ')})`);
+      return;
+    }
+    const config = { ...benchConfig(false), rounds, seconds: Number(values.seconds) };
+    const cells = await measureThroughput(variants.map(([name]) => ({ id: name as 'wsgi', label: name })), up, [{ name: 'ab', path: values.path }], config);
+    log(`\n${values.app} ${values.path} on ${values.deno ? 'deno serve' : 'Node'}, ${rounds} rounds of ${config.seconds} s (load ${spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim()})`);
+    for (const c of cells) log(`${String(c.server).padEnd(12)} CPU ${c.cpuUsPerRequest.toFixed(1).padStart(7)} µs/req   ${c.rps.toFixed(0).padStart(6)} req/s   runs ${c.runs.join(', ')}`);
+  } finally {
+    await Promise.all([...up.values()].map(stopServer));
+    killAll();
+  }
+}
+
+spawnSync('taskset', ['-a', '-cp', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
+if (values.build) await buildVariant(values.build);
+else await compare(positionals);

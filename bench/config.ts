@@ -1,0 +1,19 @@
+/**
+ * The run's durations and sizes: the full run (`npm run bench`) and the quick one (`--quick`), which only
+ * has to show the harness works.
+ * @module
+ */
+
+export function benchConfig(quick: boolean) {
+  return quick
+    ? {
+      seconds: 1, warmup: 0, rounds: 1, connections: 32, streamMiB: 16, streamRounds: 1, lambdaMs: 100, loadRuns: 2,
+      routes: ['encode'] as const, pythonStreamMiB: 16, coldStartRuns: 1,
+    }
+    : {
+      seconds: 4, warmup: 1, rounds: 3, connections: 32, streamMiB: 1024, streamRounds: 2, lambdaMs: 1500, loadRuns: 10,
+      routes: ['encode', 'hello'] as const, pythonStreamMiB: 256, coldStartRuns: 5,
+    };
+}
+
+export type BenchConfig = ReturnType<typeof benchConfig>;

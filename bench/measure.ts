@@ -1,0 +1,138 @@
+/**
+ * The measurements every section of the bench shares: the answer check before timing, wrk rounds with
+ * the server order rotated, and streamed downloads with the server's RSS growth.
+ * @module
+ */
+
+import type { BenchConfig } from './config.ts';
+import { download, log, median, procStatusBytes, resetPeak, serverCpuMs, wrk, type Server, type WrkResult } from './lib.ts';
+import type { StreamResult, ThroughputCell } from './types.ts';
+
+/** A server of one comparison, as the measurements see it. */
+export interface Contender {
+  id: ThroughputCell['server'];
+  label: string;
+  /** Answers with a connection per request (wsgiref's HTTP/1.0, gunicorn's sync worker): wrk's read errors are those closes. */
+  closesConnections?: boolean;
+}
+
+export interface StreamSpec {
+  server: string;
+  label: string;
+  path: string;
+  /** The baseline the others are compared with. */
+  baseline?: boolean;
+}
+
+/** Every server must answer each path with the expected body before it is timed. */
+export async function checkAnswers(server: Server, expected: Readonly<Record<string, string>>): Promise<void> {
+  for (const [path, body] of Object.entries(expected)) {
+    const response = await fetch(server.url + path, { headers: { 'accept-encoding': 'identity' } });
+    const text = await response.text();
+    if (response.status !== 200 || text !== body) {
+      throw new Error(`${server.name} answered ${path} with ${response.status} ${JSON.stringify(text.slice(0, 120))}`);
+    }
+  }
+}
+
+/** `config.rounds` wrk runs of each running contender on each route, the order rotated each round; medians. */
+export async function measureThroughput(contenders: readonly Contender[], up: ReadonlyMap<string, Server>,
+  routes: readonly { name: string; path: string }[], config: BenchConfig): Promise<ThroughputCell[]> {
+  const running = contenders.filter((spec) => up.has(spec.id));
+  const samples = new Map<string, (WrkResult & { cpuUs: number })[]>();
+  for (let round = 0; round < config.rounds; round++) {
+    for (const route of routes) {
+      // Rotated each round, so that drift in the machine's load does not always favour the same server.
+      const order = running.map((_, i) => running[(i + round) % running.length]!);
+      for (const spec of order) {
+        const server = up.get(spec.id)!;
+        const url = server.url + route.path;
+        if (round === 0 && config.warmup > 0) await wrk(url, config.warmup, config.connections);
+        const cpuBefore = serverCpuMs(server);
+        const measured = await wrk(url, config.seconds, config.connections);
+        // CPU time per request: what the server spent, whatever else the machine was doing meanwhile.
+        const sample = { ...measured, cpuUs: ((serverCpuMs(server) - cpuBefore) * 1000) / Math.max(1, measured.requests) };
+        const key = `${spec.id} ${route.name}`;
+        samples.set(key, [...(samples.get(key) ?? []), sample]);
+        log(`  ${route.name.padEnd(6)} ${spec.label.padEnd(40)} ${sample.rps.toFixed(0).padStart(7)} req/s  ${sample.cpuUs.toFixed(1).padStart(6)} CPU µs/req  p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms${sample.errors || sample.non2xx ? `  (${sample.errors} socket errors, ${sample.non2xx} non-2xx)` : ''}`);
+      }
+    }
+  }
+  const cells: ThroughputCell[] = [];
+  for (const route of routes) {
+    for (const spec of running) {
+      const runs = samples.get(`${spec.id} ${route.name}`) ?? [];
+      cells.push({
+        server: spec.id,
+        route: route.path,
+        rps: median(runs.map((r) => r.rps)),
+        p50Ms: median(runs.map((r) => r.p50Ms)),
+        p99Ms: median(runs.map((r) => r.p99Ms)),
+        cpuUsPerRequest: median(runs.map((r) => r.cpuUs)),
+        runs: runs.map((r) => Math.round(r.rps)),
+        errors: runs.reduce((sum, r) => sum + r.errors + (spec.closesConnections ? 0 : r.readErrors), 0),
+        non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+      });
+    }
+  }
+  return cells;
+}
+
+/**
+ * `rounds` downloads of `mib` MiB from each stream's server; `reasonOf(id)` says why a server that is
+ * not running was not measured.
+ */
+export async function measureStreams(specs: readonly StreamSpec[], up: ReadonlyMap<string, Server>,
+  reasonOf: (id: string) => string | undefined, mib: number, rounds: number): Promise<StreamResult[]> {
+  const expectedBytes = mib * 2 ** 20;
+  const results: StreamResult[] = [];
+  for (const spec of specs) {
+    const server = up.get(spec.server);
+    const entry: StreamResult = { label: spec.label, baseline: spec.baseline === true, measured: false, mbps: [], rssGrowthMiB: [] };
+    results.push(entry);
+    if (!server) {
+      entry.reason = reasonOf(spec.server) ?? 'server not running';
+      continue;
+    }
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const { mbps, growth, peak } = await streamOnce(server, `${server.url}${spec.path}?mib=${mib}`, expectedBytes);
+        entry.mbps.push(mbps);
+        entry.rssGrowthMiB.push(growth);
+        entry.peakRssMiB = Math.max(entry.peakRssMiB ?? 0, peak);
+        log(`  stream ${spec.label.padEnd(40)} ${mbps.toFixed(0).padStart(6)} MB/s  RSS +${growth.toFixed(1)} MiB (peak ${peak.toFixed(0)} MiB)`);
+      }
+      entry.measured = true;
+    } catch (error) {
+      const message = (error as Error).message;
+      entry.reason = message.includes('returned error: 501')
+        ? 'the server was given no file to send'
+        : message.slice(0, 300);
+      log(`  stream ${spec.label}: not measured: ${entry.reason}`);
+    }
+  }
+  return results;
+}
+
+/** One download: MB/s (10^6 bytes) and the server's RSS growth from before the request to its peak. */
+async function streamOnce(server: Server, url: string, expectedBytes: number): Promise<{ mbps: number; growth: number; peak: number }> {
+  const before = procStatusBytes(server.pid, 'VmRSS');
+  const canReset = resetPeak(server.pid);
+  let sampled = before;
+  const sampler = setInterval(() => {
+    try {
+      sampled = Math.max(sampled, procStatusBytes(server.pid, 'VmRSS'));
+    } catch {
+      // The server is gone; the download reports it.
+    }
+  }, 20);
+  let got;
+  try {
+    got = await download(url, 240_000);
+  } finally {
+    clearInterval(sampler);
+  }
+  if (got.bytes !== expectedBytes) throw new Error(`${url} sent ${got.bytes} bytes, expected ${expectedBytes}`);
+  const peak = Math.max(sampled, canReset ? procStatusBytes(server.pid, 'VmHWM') : 0);
+  return { mbps: got.bytes / got.seconds / 1e6, growth: (peak - before) / 2 ** 20, peak: peak / 2 ** 20 };
+}

@@ -1,0 +1,201 @@
+/**
+ * Start-up figures of the Python section: process start to the first 200 of `/encode?mystring=hello`
+ * (wsgi-edge over Pyodide on Node and Deno, gunicorn for reference), RSS after that first answer, and
+ * the Lambda zip of a Python app as `npm run build:lambda:python` makes it: its size and its init time (a
+ * fresh `node` importing the entry until the handler is ready, then one invocation checked).
+ * @module
+ */
+
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { encodePage, ROUTES } from './apps/shared.ts';
+import { freePort, log, procStatusBytes, processTree, run, SERVER_CORE, sleep, spawnPinned } from './lib.ts';
+import type { PythonPaths } from './python.ts';
+import type { ColdStartLine, LambdaPackageLine, PythonAppResult, PythonServerId } from './types.ts';
+
+export interface StartCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+interface StartableServer<App> {
+  id: PythonServerId;
+  label: string;
+  command: (app: App) => StartCommand;
+  worker?: boolean;
+  /** Starts from the app's memory snapshot. */
+  snapshot?: boolean;
+}
+
+interface StartableApp {
+  id: PythonAppResult['id'];
+}
+
+const EXPECTED = encodePage('mystring=hello')!;
+const COLD_START_TIMEOUT_MS = 120_000;
+
+/** `runs` cold starts of each server for each app, the servers alternated within a run. */
+export async function coldStarts<App extends StartableApp, Spec extends StartableServer<App>>(apps: readonly App[], servers: readonly Spec[],
+  unavailable: (server: Spec, app: App) => string | undefined, runs: number): Promise<ColdStartLine[]> {
+  log('-- cold start: process start to the first 200');
+  const lines: ColdStartLine[] = [];
+  for (const app of apps) {
+    const pending: { line: ColdStartLine; server: Spec }[] = [];
+    for (const server of servers) {
+      const line: ColdStartLine = { app: app.id, server: server.id, label: server.label, snapshot: server.snapshot === true, measured: false, ms: [], rssMiB: [] };
+      lines.push(line);
+      line.reason = unavailable(server, app);
+      if (line.reason) continue;
+      pending.push({ line, server });
+    }
+    for (let round = 0; round < runs; round++) {
+      for (const { line, server } of pending) {
+        if (line.reason) continue;
+        try {
+          const { ms, rssMiB } = await firstAnswer(server.command(app), server.worker === true);
+          line.ms.push(ms);
+          line.rssMiB.push(rssMiB);
+          log(`  ${app.id.padEnd(5)} ${(server.label + (server.snapshot ? ', snapshot' : '')).padEnd(50)} ${ms.toFixed(0).padStart(6)} ms to the first 200, RSS ${rssMiB.toFixed(0)} MiB`);
+        } catch (error) {
+          line.reason = (error as Error).message.slice(0, 300);
+          log(`  ${app.id} ${server.label}: not measured: ${line.reason}`);
+        }
+      }
+    }
+    for (const { line } of pending) line.measured = line.reason === undefined && line.ms.length === runs;
+  }
+  return lines;
+}
+
+/** Starts the server, asks for the page every 5 ms until it answers 200 with it, then stops it. */
+async function firstAnswer(start: StartCommand, worker: boolean): Promise<{ ms: number; rssMiB: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawnPinned(start.command, start.args, port, { env: start.env });
+  let stderr = '';
+  child.stderr!.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-2000)));
+  try {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before it answered: ${stderr.trim()}`);
+      if (performance.now() - started > COLD_START_TIMEOUT_MS) throw new Error(`no answer within ${COLD_START_TIMEOUT_MS / 1000} s`);
+      const answer = await get(port, ROUTES.encode);
+      if (answer) {
+        const ms = performance.now() - started;
+        if (answer.status !== 200 || answer.body !== EXPECTED) throw new Error(`answered ${answer.status} ${JSON.stringify(answer.body.slice(0, 120))}`);
+        const pid = worker ? (processTree(child.pid!)[1] ?? child.pid!) : child.pid!;
+        return { ms, rssMiB: procStatusBytes(pid, 'VmRSS') / 2 ** 20 };
+      }
+      await sleep(5);
+    }
+  } finally {
+    await kill(child);
+  }
+}
+
+/** One GET; `undefined` while nothing listens (or the connection is dropped during start-up). */
+function get(port: number, path: string): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { 'accept-encoding': 'identity' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+  await exited;
+}
+
+/**
+ * The Lambda zip for the seed's Python app and for the Flask app, built by the project's own
+ * `npm run build:lambda:python` (scripts/build-lambda-python.mjs), then unzipped to time its init.
+ */
+export async function lambdaPackages(paths: PythonPaths, runs: number): Promise<LambdaPackageLine[]> {
+  log('-- Lambda package of a Python app (scripts/build-lambda-python.mjs)');
+  const site = join(paths.built, 'python-site');
+  const packages = [
+    { label: "the seed's app (app/wsgi_app.py:simple_app)", name: 'seed', args: ['--app', join(paths.root, 'app', 'wsgi_app.py') + ':simple_app'] },
+    { label: 'the Flask app (flask_bench:application)', name: 'flask', args: ['--app', 'flask_bench:application', '--pythonpath', `${join(paths.root, 'bench', 'apps', 'python')},${site}`] },
+  ];
+  const script = join(paths.root, 'scripts', 'build-lambda-python.mjs');
+  const lines: LambdaPackageLine[] = [];
+  for (const pkg of packages) {
+    const line: LambdaPackageLine = { label: pkg.label, measured: false };
+    lines.push(line);
+    if (!existsSync(script)) {
+      line.reason = 'scripts/build-lambda-python.mjs does not exist';
+      continue;
+    }
+    if (pkg.name === 'flask' && !existsSync(site)) {
+      line.reason = 'Flask is not installed for the CPython lines (apt-get install python3-flask)';
+      continue;
+    }
+    try {
+      const zip = join(paths.built, `lambda-python-${pkg.name}.zip`);
+      const built = spawnSync(process.execPath, [script, ...pkg.args, '--out', zip], { cwd: paths.root, encoding: 'utf8' });
+      if (built.status !== 0) throw new Error(`build-lambda-python failed: ${built.stderr.trim().slice(-300)}`);
+      const dir = join(paths.built, `lambda-python-${pkg.name}`);
+      rmSync(dir, { recursive: true, force: true });
+      const unzipped = spawnSync('unzip', ['-q', zip, '-d', dir], { encoding: 'utf8' });
+      if (unzipped.error || unzipped.status !== 0) throw new Error(`unzip failed (apt-get install unzip): ${unzipped.error?.message ?? unzipped.stderr}`);
+      line.zipBytes = statSync(zip).size;
+      line.unzippedBytes = treeBytes(dir);
+      line.initMs = [];
+      for (let i = 0; i < runs; i++) line.initMs.push(await lambdaInit(dir, paths.root));
+      line.measured = true;
+      log(`  ${pkg.label.padEnd(44)} zip ${(line.zipBytes / 2 ** 20).toFixed(1)} MiB (${(line.unzippedBytes / 2 ** 20).toFixed(1)} MiB unzipped), init ${line.initMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+    } catch (error) {
+      line.reason = (error as Error).message.slice(0, 300);
+      log(`  ${pkg.label}: not measured: ${line.reason}`);
+    }
+  }
+  return lines;
+}
+
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? treeBytes(path) : statSync(path).size;
+  }
+  return total;
+}
+
+/**
+ * A fresh `node` (pinned to the server core) imports the package's entry, prints how long after its own
+ * start the handler was ready, and invokes it once with a function URL GET /encode, which must answer the page.
+ */
+async function lambdaInit(dir: string, root: string): Promise<number> {
+  const base = JSON.parse(readFileSync(join(root, 'test', 'lambda', 'events', 'furl.capture.get-root.json'), 'utf8')) as {
+    rawPath: string; rawQueryString: string; requestContext: { http: { path: string } };
+  };
+  base.rawPath = base.requestContext.http.path = '/encode';
+  base.rawQueryString = 'mystring=hello';
+  const script = [
+    'const { handler } = await import(process.argv[1]);',
+    'const ready = performance.now();',
+    'const result = await handler(JSON.parse(process.argv[2]), {});',
+    'process.stdout.write("\\n" + JSON.stringify({ ready, status: result.statusCode, body: result.isBase64Encoded ? Buffer.from(result.body, "base64").toString() : result.body }));',
+  ].join('\n');
+  const child = await run('taskset', ['-c', SERVER_CORE, process.execPath, '--input-type=module', '-e', script, join(dir, 'index.mjs'), JSON.stringify(base)], COLD_START_TIMEOUT_MS);
+  if (child.code !== 0) throw new Error(`the entry failed (${child.code}): ${child.stderr.trim().slice(-300)}`);
+  // The entry logs its load time on stdout first; the result is the last line.
+  const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as { ready: number; status: number; body: string };
+  if (result.status !== 200 || result.body !== EXPECTED) throw new Error(`the handler answered ${result.status} ${JSON.stringify(result.body.slice(0, 120))}`);
+  return result.ready;
+}

@@ -1,0 +1,318 @@
+/**
+ * The Python section of `npm run bench`: the seed's Python app (app/wsgi_app.py) and a Flask app on
+ * wsgi-edge over Pyodide (the Node simple server and `deno serve`) and on CPython's own servers
+ * (gunicorn with one sync worker, waitress with one thread and with its default four, wsgiref), all
+ * pinned to the server core; a 256 MiB generator body on wsgi-edge and gunicorn; then the start-up
+ * figures (./python-start.ts). Flask runs from the same package files on both sides: the ones the
+ * CPython interpreter imports, copied into a folder Pyodide mounts.
+ * @module
+ */
+
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { BenchConfig } from './config.ts';
+import { encodePage, ROUTES } from './apps/shared.ts';
+import { log, procStatusBytes, processTree, startServer, stopServer, type Server } from './lib.ts';
+import { checkAnswers, measureStreams, measureThroughput, type Contender, type StreamSpec } from './measure.ts';
+import { coldStarts, lambdaPackages, type StartCommand } from './python-start.ts';
+import type { PythonAppResult, PythonSection, PythonServerId, PythonServerResult, SnapshotLine } from './types.ts';
+
+export interface PythonPaths {
+  /** The repository's root. */
+  root: string;
+  /** dist/bench: the built servers. */
+  built: string;
+  deno: string;
+  buildFailures: Readonly<Record<string, string>>;
+}
+
+/** The CPython the reference servers run on. */
+export interface CPython {
+  command: string;
+  version: string;
+  /** Versions of the packages it imports, of those the section uses. */
+  packages: Record<string, string>;
+}
+
+/** What the CPython servers and the Flask app need, each from its Debian package. */
+const PACKAGES = { gunicorn: 'gunicorn', waitress: 'python3-waitress', flask: 'python3-flask' } as const;
+type Package = keyof typeof PACKAGES;
+
+/**
+ * The first `python3` that imports gunicorn, waitress and Flask: the one on PATH, else Debian's, which
+ * is where `apt-get install gunicorn python3-waitress python3-flask` puts them (and what gunicorn's own
+ * script runs). Without either, the one that has the most, and the lines needing the rest say so.
+ */
+export function findCPython(): CPython {
+  const probe = [
+    'import json, sys, importlib.metadata as m',
+    'found = {}',
+    `for name in ${JSON.stringify(Object.keys(PACKAGES))} + ['werkzeug']:`,
+    '    try: found[name] = m.version(name)',
+    '    except Exception: pass',
+    "print(json.dumps({'version': sys.version.split()[0], 'packages': found}))",
+  ].join('\n');
+  let best: CPython | undefined;
+  for (const command of ['python3', '/usr/bin/python3']) {
+    const result = spawnSync(command, ['-c', probe], { encoding: 'utf8' });
+    if (result.status !== 0) continue;
+    const found = { command, ...(JSON.parse(result.stdout) as Omit<CPython, 'command'>) };
+    const count = (python: CPython) => Object.keys(PACKAGES).filter((name) => python.packages[name]).length;
+    if (!best || count(found) > count(best)) best = found;
+    if (count(found) === Object.keys(PACKAGES).length) break;
+  }
+  return best ?? { command: 'python3', version: 'not found', packages: {} };
+}
+
+function missing(cpython: CPython, name: Package): string | undefined {
+  return cpython.packages[name] ? undefined : `${cpython.command} does not import ${name} (apt-get install ${PACKAGES[name]})`;
+}
+
+/**
+ * Copies the packages Flask needs, as `cpython` imports them, into `site`, for Pyodide to mount: the
+ * same Flask on both sides. C speed-ups (MarkupSafe's) are left out: Pyodide cannot load CPython's, and
+ * the package falls back to its pure-Python code.
+ */
+function copyFlask(cpython: CPython, site: string): void {
+  const script = [
+    'import importlib.util, json',
+    'found = []',
+    "for name in ['flask', 'werkzeug', 'jinja2', 'markupsafe', 'itsdangerous', 'click', 'blinker']:",
+    '    spec = importlib.util.find_spec(name)',
+    '    if spec and spec.submodule_search_locations: found.append(spec.submodule_search_locations[0])',
+    'print(json.dumps(found))',
+  ].join('\n');
+  const result = spawnSync(cpython.command, ['-c', script], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`cannot locate Flask's packages: ${result.stderr.trim().slice(-300)}`);
+  rmSync(site, { recursive: true, force: true });
+  mkdirSync(site, { recursive: true });
+  for (const folder of JSON.parse(result.stdout) as string[]) {
+    cpSync(folder, join(site, basename(folder)), {
+      recursive: true,
+      filter: (source) => !source.includes('__pycache__') && !source.endsWith('.so'),
+    });
+  }
+}
+
+interface PythonApp {
+  id: PythonAppResult['id'];
+  label: string;
+  spec: string;
+  /** Folders put first on sys.path (PYTHONPATH for CPython, mounted into Pyodide). */
+  path: string[];
+  unavailable?: string;
+}
+
+interface PythonServerSpec extends Contender {
+  id: PythonServerId;
+  /** The dist/bench bundle it needs. */
+  needs?: string;
+  package?: Package;
+  /** The command that starts it serving `app`. */
+  command: (app: PythonApp) => StartCommand;
+  /** Serves from a child process (gunicorn's worker): memory is read there, CPU over both. */
+  worker?: boolean;
+}
+
+export function pythonServers(paths: PythonPaths, cpython: CPython): PythonServerSpec[] {
+  const pythonEnv = (app: PythonApp) => ({ PYTHONPATH: app.path.join(':') });
+  const pyodideEnv = (app: PythonApp) => ({ BENCH_PY_APP: app.spec, BENCH_PY_PATH: app.path.join(':') });
+  return [
+    {
+      id: 'wsgi-edge-node', label: 'wsgi-edge, Node simple server (Pyodide)', needs: 'node-python',
+      command: (app) => ({ command: process.execPath, args: [join(paths.built, 'node-python.js')], env: pyodideEnv(app) }),
+    },
+    {
+      id: 'wsgi-edge-deno', label: 'wsgi-edge, deno serve (Pyodide)', needs: 'deno-python',
+      command: (app) => ({
+        command: paths.deno,
+        args: ['serve', '--quiet', '--no-check', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', '__PORT__', join(paths.built, 'deno-python.js')],
+        env: pyodideEnv(app),
+      }),
+    },
+    {
+      id: 'gunicorn', label: 'gunicorn, 1 sync worker', package: 'gunicorn', closesConnections: true, worker: true,
+      command: (app) => ({
+        command: cpython.command,
+        args: ['-m', 'gunicorn', '--workers', '1', '--worker-class', 'sync', '--bind', '127.0.0.1:__PORT__', '--log-level', 'warning', app.spec],
+        env: pythonEnv(app),
+      }),
+    },
+    {
+      id: 'waitress-1', label: 'waitress, 1 thread', package: 'waitress',
+      command: (app) => ({ command: cpython.command, args: ['-m', 'waitress', '--host=127.0.0.1', '--port=__PORT__', '--threads=1', app.spec], env: pythonEnv(app) }),
+    },
+    {
+      id: 'waitress', label: 'waitress, default (4 threads)', package: 'waitress',
+      command: (app) => ({ command: cpython.command, args: ['-m', 'waitress', '--host=127.0.0.1', '--port=__PORT__', app.spec], env: pythonEnv(app) }),
+    },
+    {
+      id: 'wsgiref', label: 'CPython wsgiref.simple_server', closesConnections: true,
+      command: (app) => ({ command: cpython.command, args: [join(paths.root, 'bench', 'servers', 'python_wsgiref.py'), '__PORT__', app.spec], env: pythonEnv(app) }),
+    },
+  ];
+}
+
+/** Why `spec` cannot serve `app` here, if it cannot. */
+function unavailable(spec: PythonServerSpec, app: PythonApp, paths: PythonPaths, cpython: CPython): string | undefined {
+  if (spec.needs && paths.buildFailures[spec.needs]) return `not built: ${paths.buildFailures[spec.needs]}`;
+  if (spec.package) {
+    const absent = missing(cpython, spec.package);
+    if (absent) return absent;
+  }
+  return app.unavailable;
+}
+
+async function start(spec: PythonServerSpec, app: PythonApp): Promise<Server> {
+  const { command, args, env } = spec.command(app);
+  const server = await startServer(`${spec.id} ${app.id}`, command, args, { env, cpuOfTree: spec.worker === true });
+  return server;
+}
+
+/** The process that answers: gunicorn's worker (its master's first child), else the server itself. */
+export function servingPid(server: Server, worker: boolean): number {
+  return worker ? (processTree(server.child.pid!)[1] ?? server.pid) : server.pid;
+}
+
+export async function benchPython(paths: PythonPaths, config: BenchConfig): Promise<PythonSection> {
+  log('== Python apps');
+  const cpython = findCPython();
+  const section: PythonSection = {
+    measured: true,
+    cpython,
+    pyodide: pyodideVersion(paths.root),
+    apps: [],
+    streaming: [],
+    snapshots: [],
+    coldStart: [],
+    lambdaPackage: [],
+  };
+  if (cpython.version === 'not found') log(`  no python3 found: the CPython lines will say so`);
+  const site = join(paths.built, 'python-site');
+  let flaskMissing = missing(cpython, 'flask');
+  if (!flaskMissing) {
+    try {
+      copyFlask(cpython, site);
+    } catch (error) {
+      flaskMissing = (error as Error).message;
+    }
+  }
+  const benchApps = join(paths.root, 'bench', 'apps', 'python');
+  const apps: PythonApp[] = [
+    { id: 'seed', label: "The seed's app (app/wsgi_app.py)", spec: 'seed_bench:application', path: [benchApps, join(paths.root, 'app')] },
+    { id: 'flask', label: 'Flask app (bench/apps/python/flask_bench.py)', spec: 'flask_bench:application', path: [benchApps, site], unavailable: flaskMissing },
+  ];
+  const specs = pythonServers(paths, cpython);
+  for (const app of apps) {
+    const { result, up } = await benchApp(app, specs, paths, cpython, config);
+    section.apps.push(result);
+    try {
+      if (app.id === 'seed') {
+        const streams: StreamSpec[] = [
+          { server: 'gunicorn', label: 'gunicorn, 1 sync worker', path: ROUTES.streamGen, baseline: true },
+          { server: 'wsgi-edge-node', label: 'wsgi-edge, Node simple server', path: ROUTES.streamGen },
+          { server: 'wsgi-edge-deno', label: 'wsgi-edge, deno serve', path: ROUTES.streamGen },
+        ];
+        section.streaming = await measureStreams(streams, up, (id) => result.servers.find((s) => s.id === id)?.reason,
+          config.pythonStreamMiB, config.streamRounds);
+      }
+    } finally {
+      await Promise.all([...up.values()].map(stopServer));
+    }
+  }
+  const snapshots = makeSnapshots(apps, paths);
+  section.snapshots = [...snapshots.values()].map(({ file: _file, ...made }) => made);
+  const starts: ColdStartSpec[] = [];
+  for (const spec of specs.filter((s) => ['wsgi-edge-node', 'wsgi-edge-deno', 'gunicorn'].includes(s.id))) {
+    starts.push(spec);
+    if (spec.id === 'gunicorn') continue;
+    starts.push({
+      ...spec,
+      snapshot: true,
+      command: (app) => {
+        const command = spec.command(app);
+        return { ...command, env: { ...command.env, BENCH_PY_SNAPSHOT: snapshots.get(app.id)?.file ?? '' } };
+      },
+    });
+  }
+  section.coldStart = await coldStarts(apps, starts, (spec, app) => {
+    const made = snapshots.get(app.id);
+    if (spec.snapshot && !made?.measured) return `no snapshot: ${made?.reason ?? 'not made'}`;
+    return unavailable(spec, app, paths, cpython);
+  }, config.coldStartRuns);
+  section.lambdaPackage = await lambdaPackages(paths, config.coldStartRuns);
+  return section;
+}
+
+type ColdStartSpec = PythonServerSpec & { snapshot?: boolean };
+
+/** Each app's memory snapshot (bench/servers/python-snapshot.ts, i.e. `snapshotPythonApp`), made once for the cold starts. */
+function makeSnapshots(apps: readonly PythonApp[], paths: PythonPaths): Map<PythonApp['id'], SnapshotLine & { file: string }> {
+  log('-- memory snapshots');
+  const made = new Map<PythonApp['id'], SnapshotLine & { file: string }>();
+  for (const app of apps) {
+    const file = join(paths.built, `snapshot-${app.id}.bin`);
+    const line: SnapshotLine & { file: string } = { app: app.id, measured: false, file };
+    made.set(app.id, line);
+    if (paths.buildFailures['python-snapshot']) line.reason = `not built: ${paths.buildFailures['python-snapshot']}`;
+    else if (app.unavailable) line.reason = app.unavailable;
+    if (line.reason) continue;
+    rmSync(file, { force: true });
+    const started = performance.now();
+    const result = spawnSync(process.execPath, [join(paths.built, 'python-snapshot.js'), file], {
+      env: { ...process.env, BENCH_PY_APP: app.spec, BENCH_PY_PATH: app.path.join(':') }, encoding: 'utf8',
+    });
+    if (result.status !== 0 || !existsSync(file)) {
+      line.reason = `snapshotPythonApp failed (${result.status}): ${result.stderr.trim().slice(-300)}`;
+      log(`  ${app.id}: ${line.reason}`);
+      continue;
+    }
+    line.measured = true;
+    line.makeMs = performance.now() - started;
+    line.bytes = statSync(file).size;
+    log(`  ${app.id}: ${(line.bytes / 2 ** 20).toFixed(1)} MiB, made in ${line.makeMs.toFixed(0)} ms`);
+  }
+  return made;
+}
+
+async function benchApp(app: PythonApp, specs: PythonServerSpec[], paths: PythonPaths, cpython: CPython, config: BenchConfig) {
+  log(`-- ${app.label}`);
+  const result: PythonAppResult = { id: app.id, label: app.label, spec: app.spec, servers: [], throughput: [] };
+  const up = new Map<string, Server>();
+  const workers = new Map<string, boolean>();
+  for (const spec of specs) {
+    const entry: PythonServerResult = { id: spec.id, label: spec.label, measured: false };
+    result.servers.push(entry);
+    entry.reason = unavailable(spec, app, paths, cpython);
+    if (entry.reason) {
+      log(`  ${spec.label}: not measured: ${entry.reason}`);
+      continue;
+    }
+    try {
+      const server = await start(spec, app);
+      up.set(spec.id, server);
+      await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')! });
+      server.pid = servingPid(server, spec.worker === true);
+      workers.set(spec.id, spec.worker === true);
+      entry.measured = true;
+    } catch (error) {
+      entry.reason = (error as Error).message.slice(0, 300);
+      log(`  ${spec.label}: not measured: ${entry.reason}`);
+      const server = up.get(spec.id);
+      up.delete(spec.id);
+      if (server) await stopServer(server);
+    }
+  }
+  result.throughput = await measureThroughput(specs, up, [{ name: 'encode', path: ROUTES.encode }], config);
+  for (const entry of result.servers) {
+    const server = up.get(entry.id);
+    if (server) entry.rssMiB = procStatusBytes(server.pid, 'VmRSS') / 2 ** 20;
+  }
+  return { result, up };
+}
+
+function pyodideVersion(root: string): string {
+  const file = join(root, 'node_modules', 'pyodide', 'package.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'not installed';
+}

@@ -1,0 +1,177 @@
+/**
+ * The Python section of bench/results.md and of the README table: each Python app on wsgi-edge (Pyodide)
+ * and on CPython's servers, the generator stream, the start-up figures and the Lambda figures, and
+ * issue 14's targets against them. Only measured figures are shown; a line not measured says why.
+ * @module
+ */
+
+import type { ColdStartLine, PythonAppResult, PythonSection, Results, ThroughputCell } from './types.ts';
+
+const NOT_MEASURED = 'not measured';
+/** Issue 14's targets. */
+export const PYTHON_TARGET = { seedVsGunicorn: 1, flaskVsGunicorn: 0.5, seedSnapshotMs: 500, flaskSnapshotMs: 1000, rssMiB: 150 };
+
+const fmt = {
+  int: (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—'),
+  ms: (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—'),
+  us: (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—'),
+  ratio: (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—'),
+  mib: (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—'),
+};
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
+}
+
+function cell(app: PythonAppResult, server: string): ThroughputCell | undefined {
+  return app.throughput.find((c) => c.server === server);
+}
+
+const WSGI_EDGE_SERVERS = ['wsgi-edge-node', 'wsgi-edge-deno'];
+
+/** The "## Python apps" section of results.md. */
+export function renderPythonResults(results: Results): string {
+  const python = results.python;
+  const config = results.config;
+  const out: string[] = [];
+  out.push('## Python apps: wsgi-edge over Pyodide against CPython\'s servers\n');
+  if (!python.measured) {
+    out.push(`**${NOT_MEASURED}**: ${python.reason}\n`);
+    return out.join('\n');
+  }
+  out.push([
+    `- **Same app, same core**: each app is served by wsgi-edge over Pyodide ${python.pyodide} (the Node simple server and \`deno serve\`, through \`loadPythonApp()\`) ` +
+      `and by CPython (\`${python.cpython.command}\`, Python ${python.cpython.version}) on gunicorn (one sync worker), waitress (one thread, and its default of four) ` +
+      'and `wsgiref.simple_server`, all pinned to the server core, with the same wrk method and rotation as above. Flask is the same package files on both sides ' +
+      `(those CPython imports, copied into a folder Pyodide mounts: ${Object.entries(python.cpython.packages).map(([n, v]) => `${n} ${v}`).join(', ')}). ` +
+      'gunicorn\'s sync worker and wsgiref close the connection after each response, so wrk reconnects for every request there. ' +
+      'CPU is counted over the server\'s whole process tree (gunicorn: master and worker); RSS is the serving process\'s (gunicorn: its worker) after the runs.',
+    `- **Streaming**: \`/stream/gen\` of the seed's app wrapped by bench/apps/python/seed_bench.py: ${config.pythonStreamMiB} MiB from a Python generator ` +
+      'of 64 KiB `bytes` chunks, downloaded as above; the baseline is gunicorn.',
+    `- **Cold start**: a fresh server process (wsgi-edge with and without the app's memory snapshot), asked for \`/encode?mystring=hello\` every 5 ms from its spawn until it answers 200 with the page, ${config.coldStartRuns} run(s) each, ` +
+      'servers alternated; RSS of the serving process right after that first answer.',
+    '- **Lambda**: the seed\'s Python app behind wsgi-edge\'s `handle()` in-process, against its TypeScript port (app/base64-app.ts) on the same events (tinybench, interleaved, as above); ' +
+      'the package: the zip `npm run build:lambda:python` makes (index.mjs, `node_modules/pyodide`\'s runtime files, the bridge\'s Python half, the app\'s folders); ' +
+      'init: a fresh `node` pinned to the server core importing it until the handler is ready (Pyodide and the app loaded), then one invocation checked.',
+  ].join('\n') + '\n');
+
+  for (const app of python.apps) {
+    out.push(`### ${app.label}: \`${app.spec}\`, \`/encode?mystring=hello\`\n`);
+    const gunicorn = cell(app, 'gunicorn');
+    const rows = app.servers.filter((s) => s.measured).map((server) => {
+      const c = cell(app, server.id);
+      if (!c) return [server.label, NOT_MEASURED, '—', '—', '—', '—', '—', '—', ''];
+      return [server.label, fmt.int(c.rps), gunicorn ? fmt.ratio(c.rps / gunicorn.rps) : '—', fmt.ms(c.p50Ms), fmt.ms(c.p99Ms),
+        fmt.us(c.cpuUsPerRequest), gunicorn ? fmt.ratio(gunicorn.cpuUsPerRequest / c.cpuUsPerRequest) : '—', fmt.int(server.rssMiB ?? Number.NaN),
+        c.runs.join(', ') + (c.errors ? ` (${c.errors} socket errors)` : '') + (c.non2xx ? ` (${c.non2xx} non-2xx)` : '')];
+    });
+    if (rows.length) out.push(table(['Server', 'req/s', '× gunicorn', 'p50 ms', 'p99 ms', 'CPU µs/req', 'gunicorn CPU ÷ this CPU', 'RSS MiB', 'req/s of each run'], rows));
+    for (const server of app.servers.filter((s) => !s.measured)) out.push(`- ${server.label}: **${NOT_MEASURED}**: ${server.reason}\n`);
+    out.push('');
+  }
+
+  out.push(`### Streaming ${config.pythonStreamMiB} MiB from a Python generator\n`);
+  const base = python.streaming.find((s) => s.baseline && s.measured);
+  out.push(table(['Server', 'MB/s', '× gunicorn', 'RSS growth MiB', 'peak RSS MiB', 'MB/s of each run'], python.streaming.map((s) => s.measured
+    ? [s.label + (s.baseline ? ' (baseline)' : ''), fmt.int(median(s.mbps)), base ? fmt.ratio(median(s.mbps) / median(base.mbps)) : '—',
+      fmt.mib(Math.max(...s.rssGrowthMiB)), fmt.int(s.peakRssMiB ?? Number.NaN), s.mbps.map((n) => Math.round(n)).join(', ')]
+    : [s.label, NOT_MEASURED, '—', '—', '—', s.reason ?? ''])));
+
+  out.push('### Cold start: process start to the first 200\n');
+  out.push(table(['App', 'Server', 'memory snapshot', 'ms (median)', 'ms of each run', 'RSS after the first answer, MiB (median)'], python.coldStart.map((line) => line.measured
+    ? [line.app, line.label, line.snapshot ? 'yes' : 'no', fmt.int(median(line.ms)), line.ms.map((n) => Math.round(n)).join(', '), fmt.int(median(line.rssMiB))]
+    : [line.app, line.label, line.snapshot ? 'yes' : 'no', NOT_MEASURED, line.reason ?? '', '—'])));
+
+  out.push('Memory snapshots (`snapshotPythonApp`, what `wsgi-edge snapshot` writes; the snapshot lines start from them): ' +
+    python.snapshots.map((s) => `${s.app} ${s.measured ? `${fmt.mib(s.bytes! / 2 ** 20)} MiB, made in ${fmt.int(s.makeMs!)} ms` : `${NOT_MEASURED} (${s.reason ?? ''})`}`).join('; ') + '.\n');
+
+  out.push('### AWS Lambda, Python app\n');
+  const lambda = results.lambda.python;
+  if (!lambda?.measured) {
+    out.push(`Per event: **${NOT_MEASURED}**: ${lambda?.reason ?? results.lambda.reason ?? 'not run'}\n`);
+  } else {
+    out.push(table(['Event', 'status (Python / TypeScript)', 'same answer', 'Python app µs', 'TypeScript port µs', 'Python ÷ TypeScript'],
+      (lambda.events ?? []).map((e) => [e.event, `${e.pythonStatus} / ${e.typescriptStatus}`, e.sameAnswer ? 'yes' : '**no**', fmt.us(e.pythonUs), fmt.us(e.typescriptUs), fmt.ratio(e.pythonUs / e.typescriptUs)])));
+  }
+  out.push(table(['Package', 'zip MiB', 'unzipped MiB', 'init ms (median)', 'init ms of each run'], python.lambdaPackage.map((p) => p.measured
+    ? [p.label, fmt.mib(p.zipBytes! / 2 ** 20), fmt.mib(p.unzippedBytes! / 2 ** 20), fmt.int(median(p.initMs ?? [])), (p.initMs ?? []).map((n) => Math.round(n)).join(', ')]
+    : [p.label, NOT_MEASURED, '—', '—', p.reason ?? ''])));
+  return out.join('\n');
+}
+
+function coldStart(python: PythonSection, app: PythonAppResult['id'], server: string, snapshot: boolean): ColdStartLine | undefined {
+  return python.coldStart.find((l) => l.app === app && l.server === server && l.snapshot === snapshot);
+}
+
+/** Issue 14's targets against this run's figures: [target, figure, met?]. */
+export function pythonTargets(results: Results): string[][] {
+  const python = results.python;
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? NOT_MEASURED : ok ? 'yes' : '**no**');
+  const rows: string[][] = [];
+  const versus = (appId: PythonAppResult['id'], target: number, what: string) => {
+    const app = python.apps.find((a) => a.id === appId);
+    const w = app && cell(app, 'wsgi-edge-node');
+    const g = app && cell(app, 'gunicorn');
+    rows.push([`Python: ${what} on wsgi-edge/Node ≥ ${target} × gunicorn's req/s`, w && g ? `${fmt.int(w.rps)} against ${fmt.int(g.rps)} req/s: ${fmt.ratio(w.rps / g.rps)} × (CPU ${fmt.us(w.cpuUsPerRequest)} against ${fmt.us(g.cpuUsPerRequest)} µs/req)` : NOT_MEASURED,
+      verdict(w && g ? w.rps / g.rps >= target : undefined)]);
+  };
+  versus('seed', PYTHON_TARGET.seedVsGunicorn, "the seed's app");
+  versus('flask', PYTHON_TARGET.flaskVsGunicorn, 'the Flask app');
+  for (const [appId, limit] of [['seed', PYTHON_TARGET.seedSnapshotMs], ['flask', PYTHON_TARGET.flaskSnapshotMs]] as const) {
+    const lines = WSGI_EDGE_SERVERS.map((server) => coldStart(python, appId, server, true)).filter((l): l is ColdStartLine => l !== undefined && l.measured);
+    const without = WSGI_EDGE_SERVERS.map((server) => coldStart(python, appId, server, false)).filter((l): l is ColdStartLine => l !== undefined && l.measured);
+    const figure = lines.length
+      ? lines.map((l) => `${l.label}: ${fmt.int(median(l.ms))} ms`).join('; ')
+      : `no snapshot line${without.length ? ` (without one: ${without.map((l) => `${l.label} ${fmt.int(median(l.ms))} ms`).join('; ')})` : ''}`;
+    rows.push([`Python: cold start of ${appId === 'seed' ? "the seed's app" : 'the Flask app'} with a snapshot < ${limit} ms`, figure,
+      verdict(lines.length ? lines.every((l) => median(l.ms) < limit) : undefined)]);
+  }
+  const rss: { label: string; mib: number }[] = [];
+  for (const app of python.apps) {
+    for (const server of app.servers.filter((s) => WSGI_EDGE_SERVERS.includes(s.id) && s.rssMiB !== undefined)) rss.push({ label: `${app.id} ${server.label}`, mib: server.rssMiB! });
+  }
+  for (const line of python.coldStart.filter((l) => WSGI_EDGE_SERVERS.includes(l.server) && l.measured)) {
+    rss.push({ label: `${line.app} ${line.label}${line.snapshot ? ' (snapshot)' : ''} after its first answer`, mib: median(line.rssMiB) });
+  }
+  const worst = rss.reduce<{ label: string; mib: number } | undefined>((a, b) => (a && a.mib >= b.mib ? a : b), undefined);
+  rows.push([`Python: RSS per wsgi-edge process < ${PYTHON_TARGET.rssMiB} MiB`,
+    worst ? `${fmt.int(Math.min(...rss.map((r) => r.mib)))}–${fmt.int(worst.mib)} MiB (highest: ${worst.label})` : NOT_MEASURED,
+    verdict(worst ? worst.mib < PYTHON_TARGET.rssMiB : undefined)]);
+  return rows;
+}
+
+/** The README's Python rows. */
+export function renderPythonReadme(results: Results): string {
+  const python = results.python;
+  const out: string[] = [];
+  if (!python.measured) return `Python apps: ${NOT_MEASURED} (${python.reason ?? ''}).\n`;
+  const rows: string[][] = [];
+  for (const app of python.apps) {
+    const gunicorn = cell(app, 'gunicorn');
+    for (const server of app.servers) {
+      const c = cell(app, server.id);
+      rows.push([app.id === 'seed' ? "seed's app" : 'Flask', server.label,
+        c ? fmt.int(c.rps) : NOT_MEASURED, c && gunicorn ? fmt.ratio(c.rps / gunicorn.rps) : '—', c ? fmt.us(c.cpuUsPerRequest) : '—', fmt.int(server.rssMiB ?? Number.NaN)]);
+    }
+  }
+  out.push(table(['Python app', 'Server', '`/encode` req/s', '× gunicorn', 'CPU µs/req', 'RSS MiB'], rows));
+  const base = python.streaming.find((s) => s.baseline && s.measured);
+  out.push(`Streaming ${results.config.pythonStreamMiB} MiB from a Python generator: ` + python.streaming.map((s) => s.measured
+    ? `${s.label} ${fmt.int(median(s.mbps))} MB/s${base && !s.baseline ? ` (${fmt.ratio(median(s.mbps) / median(base.mbps))} × gunicorn)` : ''}, RSS +${fmt.mib(Math.max(...s.rssGrowthMiB))} MiB`
+    : `${s.label} ${NOT_MEASURED}`).join('; ') + '.\n');
+  out.push('Cold start, process start to the first 200 (median): ' + python.coldStart.map((l) => `${l.app} on ${l.label}${l.snapshot ? ' (snapshot)' : ''} ` +
+    (l.measured ? `${fmt.int(median(l.ms))} ms, RSS ${fmt.int(median(l.rssMiB))} MiB` : NOT_MEASURED)).join('; ') + '.\n');
+  const events = results.lambda.python?.events ?? [];
+  const packages = python.lambdaPackage.filter((p) => p.measured);
+  out.push(`Lambda, Python app: ${events.length ? `\`handle()\` per event ${fmt.us(median(events.map((e) => e.pythonUs)))} µs against ${fmt.us(median(events.map((e) => e.typescriptUs)))} µs for its TypeScript port (medians over ${events.length} events)` : `per event ${NOT_MEASURED}`}; ` +
+    (packages.length ? packages.map((p) => `${p.label}: zip ${fmt.mib(p.zipBytes! / 2 ** 20)} MiB, init ${fmt.int(median(p.initMs ?? []))} ms`).join('; ') : `package ${NOT_MEASURED}`) + '.\n');
+  return out.join('\n');
+}
