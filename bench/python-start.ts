@@ -151,8 +151,8 @@ export async function lambdaPackages(paths: PythonPaths, runs: number): Promise<
       if (built.status !== 0) throw new Error(`build-lambda-python failed: ${built.stderr.trim().slice(-300)}`);
       const dir = join(paths.built, `lambda-python-${pkg.name}`);
       rmSync(dir, { recursive: true, force: true });
-      const unzipped = spawnSync('unzip', ['-q', zip, '-d', dir], { encoding: 'utf8' });
-      if (unzipped.error || unzipped.status !== 0) throw new Error(`unzip failed (apt-get install unzip): ${unzipped.error?.message ?? unzipped.stderr}`);
+      const unzipped = spawnSync('python3', ['-m', 'zipfile', '-e', zip, dir], { encoding: 'utf8' });
+      if (unzipped.error || unzipped.status !== 0) throw new Error(`python3 -m zipfile -e failed: ${unzipped.error?.message ?? unzipped.stderr}`);
       line.zipBytes = statSync(zip).size;
       line.unzippedBytes = treeBytes(dir);
       line.initMs = [];

@@ -14,13 +14,13 @@
  * inputs give the same zip.
  */
 
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { zipSync } from 'fflate';
 import { bundleLambda } from './lambda-bundle.mjs';
 
 /** Lambda's quotas for a zip uploaded directly, and for the function unzipped. */
@@ -29,6 +29,9 @@ const MAX_UNZIPPED = 250 * 1024 * 1024;
 /** What loadPyodide reads in Node; the rest of the package (the CommonJS build, maps, types) is not needed. */
 const PYODIDE_FILES = ['package.json', 'pyodide.mjs', 'pyodide.asm.js', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
 const FIXED_DATE = new Date('2020-01-01T00:00:00Z');
+/** Unix, mode 0644 in the high half of the external attributes: Lambda needs the files world-readable. */
+const UNIX = 3;
+const READABLE_FILE = (0o100644 << 16) >>> 0;
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({
@@ -74,18 +77,16 @@ try {
 
   const files = listFiles(stage);
   const unzipped = files.reduce((sum, file) => sum + statSync(path.join(stage, file)).size, 0);
-  for (const file of files) utimesSync(path.join(stage, file), FIXED_DATE, FIXED_DATE);
   for (const file of files.filter((name) => name.endsWith('.so'))) {
     console.warn(`build-lambda-python: ${file} is a native extension; Pyodide loads only extensions built for it, not CPython's`);
   }
 
   const out = path.resolve(values.out);
   mkdirSync(path.dirname(out), { recursive: true });
-  rmSync(out, { force: true });
-  // -X: no uid/gid or extra timestamps; TZ: the archive's local times do not depend on the machine's zone.
-  const zip = spawnSync('zip', ['-X', '-q', '-9', '-@', out], { cwd: stage, input: files.join('\n'), env: { ...process.env, TZ: 'UTC' } });
-  if (zip.error) fail(`cannot run zip (${zip.error.message}); it comes with Debian's package zip`);
-  if (zip.status !== 0) fail(`zip failed: ${zip.stderr}`);
+  // fflate writes local times: in UTC the same inputs give the same zip on any machine.
+  process.env.TZ = 'UTC';
+  const entries = Object.fromEntries(files.map((file) => [file, readFileSync(path.join(stage, file))]));
+  writeFileSync(out, zipSync(entries, { level: 9, mtime: FIXED_DATE, os: UNIX, attrs: READABLE_FILE }));
 
   const zipped = statSync(out).size;
   const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -16,8 +16,6 @@ const pythonImports = (module) => () => spawnSync(DEBIAN_PYTHON, ['-c', `import 
 const TOOLS = {
   wrk: { present: onPath('wrk'), pkg: 'wrk' },
   curl: { present: onPath('curl'), pkg: 'curl' },
-  zip: { present: onPath('zip'), pkg: 'zip' },
-  unzip: { present: onPath('unzip'), pkg: 'unzip' },
   taskset: { present: onPath('taskset'), pkg: 'util-linux' },
   chromium: { present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
   flask: { present: pythonImports('flask'), pkg: 'python3-flask' },

@@ -132,7 +132,8 @@ describe('Python faults: wsgi-edge serve --workers 2 on Node', () => {
     // A second death within the minute is over --max-restarts 1: the primary stops every worker.
     const cut = await fetch(new URL('overflow-after', server.url));
     expect(cut.status).toBe(200);
-    expect(['', 'partial']).toContain(await cut.text().catch(() => ''));
+    const partial = await cut.text().catch(() => '');
+    expect('partial'.startsWith(partial) || partial.startsWith('partial')).toBe(true);
     expect(await server.exited).toBe(1);
     const output = server.output();
     expect(output).toMatch(/^wsgi-edge: The Python interpreter failed fatally: RangeError: Maximum call stack size exceeded; worker \d+ exits and is replaced$/m);

@@ -141,7 +141,8 @@ def overflow_before(environ, start_response):
 
 def overflow_after(environ, start_response):
     def generate():
-        yield b'partial'
+        # Past the 64 KiB the gateway pulls at once, so the headers and this chunk are sent before the overflow.
+        yield b'partial' + b'.' * (64 * 1024)
         yield overflow_wasm_stack()
 
     start_response('200 OK', [('Content-Type', 'text/plain')])
