@@ -33,7 +33,7 @@ async function viaFunctionUrl(request: Request): Promise<Response> {
   const url = new URL(request.url);
   // Read each time: a runtime restarted after a deadline reports its new control port.
   if (CONTROL.has(url.pathname)) return fetch(`http://127.0.0.1:${fn.progress.get('control')}${url.pathname}${url.search}`);
-  const live = fn.invokeStream(await requestToEvent(request, { sourceIp: SOURCE_IP }), { timeoutMs: 20_000 });
+  const live = fn.invokeStream(await requestToEvent(request, { sourceIp: SOURCE_IP }), { timeoutMs: 20_000, clientPaced: true });
   return streamToResponse(live);
 }
 

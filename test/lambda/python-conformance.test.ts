@@ -37,7 +37,7 @@ function viaFunctionUrl(fn: () => LambdaFunction, mode: 'buffered' | 'streaming'
     // Read each time: a runtime restarted after a deadline reports its new control port.
     if (CONTROL.has(url.pathname)) return fetch(`http://127.0.0.1:${fn().progress.get('control')}${url.pathname}${url.search}`);
     const event = await requestToEvent(request, { sourceIp: SOURCE_IP });
-    if (mode === 'streaming') return streamToResponse(fn().invokeStream(event, { timeoutMs: 20_000 }));
+    if (mode === 'streaming') return streamToResponse(fn().invokeStream(event, { timeoutMs: 20_000, clientPaced: true }));
     return resultToResponse(await fn().invoke(event, { timeoutMs: 20_000 }));
   };
 }

@@ -59,12 +59,20 @@ export interface LiveStream {
   outcome: Promise<Outcome>;
 }
 
+/** Where a streamed response goes as it arrives: `data` says whether it wants more before `pauseUntilPulled`'s callback. */
+interface StreamSink {
+  prelude(value: unknown): void;
+  data(chunk: Buffer): boolean;
+  pauseUntilPulled(resume: () => void): void;
+  end(error?: StreamError): void;
+}
+
 interface Pending {
   id: string;
   event: unknown;
   deadline: number;
   settle(outcome: Outcome): void;
-  onStream?: (stream: { prelude(value: unknown): void; data(chunk: Buffer): void; end(error?: StreamError): void }) => void;
+  onStream?: (stream: StreamSink) => void;
   partial: Buffer[];
   timer?: NodeJS.Timeout;
   started: boolean;
@@ -83,6 +91,12 @@ export interface InvokeOptions {
   /** The deadline Lambda would enforce; default 10 s. */
   timeoutMs?: number;
   requestId?: string;
+  /**
+   * A streamed body is read by a client, as through a function URL: while the client does not read, the
+   * runtime's writes back up (1 MiB queued here). Without it everything is received as it comes, for
+   * callers that only await the outcome.
+   */
+  clientPaced?: boolean;
 }
 
 let sequence = 0;
@@ -147,7 +161,16 @@ export class LambdaFunction {
     const prelude = new Promise<unknown>((resolve, reject) => { setPrelude = resolve; failPrelude = reject; });
     prelude.catch(() => {});
     let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const body = new ReadableStream<Uint8Array>({ start(c) { controller = c; } });
+    let resumeReading: (() => void) | undefined;
+    const takeResume = () => {
+      const resume = resumeReading;
+      resumeReading = undefined;
+      resume?.();
+    };
+    const body = new ReadableStream<Uint8Array>(
+      { start(c) { controller = c; }, pull: takeResume, cancel: takeResume },
+      new ByteLengthQueuingStrategy({ highWaterMark: 1 << 20 }),
+    );
     const outcome = new Promise<Outcome>((resolve) => {
       this.#enqueue(event, options, (result) => {
         if (result.kind !== 'stream') {
@@ -160,7 +183,15 @@ export class LambdaFunction {
         stream.prelude = setPrelude;
         // A reader that went away cancels the body; Lambda keeps running the function regardless,
         // so the rest is received and dropped.
-        stream.data = (chunk) => { try { controller.enqueue(new Uint8Array(chunk)); } catch { /* cancelled */ } };
+        stream.data = (chunk) => {
+          try {
+            controller.enqueue(new Uint8Array(chunk));
+          } catch {
+            return true; // cancelled: read on and drop
+          }
+          return !options.clientPaced || (controller.desiredSize ?? 1) > 0;
+        };
+        stream.pauseUntilPulled = (resume) => { resumeReading = resume; };
         stream.end = (error) => {
           setPrelude(undefined);
           try {
@@ -366,7 +397,12 @@ export class LambdaFunction {
   #receiveStream(req: IncomingMessage, res: ServerResponse, pending: Pending): void {
     const contentType = String(req.headers['content-type'] ?? '');
     const hasPrelude = contentType === PRELUDE_TYPE;
-    const live = { prelude(_: unknown) {}, data(_: Buffer) {}, end(_?: StreamError) {} };
+    const live: StreamSink = { prelude() {}, data: () => true, pauseUntilPulled() {}, end() {} };
+    const deliver = (chunk: Buffer) => {
+      if (live.data(chunk)) return;
+      req.pause();
+      live.pauseUntilPulled(() => { if (!this.paused) req.resume(); });
+    };
     pending.onStream?.(live);
     const chunks: Buffer[] = [];
     let head = Buffer.alloc(0);
@@ -376,7 +412,7 @@ export class LambdaFunction {
       chunks.push(chunk);
       pending.partial.push(chunk);
       if (preludeDone) {
-        live.data(chunk);
+        deliver(chunk);
         return;
       }
       head = Buffer.concat([head, chunk]);
@@ -386,7 +422,7 @@ export class LambdaFunction {
       preludeDone = true;
       live.prelude(prelude);
       const rest = head.subarray(at + DELIMITER.length);
-      if (rest.length > 0) live.data(rest);
+      if (rest.length > 0) deliver(rest);
       if (this.paused) {
         req.pause();
         this.#pausedRequests.push(req);
