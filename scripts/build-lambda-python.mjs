@@ -86,7 +86,7 @@ try {
   // fflate writes local times: in UTC the same inputs give the same zip on any machine.
   process.env.TZ = 'UTC';
   const entries = Object.fromEntries(files.map((file) => [file, readFileSync(path.join(stage, file))]));
-  writeFileSync(out, zipSync(entries, { level: 9, mtime: FIXED_DATE, os: UNIX, attrs: READABLE_FILE }));
+  writeFileSync(out, zipSync(entries, { level: 6, mtime: FIXED_DATE, os: UNIX, attrs: READABLE_FILE }));
 
   const zipped = statSync(out).size;
   const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

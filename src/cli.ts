@@ -28,6 +28,8 @@ Serves a WSGI app on the simple server (default: the demo app on 127.0.0.1:8000)
   --workers N        N processes on the port, each with its own interpreter (default 1)
   --max-restarts N   with --workers: replacements allowed within a minute before giving up (default 10)
   --pythonpath DIRS  folders put first on sys.path, comma-separated (as gunicorn's)
+  --snapshot FILE    start each interpreter from this memory snapshot of the Python app (a second,
+                     not seconds; made by wsgi-edge snapshot, refused when the app's files changed)
 
        wsgi-edge snapshot <app.py|module>[:callable] --out FILE [--pythonpath DIR[,DIR]]
 
@@ -59,6 +61,7 @@ function parseCommand(argv: string[]): Command | SnapshotCommand | undefined {
       'max-restarts': { type: 'string', default: '10' },
       pythonpath: { type: 'string', multiple: true, default: [] },
       out: { type: 'string' },
+      snapshot: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -73,9 +76,11 @@ function parseCommand(argv: string[]): Command | SnapshotCommand | undefined {
   }
   if (command !== 'serve' || extra.length > 0) throw new UsageError(USAGE);
   if (spec === undefined && pythonPath.length > 0) throw new UsageError('--pythonpath is for a Python app: name one');
+  const target = spec === undefined ? undefined : parseTarget(spec, pythonPath, values.snapshot);
+  if (values.snapshot !== undefined && target?.kind !== 'python') throw new UsageError('--snapshot is for a Python app: name one');
   return {
     spec,
-    target: spec === undefined ? undefined : parseTarget(spec, pythonPath),
+    target,
     host: values.host,
     port: integer('--port', values.port, 0, 65535),
     workers: integer('--workers', values.workers, 1, 1024),

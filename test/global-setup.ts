@@ -1,7 +1,34 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { TestProject } from 'vitest/node';
 
-/** Runtime tests load the built package (dist/), as users and other runtimes do: build it once. */
-export default function setup(): void {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  execFileSync(process.execPath, ['scripts/finish-dist.mjs', 'dist'], { stdio: 'inherit' });
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A memory snapshot of test/faults/python/faults.py (`wsgi-edge snapshot`), for the suites that start it often. */
+    pythonFaultsSnapshot: string;
+  }
+}
+
+const run = promisify(execFile);
+
+/**
+ * Runtime tests load the built package (dist/), as users and other runtimes do: build it once. Beside it,
+ * one snapshot of the Python fault fixture: its suites start it in a dozen processes, and a snapshot
+ * restores in a third of a fresh Pyodide's CPU time.
+ */
+export default async function setup(project: TestProject): Promise<() => void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'wsgi-edge-test-'));
+  const snapshot = join(scratch, 'faults.snapshot');
+  await Promise.all([
+    run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']).then(() =>
+      run(process.execPath, ['scripts/finish-dist.mjs', 'dist'])),
+    run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'snapshot', 'test/faults/python/faults.py', '--out', snapshot]),
+  ]).catch((error: { stdout?: string; stderr?: string }) => {
+    throw new Error(`test setup failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+  });
+  project.provide('pythonFaultsSnapshot', snapshot);
+  return () => rmSync(scratch, { recursive: true, force: true });
 }

@@ -52,9 +52,9 @@ export async function stopChild(child: ChildProcess, group = false): Promise<voi
   clearTimeout(timer);
 }
 
-export async function denoServe(entry: string, args: string[] = []): Promise<DenoServer> {
+export async function denoServe(entry: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<DenoServer> {
   const child = spawn(DENO, ['serve', '--host', '127.0.0.1', '--port', '0', ...args, entry], {
-    env: quietDenoEnv(),
+    env: quietDenoEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DENO, denoServe, quietDenoEnv, type DenoServer } from '../deno/deno.ts';
 import { expectInterpreterDeath, pythonFaultSuite } from './python-suite.ts';
 import { faultSuite } from './suite.ts';
@@ -13,11 +13,13 @@ import { faultSuite } from './suite.ts';
 const ENTRY = 'test/faults/python-deno-server.ts';
 /** What the entry needs: Pyodide's files and the app's, and the environment (Pyodide and FAULT_APP read it). */
 const PERMISSIONS = ['--allow-read', '--allow-env'];
+/** The servers that load the fixture start from its snapshot (a fresh Pyodide's start is the CLI suite's and the conformance suite's to show). */
+const FROM_SNAPSHOT = { FAULT_SNAPSHOT: inject('pythonFaultsSnapshot') };
 
 describe('Python faults: deno serve', () => {
   let server: DenoServer;
   beforeAll(async () => {
-    server = await denoServe(ENTRY, PERMISSIONS);
+    server = await denoServe(ENTRY, PERMISSIONS, FROM_SNAPSHOT);
   });
   afterAll(() => server?.stop());
   const target = { name: 'python on deno', baseUrl: () => server.url, output: () => server.output() };
@@ -36,7 +38,7 @@ describe('Python faults: deno serve', () => {
 describe('Python faults: a wasm stack overflow under deno serve', () => {
   let server: DenoServer;
   beforeAll(async () => {
-    server = await denoServe(ENTRY, PERMISSIONS);
+    server = await denoServe(ENTRY, PERMISSIONS, FROM_SNAPSHOT);
   });
   afterAll(() => server?.stop());
 

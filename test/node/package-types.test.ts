@@ -29,28 +29,23 @@ describe('published declarations', () => {
     compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, lib: ['ES2022', 'DOM', 'DOM.Iterable'] },
   }));
 
-  it('type-check a consumer importing the core and the simple server', () => {
-    expect(typecheck(`
-      import { handle, type WsgiApp } from 'wsgi-edge';
-      import { makeServer } from 'wsgi-edge/simple-server';
-      const app: WsgiApp = (environ, startResponse) => { startResponse('200 OK', []); return [environ.PATH_INFO]; };
-      export const response: Promise<Response> = handle(app, new Request('http://x.test/'));
-      export const serve = () => makeServer('127.0.0.1', 0, app);
-    `)).toBe('');
-  });
-
   it('type-check a consumer importing every subpath export', () => {
     expect(typecheck(`
       import { handle, respond, type WsgiApp } from 'wsgi-edge';
       import { handle as cloudflare } from 'wsgi-edge/cloudflare';
       import { handle as deno } from 'wsgi-edge/deno';
       import { handle as lambda, streamHandle } from 'wsgi-edge/lambda';
+      import { loadPythonApp, lazyPythonApp } from 'wsgi-edge/python';
       import { shiftPathInfo, FileWrapper } from 'wsgi-edge/util';
       import { WsgiHeaders } from 'wsgi-edge/headers';
       import { validator } from 'wsgi-edge/validate';
-      import { demoApp } from 'wsgi-edge/simple-server';
-      const app: WsgiApp = validator(demoApp);
-      export const all = [handle, respond, cloudflare(app), deno(app), lambda(app), streamHandle(app), shiftPathInfo, FileWrapper, new WsgiHeaders([])];
+      import { demoApp, makeServer } from 'wsgi-edge/simple-server';
+      const app: WsgiApp = (environ, startResponse) => { startResponse('200 OK', []); return [environ.PATH_INFO]; };
+      export const response: Promise<Response> = handle(app, new Request('http://x.test/'));
+      export const serve = () => makeServer('127.0.0.1', 0, validator(demoApp));
+      export const python: Promise<WsgiApp> = loadPythonApp({ app: 'wsgi_app:simple_app', path: ['app'] });
+      export const lazy: WsgiApp = lazyPythonApp({ app: 'wsgi_app' });
+      export const all = [respond, cloudflare(app), deno(app), lambda(app), streamHandle(app), shiftPathInfo, FileWrapper, new WsgiHeaders([])];
     `)).toBe('');
   });
 

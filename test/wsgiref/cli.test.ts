@@ -83,6 +83,15 @@ describe('wsgi-edge serve', () => {
     const notPython = run('serve', 'test/wsgiref/fixtures/plain.mjs', '--pythonpath', 'app');
     expect(notPython.status).toBe(2);
     expect(notPython.stderr).toContain('--pythonpath is for a Python app; test/wsgiref/fixtures/plain.mjs is a JavaScript module');
+    const snapshotForJavaScript = run('serve', 'test/wsgiref/fixtures/plain.mjs', '--snapshot', 'package.json');
+    expect(snapshotForJavaScript.status).toBe(2);
+    expect(snapshotForJavaScript.stderr).toContain('--snapshot is for a Python app: name one');
+    const notSnapshot = run('serve', 'app/wsgi_app.py', '--snapshot', 'package.json');
+    expect(notSnapshot.status).toBe(2);
+    expect(notSnapshot.stderr).toContain(`wsgi-edge: ${resolve('package.json')} is not a wsgi-edge snapshot (make one with wsgi-edge snapshot)`);
+    const noSnapshot = run('serve', 'app/wsgi_app.py', '--snapshot', 'nope.snapshot');
+    expect(noSnapshot.status).toBe(2);
+    expect(noSnapshot.stderr).toContain(`wsgi-edge: cannot read the snapshot ${resolve('nope.snapshot')}: ENOENT`);
     const usage = run('run');
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('Usage: wsgi-edge serve');
