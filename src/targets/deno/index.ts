@@ -21,6 +21,7 @@ import { denoGatewayOptions, type DenoOptions } from './environ.ts';
 import type { DenoServeHandler } from './types.ts';
 
 export type { DenoOptions } from './environ.ts';
+export { exitOnFatal, INTERPRETER_DIED } from './exit-on-fatal.ts';
 export type { DenoServeHandler, NetAddr, ServeHandlerInfo, UnixAddr, VsockAddr } from './types.ts';
 
 /** Wraps `app` as `{ fetch(request, info) }`, the shape `deno serve` and `Deno.serve` take. */
