@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
+import type { InterpreterDeadError } from './bridge.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
 import { loadSnapshot, writeSnapshot, type SnapshotHeader, type SnapshotTarget } from './snapshot.ts';
 
@@ -49,8 +50,15 @@ export async function loadPythonApp(options: PythonAppFileOptions): Promise<Wsgi
   if (options.snapshot !== undefined && options.pyodide !== undefined) {
     throw new Error('wsgi-edge: options.snapshot and options.pyodide exclude each other (a snapshot makes its own Pyodide)');
   }
-  const pyodide = await (options.pyodide ?? (options.snapshot === undefined ? defaultPyodide() : loadSnapshot(options.snapshot, snapshotTarget(options), CONSOLE_STREAMS)));
-  return startInPyodide(pyodide, options);
+  if (options.pyodide !== undefined) return startInPyodide(await options.pyodide, options);
+  if (options.snapshot !== undefined) return startInPyodide(await loadSnapshot(options.snapshot, snapshotTarget(options), CONSOLE_STREAMS), options);
+  const shared = defaultPyodide();
+  // A dead interpreter is not handed out again: the next load (lazyPythonApp's, after a death) starts a fresh Pyodide.
+  const onFatal = (error: InterpreterDeadError): void => {
+    if (sharedPyodide === shared) sharedPyodide = undefined;
+    options.onFatal?.(error);
+  };
+  return startInPyodide(await shared, { ...options, onFatal });
 }
 
 /** Imports `options.app` in a fresh Pyodide and writes its memory snapshot to `file` (`wsgi-edge snapshot`). */

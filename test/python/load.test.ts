@@ -1,11 +1,12 @@
 /**
- * Apps that cannot load, in this process's Pyodide: loadPythonApp's error names what failed and where.
- * (test/faults/python-node.test.ts and python-deno.test.ts check that the CLI and `deno serve` stop on
- * such an error with its message; one interpreter here serves every case.)
+ * Loading in this process's Pyodide: loadPythonApp's error names what failed and where (the CLI and `deno
+ * serve` stopping on it are test/faults/python-node.test.ts's and python-deno.test.ts's), and
+ * lazyPythonApp, after the interpreter died, serves the next request from a fresh one.
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPythonApp } from '../../src/python/index.ts';
+import { handle } from '../../src/index.ts';
+import { InterpreterDeadError, lazyPythonApp, loadPythonApp } from '../../src/python/index.ts';
 
 const BROKEN_DIR = resolve('test/faults/python/broken');
 const FIXTURE_DIR = resolve('test/faults/python');
@@ -41,5 +42,27 @@ describe('loadPythonApp on an app that cannot load', () => {
     const message = await failure('no_such_module:application', [FIXTURE_DIR]);
     expect(message).toContain('wsgi-edge: cannot load the Python app "no_such_module:application"');
     expect(message).toContain(`sys.path is ['${FIXTURE_DIR}', `);
+  });
+});
+
+describe('lazyPythonApp after the interpreter died', () => {
+  it('answers that request 500, calls onFatal once, and serves the next from a fresh Pyodide', { timeout: 60_000 }, async () => {
+    const deaths: InterpreterDeadError[] = [];
+    const app = lazyPythonApp({ app: 'faults:application', path: [FIXTURE_DIR], onFatal: (error) => deaths.push(error) });
+    const get = async (path: string) => {
+      const response = await handle(app, new Request(`http://x.test${path}`), { errors: () => {} });
+      return { status: response.status, text: await response.text() };
+    };
+    const before = JSON.parse((await get('/whoami')).text) as { interpreter: string; served: number };
+    expect(JSON.parse((await get('/whoami')).text)).toMatchObject({ interpreter: before.interpreter, served: before.served + 1 });
+
+    expect(await get('/exit-before')).toMatchObject({ status: 500 });
+    expect(deaths.map((error) => error.message)).toEqual(['The Python interpreter stopped serving: the app raised SystemExit(3)']);
+
+    // A new import in a new interpreter: another token, the count from 1.
+    const after = JSON.parse((await get('/whoami')).text) as { interpreter: string; served: number };
+    expect(after.served).toBe(1);
+    expect(after.interpreter).not.toBe(before.interpreter);
+    expect(deaths).toHaveLength(1);
   });
 });
