@@ -15,7 +15,7 @@ import type { Chunk, Environ, ErrorStream, HeaderPair, IncomingRequest, Response
 
 /** Where the bridge module lives in Pyodide's file system (on sys.path from the start). */
 export const BRIDGE_MODULE = 'wsgi_edge_bridge';
-const BRIDGE_DIR = '/lib/wsgi_edge';
+export const BRIDGE_DIR = '/lib/wsgi_edge';
 
 /**
  * What the Python half's `Gateway.call` gives back: the whole body (a string when it is ASCII, else bytes),

@@ -67,7 +67,7 @@ counter_mod.TOKEN`) as number;
   });
 
   it('records what it was made of in its header', async () => {
-    expect(header).toMatchObject({ format: 1, app: 'counter_mod:app', path: [folder], files: null });
+    expect(header).toMatchObject({ format: 2, app: 'counter_mod:app', path: [folder], files: null });
     expect(header.pyodide).toBe((await import('pyodide')).version);
     expect(header.python).toMatch(/^3\.12\./);
     expect(Object.keys(header.sources)).toEqual([join(folder, 'counter_mod.py')]);
@@ -112,6 +112,18 @@ counter_mod.TOKEN`) as number;
     await writeFile(other, Buffer.concat([Buffer.from(line), bytes.subarray(end)]));
     await expect(loadSnapshot(other, { app: 'counter_mod:app', path: [folder] })).rejects.toThrow(
       `made by Pyodide 0.26.4, but this is Pyodide ${header.pyodide}`,
+    );
+  });
+
+  it('refuses a snapshot holding another version of the bridge, and records none when it holds none', async () => {
+    expect(header.bridge).toBeNull();
+    const other = join(dir, 'other-bridge.snapshot');
+    const bytes = await readFile(file);
+    const end = bytes.indexOf(0x0a);
+    const line = bytes.subarray(0, end).toString().replace('"bridge":null', `"bridge":"${'0'.repeat(64)}"`);
+    await writeFile(other, Buffer.concat([Buffer.from(line), bytes.subarray(end)]));
+    await expect(loadSnapshot(other, { app: 'counter_mod:app', path: [folder] })).rejects.toThrow(
+      "holds another version of wsgi-edge's Python bridge than this one",
     );
   });
 
