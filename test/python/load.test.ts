@@ -66,3 +66,28 @@ describe('lazyPythonApp after the interpreter died', () => {
     expect(deaths).toHaveLength(1);
   });
 });
+
+describe('a Python app\'s request body, read ahead before the call', () => {
+  it('is held to maxBodyBytes: 413 over it, with or without a Content-Length, and the app never runs', { timeout: 60_000 }, async () => {
+    const app = await loadPythonApp({ app: 'faults:application', path: [FIXTURE_DIR] });
+    const logged: string[] = [];
+    const options = { maxBodyBytes: 1024, errors: (line: string) => logged.push(line) };
+    const post = (id: string, body: BodyInit) => handle(app, new Request(`http://x.test/upload?id=${id}`, { method: 'POST', body, duplex: 'half' } as RequestInit), options);
+    const state = async (id: string) => JSON.parse(await (await handle(app, new Request(`http://x.test/state?id=${id}`), options)).text()) as { upload: unknown };
+
+    const declared = await post('declared', new Uint8Array(2048));
+    expect(declared.status).toBe(413);
+    const streamed = await post('streamed', new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(new Uint8Array(512));
+        controller.close();
+      },
+    }));
+    expect(streamed.status).toBe(413);
+    expect(await state('declared')).toMatchObject({ upload: null });
+    expect(await state('streamed')).toMatchObject({ upload: null });
+
+    const within = await post('within', new Uint8Array(1024));
+    expect(await within.text()).toBe('read 1024');
+  });
+});
