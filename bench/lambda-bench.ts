@@ -105,39 +105,43 @@ const bodyOf = (result: unknown) => {
   return isBase64Encoded ? Buffer.from(body ?? '', 'base64').toString('latin1') : (body ?? '');
 };
 
-async function perEvent(): Promise<LambdaEventLine[]> {
-  const wsgi = handle(base64App) as unknown as Handler;
-  const hono = honoHandle(seedHono()) as unknown as Handler;
+/** One event's pair of runs: each handler's status and median time, and whether they answered alike. */
+interface PairedEvent {
+  event: string;
+  status: [number, number];
+  sameAnswer: boolean;
+  us: [number, number];
+  samples: [number, number];
+}
+
+/** `first` and `second` on every event, interleaved in one tinybench run. */
+async function interleaved(first: Handler, second: Handler): Promise<PairedEvent[]> {
   const bench = new Bench({ time: timeMs, warmupTime: Math.max(50, timeMs / 5), iterations: 50 });
-  const lines: LambdaEventLine[] = [];
+  const lines: PairedEvent[] = [];
   for (const [name, event] of events()) {
-    const [w, h] = [await wsgi(event, context), await hono(event, context)];
-    lines.push({
-      event: name,
-      wsgiStatus: statusOf(w),
-      honoStatus: statusOf(h),
-      sameAnswer: statusOf(w) === statusOf(h) && bodyOf(w) === bodyOf(h),
-      wsgiUs: 0, honoUs: 0, wsgiSamples: 0, honoSamples: 0,
-    });
-    bench.add(`wsgi ${name}`, () => wsgi(event, context));
-    bench.add(`hono ${name}`, () => hono(event, context));
+    const [a, b] = [await first(event, context), await second(event, context)];
+    lines.push({ event: name, status: [statusOf(a), statusOf(b)], sameAnswer: statusOf(a) === statusOf(b) && bodyOf(a) === bodyOf(b), us: [0, 0], samples: [0, 0] });
+    bench.add(`0 ${name}`, () => first(event, context));
+    bench.add(`1 ${name}`, () => second(event, context));
   }
   await bench.run();
   for (const task of bench.tasks) {
-    const [kind, ...rest] = task.name.split(' ');
+    const [side, ...rest] = task.name.split(' ');
     const line = lines.find((l) => l.event === rest.join(' '))!;
     const result = task.result;
     if (result.state !== 'completed') throw new Error(`${task.name}: ${result.state}${'error' in result ? `: ${String(result.error)}` : ''}`);
-    const us = result.latency.p50 * 1000;
-    if (kind === 'wsgi') {
-      line.wsgiUs = us;
-      line.wsgiSamples = result.latency.samplesCount;
-    } else {
-      line.honoUs = us;
-      line.honoSamples = result.latency.samplesCount;
-    }
+    const index = Number(side) as 0 | 1;
+    line.us[index] = result.latency.p50 * 1000;
+    line.samples[index] = result.latency.samplesCount;
   }
   return lines;
+}
+
+async function perEvent(): Promise<LambdaEventLine[]> {
+  const lines = await interleaved(handle(base64App) as unknown as Handler, honoHandle(seedHono()) as unknown as Handler);
+  return lines.map(({ event, status, sameAnswer, us, samples }) => ({
+    event, wsgiStatus: status[0], honoStatus: status[1], sameAnswer, wsgiUs: us[0], honoUs: us[1], wsgiSamples: samples[0], honoSamples: samples[1],
+  }));
 }
 
 /** The seed's Python app and its TypeScript port (app/base64-app.ts) behind `handle()`, interleaved, per event. */
@@ -148,32 +152,11 @@ async function pythonPerEvent(): Promise<PythonLambdaReport> {
   } catch (error) {
     return { measured: false, reason: `the Python app did not load: ${String((error as Error).message ?? error).slice(0, 300)}` };
   }
-  const python = handle(app) as unknown as Handler;
-  const typescript = handle(base64App) as unknown as Handler;
-  const bench = new Bench({ time: timeMs, warmupTime: Math.max(50, timeMs / 5), iterations: 50 });
-  const lines: PythonLambdaEventLine[] = [];
-  for (const [name, event] of events()) {
-    const [p, t] = [await python(event, context), await typescript(event, context)];
-    lines.push({
-      event: name,
-      pythonStatus: statusOf(p),
-      typescriptStatus: statusOf(t),
-      sameAnswer: statusOf(p) === statusOf(t) && bodyOf(p) === bodyOf(t),
-      pythonUs: 0, typescriptUs: 0,
-    });
-    bench.add(`python ${name}`, () => python(event, context));
-    bench.add(`typescript ${name}`, () => typescript(event, context));
-  }
-  await bench.run();
-  for (const task of bench.tasks) {
-    const [kind, ...rest] = task.name.split(' ');
-    const line = lines.find((l) => l.event === rest.join(' '))!;
-    const result = task.result;
-    if (result.state !== 'completed') throw new Error(`${task.name}: ${result.state}${'error' in result ? `: ${String(result.error)}` : ''}`);
-    if (kind === 'python') line.pythonUs = result.latency.p50 * 1000;
-    else line.typescriptUs = result.latency.p50 * 1000;
-  }
-  return { measured: true, events: lines };
+  const lines = await interleaved(handle(app) as unknown as Handler, handle(base64App) as unknown as Handler);
+  const events = lines.map(({ event, status, sameAnswer, us }) => ({
+    event, pythonStatus: status[0], typescriptStatus: status[1], sameAnswer, pythonUs: us[0], typescriptUs: us[1],
+  }));
+  return { measured: true, events };
 }
 
 /** A response stream that takes bytes as fast as it is given them, with Node's default buffering. */

@@ -5,31 +5,11 @@
  * @module
  */
 
+import { fmt, median, NOT_MEASURED, table } from './markdown.ts';
 import type { ColdStartLine, PythonAppResult, PythonSection, Results, ThroughputCell } from './types.ts';
 
-const NOT_MEASURED = 'not measured';
 /** Issue 14's targets. */
 export const PYTHON_TARGET = { seedVsGunicorn: 1, flaskVsGunicorn: 0.5, seedSnapshotMs: 500, flaskSnapshotMs: 1000, rssMiB: 150 };
-
-const fmt = {
-  int: (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—'),
-  ms: (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—'),
-  us: (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—'),
-  ratio: (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—'),
-  mib: (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—'),
-};
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
-}
 
 function cell(app: PythonAppResult, server: string): ThroughputCell | undefined {
   return app.throughput.find((c) => c.server === server);

@@ -6,26 +6,11 @@
  */
 
 import { pythonTargets, renderPythonReadme, renderPythonResults } from './report-python.ts';
+import { fmt, median, NOT_MEASURED, table } from './markdown.ts';
 import type { Results, RuntimeResult, ServerResult, SizeRow, StreamResult, ThroughputCell } from './types.ts';
 
-const NOT_MEASURED = 'not measured';
 /** The issue's targets. */
 const TARGET = { throughputVsRaw: 0.9, streamVsRaw: 0.9, rssGrowthMiB: 64, workerGzipBytes: 10_000 };
-
-const fmt = {
-  int: (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—'),
-  ms: (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—'),
-  us: (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—'),
-  ratio: (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—'),
-  mib: (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—'),
-};
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function cell(runtime: RuntimeResult, server: ServerResult['id'], route: string): ThroughputCell | undefined {
   return runtime.throughput.find((c) => c.server === server && c.route === route);
@@ -38,11 +23,6 @@ function baselineStream(runtime: RuntimeResult): StreamResult | undefined {
 /** The lines the issue's targets are about: wsgi-edge's own (not the baselines or Hono). */
 function isWsgiEdge(stream: StreamResult): boolean {
   return !stream.baseline && stream.label.startsWith('wsgi-edge');
-}
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
 }
 
 export function renderResults(results: Results): string {

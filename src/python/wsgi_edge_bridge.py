@@ -92,6 +92,13 @@ def _format(error):
     return ''.join(traceback.format_exception(type(error), error, error.__traceback__))
 
 
+def _body_bytes(chunk):
+    """`chunk`, which must be bytes (PEP 3333); raises TypeError quoting it otherwise."""
+    if type(chunk) is not bytes:
+        raise TypeError(f'The body must give bytes, not {_describe(chunk)}')
+    return chunk
+
+
 def _describe(value):
     return f'{type(value).__name__} {value!r}'
 
@@ -204,9 +211,7 @@ class StartResponse:
         size = self._written
         try:
             while not self._sent:
-                chunk = next(iterator)
-                if type(chunk) is not bytes:
-                    return chunks, False, _failure(TypeError(f'The body must give bytes, not {_describe(chunk)}'), self._host)
+                chunk = _body_bytes(next(iterator))
                 if chunk:
                     chunks.append(chunk)
                     size += len(chunk)
@@ -218,9 +223,7 @@ class StartResponse:
                 return chunks, False, None
             limit = self._pull_limit()
             while size < limit:
-                chunk = next(iterator)
-                if type(chunk) is not bytes:
-                    return chunks, False, _failure(TypeError(f'The body must give bytes, not {_describe(chunk)}'), self._host)
+                chunk = _body_bytes(next(iterator))
                 if chunk:
                     chunks.append(chunk)
                     size += len(chunk)
@@ -263,13 +266,11 @@ class Body:
 
     def next(self):
         try:
-            chunk = next(self._iterator)
+            chunk = _body_bytes(next(self._iterator))
         except StopIteration:
             return None
         except BaseException as error:
             return _failure(error, self._host)
-        if type(chunk) is not bytes:
-            return _failure(TypeError(f'The body must give bytes, not {_describe(chunk)}'), self._host)
         return _to_host(chunk)
 
     def close(self):
@@ -336,8 +337,7 @@ class Gateway:
                 raise TypeError(f'The app must return an iterable of bytes, not {_describe(result)[:200]}')
             if type(result) is list or type(result) is tuple:
                 for chunk in result:
-                    if type(chunk) is not bytes:
-                        raise TypeError(f'The body must give bytes, not {_describe(chunk)}')
+                    _body_bytes(chunk)
                 return _whole(b''.join(result))
             try:
                 iterator = iter(result)
