@@ -47,12 +47,21 @@ const SERVER_FIELDS: ReadonlySet<string> = new Set(['date', 'server', 'connectio
  * sent none (a streamed body), wsgi-edge may still frame a short body with one, and only the body
  * bytes are compared.
  */
+/**
+ * Werkzeug builds `Allow` from a Python set, whose order follows the process's string hash seed: the
+ * same app lists `POST, OPTIONS` in one process and `OPTIONS, POST` in the next, under CPython as under
+ * Pyodide. Compared as the set it is.
+ */
+function methodSet(allow: string): string {
+  return allow.split(',').map((method) => method.trim()).sort().join(', ');
+}
+
 export function appHeaders(answer: Answer, reference: Answer): [string, string[]][] {
   const keepLength = reference.headers.some(([name]) => name === 'content-length');
   const byName = new Map<string, string[]>();
   for (const [name, value] of answer.headers) {
     if (SERVER_FIELDS.has(name) || (name === 'content-length' && !keepLength)) continue;
-    byName.set(name, [...(byName.get(name) ?? []), value]);
+    byName.set(name, [...(byName.get(name) ?? []), name === 'allow' ? methodSet(value) : value]);
   }
   return [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
