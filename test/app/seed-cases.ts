@@ -3,6 +3,8 @@
  * python3), shared by every suite that checks a port or a deployment of the seed app against CPython.
  */
 import { execFileSync } from 'node:child_process';
+import { expect } from 'vitest';
+import { nativeToBytes } from '../../src/core/native-string.ts';
 
 /** The seed's pages say their charset: the one change to its answers (README "The seed's app"). */
 export const HTML = 'text/html; charset=utf-8';
@@ -54,4 +56,42 @@ export const EDGE_CASES: OracleCase[] = [
 export function askPython(cases: OracleCase[]): OracleAnswer[] {
   const output = execFileSync('python3', ['test/app/oracle/wsgi_app.py'], { input: JSON.stringify(cases) });
   return JSON.parse(output.toString()) as OracleAnswer[];
+}
+
+/** The seed's answer table and the edge cases, as the oracle takes them. */
+export function seedOracleCases(): OracleCase[] {
+  return [
+    ...SEED_ANSWERS.map(([method, target]) => {
+      const [path, query = ''] = target.split('?');
+      return { method, path: path!, query };
+    }),
+    ...EDGE_CASES,
+  ];
+}
+
+/** A native-string path as a request target carries it: percent-encoded but for unreserved characters and `/`. */
+export function targetPath(path: string): string {
+  return [...nativeToBytes(path)].map((byte) => {
+    const char = String.fromCharCode(byte);
+    return /[A-Za-z0-9/._~-]/.test(char) ? char : '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+  }).join('');
+}
+
+/** Every seed case sent to the server at `baseUrl`: status, Content-Type and body bytes (base64, as the oracle gives them) as CPython's app gives them. */
+export async function expectAnswersAsCPython(baseUrl: string): Promise<void> {
+  const cases = seedOracleCases();
+  const expected = askPython(cases);
+  for (const [i, request] of cases.entries()) {
+    const url = new URL(targetPath(request.path) + (request.query ? `?${request.query}` : ''), baseUrl);
+    const response = await fetch(url, { method: request.method });
+    const oracle = expected[i]!;
+    const body = Buffer.from(await response.arrayBuffer()).toString('base64');
+    expect({ request, status: response.status, type: response.headers.get('content-type'), body }).toEqual({
+      request,
+      status: Number(oracle.status.split(' ')[0]),
+      type: oracle.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1],
+      // A server sends no body for HEAD; CPython's app produced one, which the gateway drops.
+      body: request.method === 'HEAD' ? '' : oracle.body,
+    });
+  }
 }

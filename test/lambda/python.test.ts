@@ -9,8 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { nativeToBytes } from '../../src/index.ts';
-import { askPython, EDGE_CASES, SEED_ANSWERS, type OracleCase } from '../app/seed-cases.ts';
+import { askPython, seedOracleCases, targetPath } from '../app/seed-cases.ts';
 import { buildPythonTaskRoot, type PythonTaskRoot } from './build.ts';
 import { requestToEvent, type Payload } from './function-url.ts';
 import { closeAll, startFunction, type LambdaFunction, type Outcome } from './runtime-api.ts';
@@ -103,27 +102,13 @@ describe('the zip', () => {
   });
 });
 
-/** Bytes of a native string as a function URL's rawPath carries them: percent-encoded but for unreserved characters and `/`. */
-function rawPathOf(path: string): string {
-  return [...nativeToBytes(path)].map((byte) => {
-    const char = String.fromCharCode(byte);
-    return /[A-Za-z0-9/._~-]/.test(char) ? char : '%' + byte.toString(16).toUpperCase().padStart(2, '0');
-  }).join('');
-}
-
 describe.each(['buffered', 'streaming'] as const)('the seed app, %s, answers as CPython does', (mode) => {
-  const cases: OracleCase[] = [
-    ...SEED_ANSWERS.map(([method, target]) => {
-      const [path, query = ''] = target.split('?');
-      return { method, path: path!, query };
-    }),
-    ...EDGE_CASES,
-  ];
+  const cases = seedOracleCases();
 
   test(`${cases.length} requests, byte for byte`, async () => {
     const expected = askPython(cases);
     for (const [i, request] of cases.entries()) {
-      const outcome = await seed[mode].invoke(await furl(rawPathOf(request.path), request.query, request.method));
+      const outcome = await seed[mode].invoke(await furl(targetPath(request.path), request.query, request.method));
       const oracle = expected[i]!;
       expect({ request, ...answerOf(outcome) }).toEqual({
         request,
