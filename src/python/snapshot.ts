@@ -183,25 +183,20 @@ export async function loadSnapshot(file: string, target: SnapshotTarget, loadOpt
 
 /**
  * What Python must be told after a restore: fresh random state (else every process from one snapshot
- * draws the same numbers), the mounted folders' finders told to list them again (the file system under
- * them is new), `env` put into os.environ (Python read its environment when the snapshot was made), and
+ * draws the same numbers), `env` put into os.environ (Python read its environment when the snapshot was made), and
  * the empty sys.path entry that each loadPyodide adds kept once. `loadSnapshot` calls it.
  *
- * Not `importlib.invalidate_caches()`: it also makes the standard library's zip importer read the zip's
- * directory again, some 0.45 s of a 1.3 s restore, for a file the Pyodide version check already pins;
- * nor `json`, whose first import after a restore costs another 0.15 s.
+ * The mounted folders' finders forget their listings when the bridge looks the app up (`load_app`), not
+ * here. Not `json` either: its first import after a restore costs 0.15 s.
  */
 export function afterRestore(pyodide: PyodideInterface, env?: Readonly<Record<string, string>>): void {
   // Its own globals, so that nothing lands in __main__.
   const scope = pyodide.toPy({ env: env ?? {} });
   try {
     pyodide.runPython(`
-import importlib.machinery, os, sys
+import os, sys
 if 'random' in sys.modules:
     sys.modules['random'].seed()
-for finder in list(sys.path_importer_cache.values()):
-    if isinstance(finder, importlib.machinery.FileFinder):
-        finder.invalidate_caches()
 os.environ.update(env)
 while sys.path.count('') > 1:
     sys.path.remove('')

@@ -52,20 +52,31 @@ export async function stopChild(child: ChildProcess, group = false): Promise<voi
   clearTimeout(timer);
 }
 
-export async function denoServe(entry: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<DenoServer> {
-  const child = spawn(DENO, ['serve', '--host', '127.0.0.1', '--port', '0', ...args, entry], {
-    env: quietDenoEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A server process started by `startServer`: where it listens, and everything it wrote. */
+export interface ServerProcess extends DenoServer {
+  child: ChildProcess;
+}
+
+/**
+ * Spawns `command args` with its output kept, and resolves once the output matches `listening` (whose
+ * first group is the URL); a process that exits or stays silent first is stopped, and the call throws.
+ */
+export async function startServer(command: string, args: readonly string[], env: NodeJS.ProcessEnv, listening: RegExp, what: string): Promise<ServerProcess> {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.on('data', (data: Buffer) => { output += data.toString(); });
   child.stderr!.on('data', (data: Buffer) => { output += data.toString(); });
   try {
-    const match = await waitForOutput(child, () => output, /Listening on (http:\/\/127\.0\.0\.1:\d+)\//, `deno serve ${entry}`);
-    return { url: match[1]!, output: () => output, exited, stop: () => stopChild(child) };
+    const match = await waitForOutput(child, () => output, listening, what);
+    return { url: match[1]!, child, output: () => output, exited, stop: () => stopChild(child) };
   } catch (error) {
     await stopChild(child);
     throw error;
   }
+}
+
+export function denoServe(entry: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<DenoServer> {
+  return startServer(DENO, ['serve', '--host', '127.0.0.1', '--port', '0', ...args, entry], quietDenoEnv(env),
+    /Listening on (http:\/\/127\.0\.0\.1:\d+)\//, `deno serve ${entry}`);
 }

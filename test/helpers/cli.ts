@@ -2,39 +2,18 @@
  * Test helper: the built `wsgi-edge` command (dist/src/cli.js, the package's "bin") in a child process
  * on a free loopback port, with everything it writes kept for the test to read.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { stopChild, waitForOutput } from '../deno/deno.ts';
+import { spawn } from 'node:child_process';
+import { startServer, stopChild, type ServerProcess } from '../deno/deno.ts';
 
 export const CLI = 'dist/src/cli.js';
 
-export interface CliProcess {
-  /** Where it serves, with a trailing slash. */
-  url: string;
-  child: ChildProcess;
-  /** Everything written so far, stdout and stderr (its wsgi.errors) as they came. */
-  output(): string;
-  /** Settles with the exit status (`null` after a signal) once the process has exited. */
-  exited: Promise<number | null>;
-  stop(): Promise<void>;
-}
+/** The command serving: its URL (with a trailing slash), the child, everything it wrote (stdout and its wsgi.errors). */
+export type CliProcess = ServerProcess;
 
 /** Starts `wsgi-edge serve ...args --port 0` and resolves once it says where it serves. */
-export async function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args, '--port', '0'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stdout!.on('data', (data: Buffer) => { output += data.toString(); });
-  child.stderr!.on('data', (data: Buffer) => { output += data.toString(); });
-  try {
-    const match = await waitForOutput(child, () => output, /^Serving .* on (http:\/\/127\.0\.0\.1:\d+\/)/m, `wsgi-edge serve ${args.join(' ')}`);
-    return { url: match[1]!, child, output: () => output, exited, stop: () => stopChild(child) };
-  } catch (error) {
-    await stopChild(child);
-    throw error;
-  }
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliProcess> {
+  return startServer(process.execPath, [CLI, 'serve', ...args, '--port', '0'], { ...process.env, ...env },
+    /^Serving .* on (http:\/\/127\.0\.0\.1:\d+\/)/m, `wsgi-edge serve ${args.join(' ')}`);
 }
 
 export interface CliRun {
