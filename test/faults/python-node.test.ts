@@ -146,7 +146,7 @@ describe('Python faults: wsgi-edge serve --workers 2 on Node', () => {
 });
 
 describe('Python apps that cannot load, under wsgi-edge serve on Node', () => {
-  // The messages for each kind of failure are test/python/load-errors.test.ts's; here, what the command does with one.
+  // The messages for each kind of failure are test/python/load.test.ts's; here, what the command does with one.
   it('exit with status 2 and the message naming the module and sys.path; with --workers, the primary stops', { timeout: 120_000 }, async () => {
     const [importError, workers] = await Promise.all([
       runCli(['serve', 'test/faults/python/broken/import_error.py', '--port', '0']),
