@@ -30,7 +30,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['**/node_modules/**', ...OPTIONAL_SUITES, ...IN_PROCESS_PYTHON],
           // The rest talk to child processes or are pure: they share worker processes instead of
-          // starting one each, about 15 s of a 2-core machine's `npm test` (measured, bench/PROFILE.md).
+          // starting one each (most of the 16 s this and the one-run type checks took off a 2-core
+          // machine's `npm test`: bench/PROFILE.md). None changes a global it does not put back.
           isolate: false,
           ...shared,
         },

@@ -66,6 +66,9 @@ const POLL_STEP_MS = 20;
 const POLL_STEPS = 250;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** undici's codes for a connection the server closed under a request: a reset, or a FIN ("other side closed"). */
+const CLOSED_CONNECTION = new Set(['ECONNRESET', 'UND_ERR_SOCKET']);
+
 let nextId = 0;
 /** A fresh id for state kept by the fixtures, unique across runs of the same runtime. */
 export function uniqueId(label: string): string {
@@ -78,17 +81,20 @@ export function conformanceClient(target: ConformanceTarget) {
     const request = new Request(new URL(path, target.baseUrl()), init);
     return target.fetch ? target.fetch(request) : fetch(request);
   };
-  // Where a failed body ends as a complete one (workerd), the server then resets that connection, and the
-  // client's pool may hand it to the next request before the reset arrives: a GET or HEAD that met such a
-  // reset before any response is sent again, as a browser does on a reused connection.
+  // Where a failed body ends as a complete one (workerd), the server then closes that connection (a reset
+  // or a FIN, whichever reaches the client first), and the client's pool may hand it to the next request
+  // before that arrives: a GET or HEAD that met such a close before any response is sent again, as a
+  // browser does on a reused connection.
   const retriesReset = target.platform?.failedBody === 'ended';
   const send = async (path: string, init: RequestInit = {}): Promise<Response> => {
     try {
       return await once(path, init);
     } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const idempotent = (init.method ?? 'GET') === 'GET' || init.method === 'HEAD';
-      if (!retriesReset || !idempotent || (error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
-      return once(path, init);
+      if (retriesReset && idempotent && CLOSED_CONNECTION.has(cause?.code ?? '')) return once(path, init);
+      // undici's "fetch failed" says nothing of why: name the request and the socket's error.
+      throw new Error(`${target.name}: ${init.method ?? 'GET'} ${path} failed: ${cause?.code ?? ''} ${cause?.message ?? String(error)}`, { cause: error });
     }
   };
   const getJson = async <T>(path: string): Promise<T> => {
