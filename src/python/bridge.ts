@@ -124,21 +124,27 @@ class Host {
   }
 }
 
-/** The one interpreter an app runs in, and whether it may still be called. */
-class Interpreter {
+/**
+ * One Pyodide's interpreter, and whether it may still be called. Every app loaded into that Pyodide
+ * shares it: when one app kills it, the others are dead too, and each one's `onFatal` is called.
+ */
+export class Interpreter {
   dead: InterpreterDeadError | undefined;
   /** Pyodide itself failed (not merely SystemExit): nothing may enter it again, not even a close(). */
   broken = false;
-  readonly #onFatal: BridgeOptions['onFatal'];
+  readonly #onFatal: Array<(error: InterpreterDeadError) => void> = [];
 
-  constructor(onFatal: BridgeOptions['onFatal']) {
-    this.#onFatal = onFatal;
+  /** Has `onFatal` called when the interpreter dies; at once, when it is dead already. */
+  watch(onFatal: BridgeOptions['onFatal']): void {
+    if (onFatal === undefined) return;
+    if (this.dead) onFatal(this.dead);
+    else this.#onFatal.push(onFatal);
   }
 
   die(error: InterpreterDeadError): void {
     if (this.dead) return;
     this.dead = error;
-    this.#onFatal?.(error);
+    for (const onFatal of this.#onFatal.splice(0)) onFatal(error);
   }
 
   /**
@@ -237,8 +243,8 @@ function flatten(environ: Environ): unknown[] {
  * without a body is called at once, not after a read: the app then answers synchronously, and the core
  * without a promise.
  */
-export function bridgeApp(gateway: PythonGateway, options: BridgeOptions = {}): WsgiApp {
-  const interpreter = new Interpreter(options.onFatal);
+export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, options: BridgeOptions = {}): WsgiApp {
+  interpreter.watch(options.onFatal);
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
     const result = interpreter.enter(() => gateway.call(flatten(environ), body, host));

@@ -7,7 +7,7 @@
 
 import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
-import { bridgeApp, installBridge, loadGateway, type BridgeOptions } from './bridge.ts';
+import { bridgeApp, installBridge, Interpreter, loadGateway, type BridgeOptions } from './bridge.ts';
 
 export interface PythonAppOptions extends BridgeOptions {
   /** `'module:callable'` as gunicorn takes it; `'module'` alone means `module:application`. */
@@ -23,19 +23,23 @@ export interface PythonAppOptions extends BridgeOptions {
 /** Where `options.files` are written inside Pyodide. */
 export const FILES_DIR = '/app';
 
-const bridgeInstalled = new WeakSet<PyodideInterface>();
+/** Each Pyodide's interpreter; the bridge module is installed when it is first made. */
+const interpreters = new WeakMap<PyodideInterface, Interpreter>();
 
 /**
  * The app `options.app` in `pyodide`, as a `WsgiApp`. `folders` (already inside Pyodide's file system)
- * go on sys.path after the folder of `options.files`.
+ * go on sys.path after the folder of `options.files`. A Pyodide whose interpreter died (under another
+ * app loaded into it) takes no new app: this throws its InterpreterDeadError.
  */
 export function startPythonApp(pyodide: PyodideInterface, bridgeSource: string, options: PythonAppOptions, folders: readonly string[] = []): WsgiApp {
-  if (!bridgeInstalled.has(pyodide)) {
+  let interpreter = interpreters.get(pyodide);
+  if (interpreter === undefined) {
     installBridge(pyodide, bridgeSource);
-    bridgeInstalled.add(pyodide);
+    interpreters.set(pyodide, (interpreter = new Interpreter()));
   }
+  if (interpreter.dead) throw interpreter.dead;
   const paths = options.files ? [writeFiles(pyodide, options.files), ...folders] : [...folders];
-  return bridgeApp(loadGateway(pyodide, options.app, paths, options.multiprocess ?? true), options);
+  return bridgeApp(loadGateway(pyodide, options.app, paths, options.multiprocess ?? true), interpreter, options);
 }
 
 /** Writes `files` under FILES_DIR and returns that folder. */

@@ -1,12 +1,13 @@
 /**
  * Loading in this process's Pyodide: loadPythonApp's error names what failed and where (the CLI and `deno
  * serve` stopping on it are test/faults/python-node.test.ts's and python-deno.test.ts's), and
- * lazyPythonApp, after the interpreter died, serves the next request from a fresh one.
+ * lazyPythonApp, after the interpreter died, serves the next request from a fresh one; two apps in one
+ * Pyodide die together.
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { handle } from '../../src/index.ts';
-import { InterpreterDeadError, lazyPythonApp, loadPythonApp } from '../../src/python/index.ts';
+import { defaultPyodide, InterpreterDeadError, lazyPythonApp, loadPythonApp } from '../../src/python/index.ts';
 
 const BROKEN_DIR = resolve('test/faults/python/broken');
 const FIXTURE_DIR = resolve('test/faults/python');
@@ -64,6 +65,39 @@ describe('lazyPythonApp after the interpreter died', () => {
     expect(after.served).toBe(1);
     expect(after.interpreter).not.toBe(before.interpreter);
     expect(deaths).toHaveLength(1);
+  });
+});
+
+describe('two apps loaded into one Pyodide', () => {
+  it('die together: the other app answers 500 without entering it, its onFatal is called, and no app loads into it again', { timeout: 60_000 }, async () => {
+    const deaths: Record<'faults' | 'second', string[]> = { faults: [], second: [] };
+    const pyodide = await defaultPyodide();
+    const faults = await loadPythonApp({ app: 'faults:application', path: [FIXTURE_DIR], onFatal: (error) => deaths.faults.push(error.message) });
+    const second = await loadPythonApp({
+      app: 'second',
+      files: { 'second.py': 'def application(environ, start_response):\n    start_response("200 OK", [])\n    return [b"second"]\n' },
+      onFatal: (error) => deaths.second.push(error.message),
+    });
+    const logged: string[] = [];
+    const get = async (app: typeof faults, path: string) => {
+      const response = await handle(app, new Request(`http://x.test${path}`), { errors: (line) => logged.push(line) });
+      return { status: response.status, text: await response.text() };
+    };
+    expect(await get(second, '/')).toEqual({ status: 200, text: 'second' });
+
+    expect(await get(faults, '/exit-before')).toMatchObject({ status: 500 });
+    const death = 'The Python interpreter stopped serving: the app raised SystemExit(3)';
+    expect(deaths).toEqual({ faults: [death], second: [death] });
+    logged.length = 0;
+    expect(await get(second, '/')).toMatchObject({ status: 500 });
+    expect(logged.join('\n')).toContain(`InterpreterDeadError: ${death}`);
+    await expect(loadPythonApp({ app: 'second', pyodide })).rejects.toThrow(InterpreterDeadError);
+
+    // The shared Pyodide was dropped with it: the next load gets a fresh one.
+    const again = await loadPythonApp({ app: 'faults:application', path: [FIXTURE_DIR] });
+    expect(await defaultPyodide()).not.toBe(pyodide);
+    expect(JSON.parse((await get(again, '/whoami')).text)).toMatchObject({ served: 1 });
+    expect(deaths.second).toHaveLength(1);
   });
 });
 
