@@ -66,7 +66,8 @@ describe('generated requests through handle()', () => {
       const keyOf = (name: string) => 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
       const honest = new Set(r.headers.map(([name]) => name).filter((name) => !name.includes('_')).map(keyOf));
       for (const [name] of r.headers) {
-        if (name.includes('_') && !honest.has(keyOf(name))) expect(cgi).not.toHaveProperty(keyOf(name));
+        // As an array: a string argument would be a path, and a name such as "_." its own key's parent.
+        if (name.includes('_') && !honest.has(keyOf(name))) expect(cgi).not.toHaveProperty([keyOf(name)]);
       }
       expect(bodyLength).toBe(hasBody ? r.body!.length : 0);
       for (const value of Object.values(cgi)) expect(value).toMatch(/^[\x00-\xff]*$/);
