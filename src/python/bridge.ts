@@ -134,11 +134,9 @@ export class Interpreter {
   broken = false;
   readonly #onFatal: Array<(error: InterpreterDeadError) => void> = [];
 
-  /** Has `onFatal` called when the interpreter dies; at once, when it is dead already. */
+  /** Has `onFatal` called when the interpreter dies. */
   watch(onFatal: BridgeOptions['onFatal']): void {
-    if (onFatal === undefined) return;
-    if (this.dead) onFatal(this.dead);
-    else this.#onFatal.push(onFatal);
+    if (onFatal !== undefined) this.#onFatal.push(onFatal);
   }
 
   die(error: InterpreterDeadError): void {

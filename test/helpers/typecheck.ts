@@ -24,7 +24,7 @@ async function compile(command: string, args: string[], options: { cwd?: string;
     const { stdout, stderr } = await run(command, args, { ...options, maxBuffer: 16 * 1024 * 1024 });
     return stdout + stderr;
   } catch (error) {
-    const failed = error as { stdout?: string; stderr?: string; code?: unknown };
+    const failed = error as { stdout?: string; stderr?: string };
     if (failed.stdout === undefined) throw error;
     return `${failed.stdout}${failed.stderr ?? ''}`;
   }
@@ -35,7 +35,7 @@ async function compile(command: string, args: string[], options: { cwd?: string;
  * tsconfig.json, whose `files` or `include` must take them in. tsc's lines start with the file's path.
  */
 export async function tscCheck(dir: string, modules: Record<string, string>): Promise<Diagnostics> {
-  await Promise.all(Object.entries(modules).map(([name, source]) => writeFile(join(dir, name), source)));
+  await writeModules(dir, modules);
   const output = await compile(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', dir, '--pretty', 'false'], {});
   // A diagnostic is its `path(line,col): error TS…` line and the indented lines that continue it.
   const diagnostics = output.split(/\n(?=\S)/).filter((diagnostic) => diagnostic.trim() !== '');
@@ -47,12 +47,16 @@ export async function tscCheck(dir: string, modules: Record<string, string>): Pr
  * an `at file:///…/name.ts:line:col` line; the diagnostic is the block of lines before it.
  */
 export async function denoCheck(deno: string, dir: string, modules: Record<string, string>, env: NodeJS.ProcessEnv): Promise<Diagnostics> {
-  await Promise.all(Object.entries(modules).map(([name, source]) => writeFile(join(dir, name), source)));
+  await writeModules(dir, modules);
   const output = await compile(deno, ['check', ...Object.keys(modules)], { cwd: dir, env });
   // Everything after deno's closing "error: Type checking failed." is its own backtrace; any other error (a module
   // that is not found) is a diagnostic too, so that a check that never ran cannot pass as clean.
   const diagnostics = output.split('\nerror: Type checking failed.')[0]!.split(/\n\s*\n/).filter((block) => /^TS\d+ \[ERROR\]|^error: /m.test(block));
   return grouped(output, diagnostics, (diagnostic) => /^\s*at (file:\/\/\S+?):\d+:\d+$/m.exec(diagnostic)?.[1]);
+}
+
+function writeModules(dir: string, modules: Record<string, string>): Promise<unknown> {
+  return Promise.all(Object.entries(modules).map(([name, source]) => writeFile(join(dir, name), source)));
 }
 
 function grouped(output: string, diagnostics: string[], fileOf: (diagnostic: string) => string | undefined): Diagnostics {
