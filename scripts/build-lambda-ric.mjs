@@ -6,7 +6,7 @@
  * the curl and aws-lambda-cpp tarballs inside the package (already patched by its maintainers), curl
  * cut down to plain HTTP as the package's configure line has it, everything linked statically.
  *
- * Runs as the project's `prepare` step (npm ci/install in this folder, never for a consumer of the
+ * Runs from the tests' global setup and the benchmarks (never for a consumer of the
  * package) and does nothing when the client for this Node ABI is already built.
  */
 

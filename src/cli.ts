@@ -10,6 +10,7 @@
 
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
+import { runBuild, type BuildCommand } from './cli/build.ts';
 import { serveProcess } from './cli/serve.ts';
 import { parseTarget, type Target } from './cli/target.ts';
 import { UsageError } from './cli/usage-error.ts';
@@ -33,11 +34,25 @@ Serves a WSGI app on the simple server (default: the demo app on 127.0.0.1:8000)
 
        wsgi-edge snapshot <app.py|module>[:callable] --out FILE [--pythonpath DIR[,DIR]]
 
-Writes Pyodide's memory with the Python app imported, for loadPythonApp({ snapshot }).`;
+Writes Pyodide's memory with the Python app imported, for loadPythonApp({ snapshot }).
+
+       wsgi-edge build <lambda|deno> <app.py|module>[:callable] [--pythonpath DIR[,DIR]] [--mount DIR[:AT]]
+                       [--out PATH] [--no-snapshot]
+
+Builds a deployable artifact of the Python app: for lambda a zip (handlers index.handler and
+index.streamingHandler), for deno a folder for deno serve; Pyodide, the app's folders and a memory
+snapshot of the app imported are inside.
+  --mount DIR[:AT]   also ship a folder the app reads at a fixed path (AT, default DIR itself)
+  --out PATH         the zip or folder (default dist/lambda-python.zip, dist/deno-python)
+  --no-snapshot      start Python from scratch (when the app cannot be snapshotted)`;
 
 /** `wsgi-edge snapshot`: the app and its sys.path folders, and where the snapshot goes. */
 interface SnapshotCommand {
   snapshot: { app: string; path: string[]; out: string };
+}
+
+interface BuildCommandLine {
+  build: BuildCommand;
 }
 
 interface Command {
@@ -50,7 +65,7 @@ interface Command {
   maxRestarts: number;
 }
 
-function parseCommand(argv: string[]): Command | SnapshotCommand | undefined {
+function parseCommand(argv: string[]): Command | SnapshotCommand | BuildCommandLine | undefined {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -62,12 +77,19 @@ function parseCommand(argv: string[]): Command | SnapshotCommand | undefined {
       pythonpath: { type: 'string', multiple: true, default: [] },
       out: { type: 'string' },
       snapshot: { type: 'string' },
+      mount: { type: 'string', multiple: true, default: [] },
+      'no-snapshot': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return undefined;
   const [command, spec, ...extra] = positionals;
   const pythonPath = values.pythonpath.flatMap((list) => list.split(',')).filter((folder) => folder !== '');
+  if (command === 'build') {
+    const [app, ...rest] = extra;
+    if (spec === undefined || app === undefined || rest.length > 0) throw new UsageError('Usage: wsgi-edge build <lambda|deno> <app> [options] (wsgi-edge --help)');
+    return { build: { target: spec, spec: app, pythonPath, mounts: values.mount, out: values.out, snapshot: !values['no-snapshot'] } };
+  }
   if (command === 'snapshot' && spec !== undefined && extra.length === 0) {
     if (values.out === undefined) throw new UsageError('wsgi-edge snapshot needs --out FILE');
     const target = parseTarget(spec, pythonPath);
@@ -98,6 +120,10 @@ async function main(argv: string[]): Promise<void> {
   const command = parseCommand(argv);
   if (command === undefined) {
     console.log(USAGE);
+    return;
+  }
+  if ('build' in command) {
+    await runBuild(command.build);
     return;
   }
   if ('snapshot' in command) {

@@ -23,8 +23,11 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const scratch = mkdtempSync(join(tmpdir(), 'wsgi-edge-test-'));
   const snapshot = join(scratch, 'faults.snapshot');
   await Promise.all([
+    // aws-lambda-ric's native client, for the Lambda suites: built once per machine (about a minute with
+    // CMake), a no-op after. Here rather than in an install script, which would ship to the package's users.
+    run(process.execPath, ['scripts/build-lambda-ric.mjs']),
     run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']).then(() =>
-      run(process.execPath, ['scripts/finish-dist.mjs', 'dist'])),
+      Promise.all([run(process.execPath, ['scripts/finish-dist.mjs', 'dist']), run(process.execPath, ['scripts/bundle-runtimes.mjs', 'dist'])])),
     run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'snapshot', 'test/faults/python/faults.py', '--out', snapshot]),
   ]).catch((error: { stdout?: string; stderr?: string }) => {
     throw new Error(`test setup failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);

@@ -31,6 +31,14 @@ export interface PythonAppFileOptions extends PythonAppOptions {
    * Pyodide starts from it with the app already imported. Not with `pyodide`.
    */
   snapshot?: string;
+  /**
+   * Host folders mounted into Pyodide, as `{ pyodidePath: hostFolder }`, before the app loads: data the
+   * app reads from a fixed path (`{ '/usr/share/zoneinfo': '/usr/share/zoneinfo' }` for Debian's pytz), or
+   * a whole artifact mounted at a fixed path (`{ '/var/task': taskRoot }`), so that a snapshot made in one
+   * place restores in another. A `path` folder inside a mount is a Pyodide path and is not mounted again;
+   * any other is a host folder, mounted at its own path.
+   */
+  mounts?: Readonly<Record<string, string>>;
 }
 
 const CONSOLE_STREAMS = { stdout: (line: string) => console.log(line), stderr: (line: string) => console.error(line) };
@@ -62,22 +70,50 @@ export async function loadPythonApp(options: PythonAppFileOptions): Promise<Wsgi
 }
 
 /** Imports `options.app` in a fresh Pyodide and writes its memory snapshot to `file` (`wsgi-edge snapshot`). */
-export async function snapshotPythonApp(options: PythonAppOptions, file: string): Promise<SnapshotHeader> {
+export async function snapshotPythonApp(options: Omit<PythonAppFileOptions, 'snapshot' | 'pyodide'>, file: string): Promise<SnapshotHeader> {
   return writeSnapshot(file, snapshotTarget(options), async (pyodide) => {
     await startInPyodide(pyodide, options);
   }, CONSOLE_STREAMS);
 }
 
-/** What a snapshot of `options` must match: the folders as they are mounted (absolute). */
-function snapshotTarget(options: PythonAppOptions): SnapshotTarget {
-  return { app: options.app, path: (options.path ?? []).map((folder) => path.resolve(folder)), files: options.files };
+/** What a snapshot of `options` must match: the folders as Pyodide sees them, and where their files are on the host. */
+function snapshotTarget(options: PythonAppFileOptions): SnapshotTarget {
+  const mounts = resolvedMounts(options);
+  return { app: options.app, path: sysPath(options, mounts), files: options.files, hostPath: (file) => hostPathOf(file, mounts) };
 }
 
 /** Mounts, files, the bridge and the app's import: all of it again after a snapshot, where Python already has the modules. */
-async function startInPyodide(pyodide: PyodideInterface, options: PythonAppOptions): Promise<WsgiApp> {
+async function startInPyodide(pyodide: PyodideInterface, options: PythonAppFileOptions): Promise<WsgiApp> {
   bridgeSource ??= readFile(new URL('./wsgi_edge_bridge.py', import.meta.url), 'utf8');
-  const folders = (options.path ?? []).map((folder) => mountFolder(pyodide, path.resolve(folder)));
+  const mounts = resolvedMounts(options);
+  for (const [at, host] of mounts) mountFolder(pyodide, host, at);
+  const folders = sysPath(options, mounts).map((folder) => (insideAny(folder, mounts) ? folder : mountFolder(pyodide, folder)));
   return startPythonApp(pyodide, await bridgeSource, options, folders);
+}
+
+type Mounts = ReadonlyArray<readonly [at: string, host: string]>;
+
+function resolvedMounts(options: PythonAppFileOptions): Mounts {
+  return Object.entries(options.mounts ?? {}).map(([at, host]) => [path.posix.resolve(at), path.resolve(host)] as const);
+}
+
+/** `options.path` as Pyodide paths: inside a mount as given, any other folder absolute on the host. */
+function sysPath(options: PythonAppFileOptions, mounts: Mounts): string[] {
+  return (options.path ?? []).map((folder) => (insideAny(folder, mounts) ? path.posix.resolve(folder) : path.resolve(folder)));
+}
+
+function insideAny(folder: string, mounts: Mounts): boolean {
+  return mounts.some(([at]) => isInside(folder, at));
+}
+
+function isInside(file: string, folder: string): boolean {
+  return file === folder || file.startsWith(folder.endsWith('/') ? folder : `${folder}/`);
+}
+
+/** Where a file Pyodide sees under a mount is on the host (itself when under no mount). */
+function hostPathOf(file: string, mounts: Mounts): string {
+  const mount = mounts.find(([at]) => isInside(file, at));
+  return mount ? path.join(mount[1], path.posix.relative(mount[0], file)) : file;
 }
 
 /** `loadPythonApp(options)` on the first request rather than now. */
@@ -88,11 +124,11 @@ export function lazyPythonApp(options: PythonAppFileOptions): WsgiApp {
 const mounted = new WeakMap<PyodideInterface, Set<string>>();
 
 /**
- * Mounts a host folder at the same path inside Pyodide (so `__file__` and tracebacks name the real
- * file) and returns that path; a folder already mounted is reused.
+ * Mounts a host folder inside Pyodide, by default at the same path (so `__file__` and tracebacks name the
+ * real file), and returns the mount point; a mount point already mounted is reused.
  */
-export function mountFolder(pyodide: PyodideInterface, folder: string): string {
-  const mountPoint = folder.split(path.sep).join('/');
+export function mountFolder(pyodide: PyodideInterface, folder: string, at: string = folder): string {
+  const mountPoint = at.split(path.sep).join('/');
   let done = mounted.get(pyodide);
   if (!done) mounted.set(pyodide, (done = new Set()));
   if (done.has(mountPoint)) return mountPoint;

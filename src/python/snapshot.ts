@@ -27,6 +27,11 @@ export interface SnapshotTarget {
   path?: readonly string[];
   /** Sources written into Pyodide's file system (`{ 'pkg/mod.py': text }`). */
   files?: Readonly<Record<string, string>>;
+  /**
+   * Where the host file behind a path Pyodide sees is (identity by default): a folder mounted at a fixed
+   * path (an artifact's `/var/task`) is read from wherever it is on this host.
+   */
+  hostPath?: (pyodidePath: string) => string;
 }
 
 /** The snapshot file's header. */
@@ -40,7 +45,7 @@ export interface SnapshotHeader {
   path: string[];
   /** SHA-256 of `files` (sorted by name), or null when there were none. */
   files: string | null;
-  /** SHA-256 of each host file the snapshot imported (modules under `path`): a changed one makes it stale. */
+  /** SHA-256 of each file the snapshot imported from `path`, by its path inside Pyodide: a changed one makes it stale. */
   sources: Record<string, string>;
   /**
    * SHA-256 of the bridge's Python half it holds, or null for none: imported, it is kept over the one a
@@ -87,7 +92,7 @@ export async function makeSnapshot(target: SnapshotTarget, prepare: PrepareSnaps
     app: target.app,
     path: [...(target.path ?? [])],
     files: filesDigest(target.files),
-    sources: await sourceDigests(importedHostFiles(pyodide, target.path ?? [])),
+    sources: await sourceDigests(importedFolderFiles(pyodide, target.path ?? []), target.hostPath),
     bridge: bridgeDigest(pyodide),
     made: { by: runtimeName(), at: new Date().toISOString() },
   };
@@ -155,7 +160,7 @@ export async function checkSnapshot(header: SnapshotHeader, target: SnapshotTarg
   if (header.files !== filesDigest(target.files)) {
     throw new SnapshotMismatchError(`wsgi-edge: ${name} was made with other files (options.files) than these: ${again}`);
   }
-  const now = await sourceDigests(Object.keys(header.sources));
+  const now = await sourceDigests(Object.keys(header.sources), target.hostPath);
   const changed = Object.keys(header.sources).filter((file) => now[file] !== header.sources[file]);
   if (changed.length > 0) {
     throw new SnapshotMismatchError(`wsgi-edge: ${name} is stale: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''} changed since it was made: ${again}`);
@@ -245,14 +250,14 @@ interface MountedNode {
   mount: { type: unknown };
 }
 
-/** Host paths of the modules Python has imported from NODEFS mounts of the `path` folders. */
-function importedHostFiles(pyodide: PyodideInterface, folders: readonly string[]): string[] {
+/** Paths (inside Pyodide) of the modules Python has imported from host folders mounted on `path`. */
+function importedFolderFiles(pyodide: PyodideInterface, folders: readonly string[]): string[] {
   const files = pythonStrings(pyodide, `
 import sys
 sorted({f for f in (getattr(m, '__file__', None) for m in list(sys.modules.values())) if isinstance(f, str)})
 `);
-  const nodefs = pyodide.FS.filesystems.NODEFS as { realPath(node: MountedNode): string };
-  const hostFiles: string[] = [];
+  const nodefs = pyodide.FS.filesystems.NODEFS;
+  const imported: string[] = [];
   for (const file of files) {
     let node: MountedNode;
     try {
@@ -261,17 +266,16 @@ sorted({f for f in (getattr(m, '__file__', None) for m in list(sys.modules.value
       continue; // Frozen or zipped (the stdlib): not a host file.
     }
     if (node.mount.type !== nodefs) continue;
-    const host = nodefs.realPath(node);
-    if (folders.some((folder) => host.startsWith(folder.endsWith('/') ? folder : `${folder}/`))) hostFiles.push(host);
+    if (folders.some((folder) => file.startsWith(folder.endsWith('/') ? folder : `${folder}/`))) imported.push(file);
   }
-  return hostFiles;
+  return imported;
 }
 
-async function sourceDigests(files: readonly string[]): Promise<Record<string, string>> {
+async function sourceDigests(files: readonly string[], hostPath: (file: string) => string = (file) => file): Promise<Record<string, string>> {
   const digests: Record<string, string> = {};
   await Promise.all(files.map(async (file) => {
     try {
-      digests[file] = sha256(await readFile(file));
+      digests[file] = sha256(await readFile(hostPath(file)));
     } catch {
       digests[file] = 'missing';
     }

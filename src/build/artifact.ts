@@ -1,0 +1,30 @@
+/**
+ * What a built artifact holds and how its runtime entry reads it, shared by the builder (./index.ts) and
+ * every preset's runtime entry (presets/<target>/runtime.ts), which is bundled into the package and must
+ * stay small: it imports nothing of the builder.
+ *
+ * An artifact is a folder (zipped for Lambda): the runtime entry, Pyodide's files under `pyodide/`,
+ * the bridge's Python half, the app's folders under `python/`, folders the app reads under `mounts/`,
+ * an optional memory snapshot, and `wsgi-edge.json` saying how they fit together. Inside Pyodide the
+ * artifact is always mounted at ARTIFACT_ROOT, wherever it is unpacked, because a snapshot holds the
+ * absolute paths on sys.path and in every imported module's `__file__`.
+ * @module
+ */
+
+/** Where the artifact is mounted inside Pyodide: Lambda's task root, so tracebacks there name real files. */
+export const ARTIFACT_ROOT = '/var/task';
+export const CONFIG_FILE = 'wsgi-edge.json';
+export const SNAPSHOT_FILE = 'app.snapshot';
+
+export interface ArtifactConfig {
+  /** The app spec as the bridge takes it (`module:callable`, `module:factory(...)`). */
+  app: string;
+  /** sys.path folders, relative to the artifact, in order. */
+  path: string[];
+  /** Folders the app reads at a fixed path: `{ pyodidePath: folder relative to the artifact }`. */
+  mounts: Record<string, string>;
+  /** The snapshot file, relative to the artifact, or null when built with --no-snapshot. */
+  snapshot: string | null;
+  /** The Pyodide it was built with (the one under pyodide/). */
+  pyodide: string;
+}

@@ -1,0 +1,34 @@
+/**
+ * `wsgi-edge build deno`: the staged artifact as a folder that `deno serve` serves with nothing else
+ * installed (the shape Deno Deploy takes). The build prints the command, with the permissions it needs:
+ * reading its own folder, and the environment for os.environ.
+ * @module
+ */
+
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { CONFIG_FILE } from '../../artifact.ts';
+import { BuildError, type Preset } from '../../index.ts';
+
+export const denoPreset: Preset = {
+  name: 'deno',
+  entry: 'main.mjs',
+  defaultOut: 'dist/deno-python',
+  finish(stage, out) {
+    if (existsSync(out)) {
+      // Replace an earlier build, never a folder of the user's.
+      if (readdirSync(out).length > 0 && !existsSync(path.join(out, CONFIG_FILE))) {
+        throw new BuildError(`${out} exists and is not a wsgi-edge build: choose another --out`);
+      }
+      rmSync(out, { recursive: true, force: true });
+    }
+    renameSync(stage, out);
+    const folder = path.relative(process.cwd(), out) || '.';
+    return [`Wrote ${folder}/`, `Serve it with: ${denoServeCommand(folder)}`];
+  },
+};
+
+/** The narrowest `deno serve` line for a built folder. */
+export function denoServeCommand(folder: string): string {
+  return `deno serve --allow-read=${folder} --allow-env ${folder}/main.mjs`;
+}

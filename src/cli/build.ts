@@ -1,0 +1,56 @@
+/**
+ * `wsgi-edge build <target> <app> [--pythonpath DIR[,DIR]] [--mount DIR[:AT]] [--out PATH] [--no-snapshot]`:
+ * the command line read into the shared builder's options (src/build). The app is named as for
+ * `wsgi-edge serve`, and the same folders go on sys.path.
+ * @module
+ */
+
+import path from 'node:path';
+import { BuildError, buildArtifact } from '../build/index.ts';
+import { PRESETS } from '../build/presets/index.ts';
+import { parseTarget } from './target.ts';
+import { UsageError } from './usage-error.ts';
+
+export interface BuildCommand {
+  target: string;
+  spec: string;
+  pythonPath: string[];
+  mounts: string[];
+  out: string | undefined;
+  snapshot: boolean;
+}
+
+/** Builds; every mistake in the command or the app is a UsageError (one line, status 2). */
+export async function runBuild(command: BuildCommand): Promise<void> {
+  const preset = PRESETS[command.target];
+  if (preset === undefined) {
+    throw new UsageError(`wsgi-edge build: unknown target ${JSON.stringify(command.target)} (one of ${Object.keys(PRESETS).join(', ')})`);
+  }
+  const target = parseTarget(command.spec, command.pythonPath);
+  if (target.kind !== 'python') throw new UsageError(`wsgi-edge build takes a Python app (got ${JSON.stringify(command.spec)})`);
+  const out = path.resolve(command.out ?? preset.defaultOut);
+  try {
+    const lines = await buildArtifact(preset, {
+      app: `${target.module}:${target.callable}`,
+      folders: target.path,
+      mounts: command.mounts.map(parseMount),
+      out,
+      snapshot: command.snapshot,
+      log: (line) => console.log(line),
+      warn: (line) => console.warn(`wsgi-edge build: warning: ${line}`),
+    });
+    for (const line of lines) console.log(line);
+  } catch (error) {
+    if (error instanceof BuildError) throw new UsageError(`wsgi-edge build: ${error.message}`);
+    throw error;
+  }
+}
+
+/** `DIR` (mounted at its own absolute path) or `DIR:AT`. */
+export function parseMount(value: string): { host: string; at: string } {
+  const colon = value.indexOf(':', 2);
+  const host = path.resolve(colon === -1 ? value : value.slice(0, colon));
+  const at = colon === -1 ? host.split(path.sep).join('/') : value.slice(colon + 1);
+  if (!at.startsWith('/')) throw new UsageError(`--mount ${value}: the place inside Python must be an absolute path`);
+  return { host, at: path.posix.normalize(at) };
+}
