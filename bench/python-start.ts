@@ -122,46 +122,46 @@ async function kill(child: ChildProcess): Promise<void> {
 }
 
 /**
- * The Lambda zip for the seed's Python app and for the Flask app, built by the project's own
- * `npm run build:lambda:python` (scripts/build-lambda-python.mjs), then unzipped to time its init.
+ * The Lambda zip for the seed's Python app and for the Flask app, built by `wsgi-edge build lambda` with
+ * and without its memory snapshot, then unzipped to time its init.
  */
 export async function lambdaPackages(paths: PythonPaths, runs: number): Promise<LambdaPackageLine[]> {
-  log('-- Lambda package of a Python app (scripts/build-lambda-python.mjs)');
-  const site = join(paths.built, 'python-site');
-  const packages = [
-    { label: "the seed's app (app/wsgi_app.py:simple_app)", name: 'seed', args: ['--app', join(paths.root, 'app', 'wsgi_app.py') + ':simple_app'] },
-    { label: 'the Flask app (flask_bench:application)', name: 'flask', args: ['--app', 'flask_bench:application', '--pythonpath', `${join(paths.root, 'bench', 'apps', 'python')},${site}`] },
+  log('-- Lambda package of a Python app (wsgi-edge build lambda)');
+  const site = join(paths.root, 'bench', 'apps', 'python');
+  const flaskSite = join(paths.built, 'python-site');
+  const apps = [
+    { label: "the seed's app", name: 'seed', args: [join(paths.root, 'app', 'wsgi_app.py') + ':simple_app'] },
+    { label: 'the Flask app', name: 'flask', args: ['flask_bench:application', '--pythonpath', `${site},${flaskSite}`] },
   ];
-  const script = join(paths.root, 'scripts', 'build-lambda-python.mjs');
+  const cli = join(paths.root, 'dist', 'src', 'cli.js');
   const lines: LambdaPackageLine[] = [];
-  for (const pkg of packages) {
-    const line: LambdaPackageLine = { label: pkg.label, measured: false };
-    lines.push(line);
-    if (!existsSync(script)) {
-      line.reason = 'scripts/build-lambda-python.mjs does not exist';
-      continue;
-    }
-    if (pkg.name === 'flask' && !existsSync(site)) {
-      line.reason = 'Flask is not installed for the CPython lines (apt-get install python3-flask)';
-      continue;
-    }
-    try {
-      const zip = join(paths.built, `lambda-python-${pkg.name}.zip`);
-      const built = spawnSync(process.execPath, [script, ...pkg.args, '--out', zip], { cwd: paths.root, encoding: 'utf8' });
-      if (built.status !== 0) throw new Error(`build-lambda-python failed: ${built.stderr.trim().slice(-300)}`);
-      const dir = join(paths.built, `lambda-python-${pkg.name}`);
-      rmSync(dir, { recursive: true, force: true });
-      const unzipped = spawnSync('python3', ['-m', 'zipfile', '-e', zip, dir], { encoding: 'utf8' });
-      if (unzipped.error || unzipped.status !== 0) throw new Error(`python3 -m zipfile -e failed: ${unzipped.error?.message ?? unzipped.stderr}`);
-      line.zipBytes = statSync(zip).size;
-      line.unzippedBytes = treeBytes(dir);
-      line.initMs = [];
-      for (let i = 0; i < runs; i++) line.initMs.push(await lambdaInit(dir, paths.root));
-      line.measured = true;
-      log(`  ${pkg.label.padEnd(44)} zip ${(line.zipBytes / 2 ** 20).toFixed(1)} MiB (${(line.unzippedBytes / 2 ** 20).toFixed(1)} MiB unzipped), init ${line.initMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
-    } catch (error) {
-      line.reason = (error as Error).message.slice(0, 300);
-      log(`  ${pkg.label}: not measured: ${line.reason}`);
+  for (const app of apps) {
+    for (const snapshot of [true, false]) {
+      const line: LambdaPackageLine = { label: `${app.label}, ${snapshot ? 'from its snapshot' : 'no snapshot'}`, measured: false };
+      lines.push(line);
+      if (app.name === 'flask' && !existsSync(flaskSite)) {
+        line.reason = 'Flask is not installed for the CPython lines (apt-get install python3-flask)';
+        continue;
+      }
+      try {
+        const name = `lambda-python-${app.name}${snapshot ? '' : '-no-snapshot'}`;
+        const zip = join(paths.built, `${name}.zip`);
+        const built = spawnSync(process.execPath, [cli, 'build', 'lambda', ...app.args, ...(snapshot ? [] : ['--no-snapshot']), '--out', zip], { cwd: paths.root, encoding: 'utf8' });
+        if (built.status !== 0) throw new Error(`wsgi-edge build lambda failed: ${built.stderr.trim().slice(-300)}`);
+        const dir = join(paths.built, name);
+        rmSync(dir, { recursive: true, force: true });
+        const unzipped = spawnSync('python3', ['-m', 'zipfile', '-e', zip, dir], { encoding: 'utf8' });
+        if (unzipped.error || unzipped.status !== 0) throw new Error(`python3 -m zipfile -e failed: ${unzipped.error?.message ?? unzipped.stderr}`);
+        line.zipBytes = statSync(zip).size;
+        line.unzippedBytes = treeBytes(dir);
+        line.initMs = [];
+        for (let i = 0; i < runs; i++) line.initMs.push(await lambdaInit(dir, paths.root));
+        line.measured = true;
+        log(`  ${line.label.padEnd(44)} zip ${(line.zipBytes / 2 ** 20).toFixed(1)} MiB (${(line.unzippedBytes / 2 ** 20).toFixed(1)} MiB unzipped), init ${line.initMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+      } catch (error) {
+        line.reason = (error as Error).message.slice(0, 300);
+        log(`  ${line.label}: not measured: ${line.reason}`);
+      }
     }
   }
   return lines;

@@ -3,7 +3,7 @@
  * Bundles the Lambda entry (app/lambda.ts: the seed app's `handler` and `streamingHandler`) and
  * everything it imports, @aws-lambda-powertools/logger included, into one ES module that can be
  * zipped and deployed as is: `index.mjs`, handlers `index.handler` and `index.streamingHandler`.
- * (A Python app: scripts/build-lambda-python.mjs.)
+ * (A Python app: `wsgi-edge build lambda`.)
  *
  *   node scripts/build-lambda.mjs [--entry app/lambda.ts] [--outdir dist/lambda]
  */

@@ -5,28 +5,10 @@
 // stays out of the bundle and is found in the artifact's own pyodide/ folder.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { artifactPyodide, bundleLambda } from './lambda-bundle.mjs';
 
 const dist = process.argv[2] ?? 'dist';
 const presets = readdirSync('src/build/presets', { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
 
-/** `import('pyodide')` → the artifact's pyodide/pyodide.mjs, beside the entry. */
-const artifactPyodide = {
-  name: 'artifact-pyodide',
-  setup(builder) {
-    builder.onResolve({ filter: /^pyodide$/ }, () => ({ path: './pyodide/pyodide.mjs', external: true }));
-  },
-};
-
-await Promise.all(presets.map((preset) => build({
-  entryPoints: [path.join('src/build/presets', preset, 'runtime.ts')],
-  outfile: path.join(dist, 'runtime', `${preset}.mjs`),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  // engines: node >= 20; Deno reads the same.
-  target: 'node20',
-  plugins: [artifactPyodide],
-  legalComments: 'none',
-  logLevel: 'warning',
-})));
+await Promise.all(presets.map((preset) =>
+  bundleLambda(path.join('src/build/presets', preset, 'runtime.ts'), path.join(dist, 'runtime', `${preset}.mjs`), { plugins: [artifactPyodide] })));

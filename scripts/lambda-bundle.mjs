@@ -1,13 +1,21 @@
 /**
- * The esbuild settings both Lambda builds share (scripts/build-lambda.mjs, scripts/build-lambda-python.mjs):
- * one ES module for the oldest Node.js runtime the package supports, everything it imports included
- * except `external`.
+ * The esbuild settings the bundles share (scripts/build-lambda.mjs, the runtime entries of
+ * scripts/bundle-runtimes.mjs, the tests' Lambda fixtures): one ES module for the oldest Node.js runtime
+ * the package supports, everything it imports included except `external`.
  */
 
 import { build } from 'esbuild';
 
+/** For an entry that runs in a `wsgi-edge build` artifact: `import('pyodide')` finds the artifact's pyodide/ beside it. */
+export const artifactPyodide = {
+  name: 'artifact-pyodide',
+  setup(builder) {
+    builder.onResolve({ filter: /^pyodide$/ }, () => ({ path: './pyodide/pyodide.mjs', external: true }));
+  },
+};
+
 /** Bundles `entry` into `outfile`; resolves with the bundle's size in bytes. */
-export async function bundleLambda(entry, outfile, { external = [], define = {} } = {}) {
+export async function bundleLambda(entry, outfile, { external = [], define = {}, plugins = [] } = {}) {
   const result = await build({
     entryPoints: [entry],
     outfile,
@@ -18,6 +26,7 @@ export async function bundleLambda(entry, outfile, { external = [], define = {} 
     target: 'node20',
     external,
     define,
+    plugins,
     sourcemap: false,
     legalComments: 'none',
     metafile: true,

@@ -7,12 +7,12 @@
  * @module
  */
 
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPythonApp, snapshotPythonApp } from '../python/index.ts';
 import { ARTIFACT_ROOT, CONFIG_FILE, SNAPSHOT_FILE, type ArtifactConfig } from './artifact.ts';
-import { copyFileKeepingDate, copyFolder, newCopyReport, sourceDateEpoch, type CopyReport } from './stage.ts';
+import { artifactDate, copyFileKeepingDate, copyFolder, newCopyReport, sourceDateEpoch, type CopyReport } from './stage.ts';
 
 /** A build that cannot go on: one line for the user, exit status 2. */
 export class BuildError extends Error {}
@@ -75,6 +75,9 @@ export async function buildArtifact(preset: Preset, options: BuildOptions): Prom
     config.snapshot = options.snapshot ? SNAPSHOT_FILE : null;
     await loadInStage(stage, config, options);
     writeFileSync(path.join(stage, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+    // What the build wrote is dated now, or SOURCE_DATE_EPOCH when that is earlier.
+    const now = artifactDate(new Date(), clamp);
+    for (const written of [CONFIG_FILE, config.snapshot]) if (written !== null) utimesSync(path.join(stage, written), now, now);
     return preset.finish(stage, options.out);
   } finally {
     rmSync(stage, { recursive: true, force: true });

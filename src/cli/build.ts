@@ -5,6 +5,7 @@
  * @module
  */
 
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BuildError, buildArtifact } from '../build/index.ts';
 import { PRESETS } from '../build/presets/index.ts';
@@ -32,7 +33,7 @@ export async function runBuild(command: BuildCommand): Promise<void> {
   try {
     const lines = await buildArtifact(preset, {
       app: `${target.module}:${target.callable}`,
-      folders: target.path,
+      folders: shippedFolders(target.module, target.path),
       mounts: command.mounts.map(parseMount),
       out,
       snapshot: command.snapshot,
@@ -44,6 +45,19 @@ export async function runBuild(command: BuildCommand): Promise<void> {
     if (error instanceof BuildError) throw new UsageError(`wsgi-edge build: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * The sys.path folders a build ships: those `serve` would use, less the working folder (gunicorn's
+ * default, which `serve` adds for a module named without a file) unless the module is found only there:
+ * a project's root, with its build output and everything else, is not the app.
+ */
+function shippedFolders(module: string, folders: readonly string[]): string[] {
+  const cwd = process.cwd();
+  const top = module.split('.')[0]!;
+  const holds = (folder: string) => existsSync(path.join(folder, `${top}.py`)) || existsSync(path.join(folder, top, '__init__.py'));
+  const others = folders.filter((folder) => folder !== cwd);
+  return others.length < folders.length && !others.some(holds) && holds(cwd) ? [...others, cwd] : others;
 }
 
 /** `DIR` (mounted at its own absolute path) or `DIR:AT`. */

@@ -1,7 +1,7 @@
 /**
  * Builds what the runtime client loads (it cannot load TypeScript): the deployable bundle of
  * app/lambda.ts through the project's own build script, and the test handler module, into a fresh
- * temporary task root; or a Python app's deployable zip, unzipped into one.
+ * temporary task root. (A Python app's zip: test/build/artifacts.ts.)
  * @module
  */
 
@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+// @ts-expect-error: a plain ES module of the build scripts, without types.
+import { artifactPyodide, bundleLambda } from '../../scripts/lambda-bundle.mjs';
 import { startFunction, type LambdaFunction } from './runtime-api.ts';
 
 export interface TaskRoot {
@@ -38,40 +40,12 @@ export async function buildConformanceFixture(root: TaskRoot): Promise<void> {
   await bundleFixture(root, 'test/lambda/fixtures/conformance.ts', 'conformance');
 }
 
-export interface PythonTaskRoot extends TaskRoot {
-  zip: string;
-  /** What the build printed (the zip's size). */
-  printed: string;
-}
-
-/**
- * The zip `npm run build:lambda:python -- ...args` makes, and a fresh task root it is unzipped into
- * by CPython's zipfile (a reader independent of the zip command that wrote it).
- */
-export function buildPythonTaskRoot(args: readonly string[]): PythonTaskRoot {
-  const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-lambda-python-'));
-  const zip = path.join(work, 'function.zip');
-  const printed = execFileSync(process.execPath, ['scripts/build-lambda-python.mjs', ...args, '--out', zip], { encoding: 'utf8' });
-  const dir = path.join(work, 'task');
-  execFileSync('python3', ['-m', 'zipfile', '-e', zip, dir]);
-  return { dir, zip, printed, remove: () => rmSync(work, { recursive: true, force: true }) };
-}
-
 /**
  * Bundles a handler module (`entry`, relative to the project) into `root` as `<name>.mjs`, for handler
- * `<name>.<export>`; `external` packages are left to the task root's node_modules.
+ * `<name>.<export>`; in a `wsgi-edge build` artifact, its `import('pyodide')` finds the artifact's own.
  */
-export async function bundleFixture(root: TaskRoot, entry: string, name: string, external: string[] = []): Promise<void> {
-  await build({
-    entryPoints: [path.resolve(entry)],
-    external,
-    outfile: path.join(root.dir, `${name}.mjs`),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-  });
+export async function bundleFixture(root: TaskRoot, entry: string, name: string): Promise<void> {
+  await bundleLambda(path.resolve(entry), path.join(root.dir, `${name}.mjs`), { plugins: [artifactPyodide] });
 }
 
 /** Starts `handler` of the conformance fixture and waits (bounded) for its side server's control port. */

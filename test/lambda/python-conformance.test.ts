@@ -1,25 +1,26 @@
 /**
  * The conformance suite against the Python twin of its fixtures (test/conformance/conformance_app.py) on
- * Lambda, in both invoke modes, as conformance.test.ts runs it against the JavaScript fixtures: the
- * Python build's zip unzipped into a task root, each Request a function URL event through aws-lambda-ric.
+ * Lambda, in both invoke modes, as conformance.test.ts runs it against the JavaScript fixtures: the zip of
+ * `wsgi-edge build lambda` unzipped into a task root, each Request a function URL event through aws-lambda-ric.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { conformanceSuite, type ConformanceTarget } from '../conformance/cases.ts';
 import { PYTHON_PLATFORM, pythonBridgeChecks } from '../python/python-conformance.ts';
-import { buildPythonTaskRoot, bundleFixture, startWithControl, type PythonTaskRoot } from './build.ts';
+import { buildLambdaArtifact, type LambdaArtifact } from '../build/artifacts.ts';
+import { bundleFixture, startWithControl } from './build.ts';
 import { LAMBDA_ENVIRON, requestToEvent, resultToResponse, streamToResponse } from './function-url.ts';
 import { closeAll, type LambdaFunction } from './runtime-api.ts';
 
 const CONTROL = new Set(['/close-count', '/stream-state', '/release', '/live-bodies', '/validator-slips']);
 const SOURCE_IP = '198.51.100.7';
 
-let root: PythonTaskRoot;
+let root: LambdaArtifact;
 let streamingFn: LambdaFunction;
 let bufferedFn: LambdaFunction;
 
 beforeAll(async () => {
-  root = buildPythonTaskRoot(['--app', 'conformance_app', '--pythonpath', 'test/conformance']);
-  await bundleFixture(root, 'test/lambda/fixtures/conformance-python.ts', 'conformance-python', ['pyodide']);
+  root = buildLambdaArtifact('conformance_app', ['--pythonpath', 'test/conformance']);
+  await bundleFixture(root, 'test/lambda/fixtures/conformance-python.ts', 'conformance-python');
   [streamingFn, bufferedFn] = await Promise.all([
     startWithControl(root, 'conformance-python.streamingHandler'),
     startWithControl(root, 'conformance-python.handler'),

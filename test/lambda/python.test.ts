@@ -1,6 +1,6 @@
 /**
- * A Python app's deployable zip (`npm run build:lambda:python`) under the real runtime client: built,
- * unzipped into a fresh task root and run with both handlers. The seed's app/wsgi_app.py answers the
+ * A Python app's deployable zip (`wsgi-edge build lambda`) under the real runtime client: built,
+ * unzipped into a fresh task root and run with both handlers, starting from the zip's snapshot. The seed's app/wsgi_app.py answers the
  * seed's requests byte for byte as CPython does; test/lambda/fixtures/faults_app.py shows how an
  * exception ends an invocation, and that a dead interpreter fails its invocation and is replaced by a
  * fresh process.
@@ -10,7 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { askPython, seedOracleCases, targetPath } from '../app/seed-cases.ts';
-import { buildPythonTaskRoot, type PythonTaskRoot } from './build.ts';
+import { buildLambdaArtifact, cli, type LambdaArtifact } from '../build/artifacts.ts';
 import { requestToEvent, type Payload } from './function-url.ts';
 import { closeAll, startFunction, type LambdaFunction, type Outcome } from './runtime-api.ts';
 
@@ -22,14 +22,17 @@ const FRESH_START_MS = 90_000;
 
 type Mode = 'buffered' | 'streaming';
 const HANDLERS: Record<Mode, string> = { buffered: 'index.handler', streaming: 'index.streamingHandler' };
-let seedZip: PythonTaskRoot;
-let faultsZip: PythonTaskRoot;
+let seedZip: LambdaArtifact;
+let faultsZip: LambdaArtifact;
+/** When the functions were started: a module imported from the snapshot was imported before. */
+let startedAt: number;
 const seed = {} as Record<Mode, LambdaFunction>;
 const faults = {} as Record<Mode, LambdaFunction>;
 
 beforeAll(async () => {
-  seedZip = buildPythonTaskRoot(['--app', 'app/wsgi_app.py:simple_app']);
-  faultsZip = buildPythonTaskRoot(['--app', 'test/lambda/fixtures/faults_app.py']);
+  seedZip = buildLambdaArtifact('app/wsgi_app.py:simple_app');
+  faultsZip = buildLambdaArtifact('test/lambda/fixtures/faults_app.py');
+  startedAt = Date.now();
   await Promise.all((['buffered', 'streaming'] as const).flatMap((mode) => [
     startFunction({ taskRoot: seedZip.dir, handler: HANDLERS[mode] }).then((fn) => { seed[mode] = fn; }),
     startFunction({ taskRoot: faultsZip.dir, handler: HANDLERS[mode] }).then((fn) => { faults[mode] = fn; }),
@@ -74,31 +77,56 @@ function logFor(fn: LambdaFunction, id: string, pattern: RegExp): { level: strin
 }
 
 describe('the zip', () => {
-  test('holds the bundle, Pyodide\'s runtime files, the bridge and the app, under Lambda\'s 50 MB', () => {
+  test('holds the runtime entry, Pyodide, the bridge, the app\'s folder, its config and snapshot, under Lambda\'s 50 MB', () => {
     const listing = execFileSync('python3', ['-c',
       'import json, sys, zipfile; print(json.dumps(zipfile.ZipFile(sys.argv[1]).namelist()))', seedZip.zip], { encoding: 'utf8' });
-    expect(JSON.parse(listing)).toEqual([
-      'index.mjs',
-      'node_modules/pyodide/package.json',
-      'node_modules/pyodide/pyodide-lock.json',
-      'node_modules/pyodide/pyodide.asm.js',
-      'node_modules/pyodide/pyodide.asm.wasm',
-      'node_modules/pyodide/pyodide.mjs',
-      'node_modules/pyodide/python_stdlib.zip',
-      'python/app/wsgi_app.py',
-      'wsgi_edge_bridge.py',
-    ]);
+    const names = JSON.parse(listing) as string[];
+    // `app.py:callable` ships the file's folder, as `wsgi-edge serve` puts it on sys.path.
+    const appFolder = execFileSync('git', ['ls-files', 'app'], { encoding: 'utf8' }).trim().split('\n').map((file) => `python/${file}`);
+    expect(names.filter((name) => name.startsWith('python/'))).toEqual(appFolder.sort());
+    expect(names.filter((name) => !name.startsWith('python/') && !name.startsWith('pyodide/'))).toEqual(
+      ['app.snapshot', 'index.mjs', 'wsgi-edge.json', 'wsgi_edge_bridge.py']);
+    expect(names).toEqual(expect.arrayContaining(['pyodide/pyodide.mjs', 'pyodide/pyodide.asm.wasm', 'pyodide/python_stdlib.zip', 'pyodide/pyodide-lock.json']));
+    expect(names.some((name) => /\.(map|d\.ts)$|^pyodide\/pyodide\.js$/.test(name))).toBe(false);
     const size = statSync(seedZip.zip).size;
     expect(size).toBeLessThan(MAX_ZIPPED);
     expect(seedZip.printed).toContain(`${size} bytes`);
     expect(readFileSync(path.join(seedZip.dir, 'python/app/wsgi_app.py'), 'utf8')).toBe(readFileSync('app/wsgi_app.py', 'utf8'));
+    expect(JSON.parse(readFileSync(path.join(seedZip.dir, 'wsgi-edge.json'), 'utf8'))).toMatchObject(
+      { app: 'wsgi_app:simple_app', path: ['python/app'], snapshot: 'app.snapshot' });
   });
 
-  test('the same inputs give the same bytes', () => {
-    // The default app is the seed's.
-    const again = path.join(path.dirname(seedZip.zip), 'again.zip');
-    execFileSync(process.execPath, ['scripts/build-lambda-python.mjs', '--out', again]);
-    expect(readFileSync(again).equals(readFileSync(seedZip.zip))).toBe(true);
+  test('files keep their dates (Last-Modified moves with the content)', () => {
+    const shipped = statSync(path.join(seedZip.dir, 'python/app/wsgi_app.py')).mtimeMs;
+    expect(Math.floor(shipped / 1000)).toBe(Math.floor(statSync('app/wsgi_app.py').mtimeMs / 1000));
+  });
+
+  test('without a snapshot, under SOURCE_DATE_EPOCH, the same inputs give the same bytes, dated no later than it', () => {
+    const epoch = 1_700_000_000;
+    const env = { ...process.env, SOURCE_DATE_EPOCH: String(epoch) };
+    const dir = path.dirname(seedZip.zip);
+    const build = (name: string) => {
+      const zip = path.join(dir, name);
+      cli(['build', 'lambda', 'app/wsgi_app.py:simple_app', '--no-snapshot', '--out', zip], { env });
+      return readFileSync(zip);
+    };
+    const first = build('first.zip');
+    expect(build('again.zip').equals(first)).toBe(true);
+    const listing = JSON.parse(execFileSync('python3', ['-c',
+      'import calendar, json, sys, zipfile; print(json.dumps({i.filename: calendar.timegm(i.date_time) for i in zipfile.ZipFile(sys.argv[1]).infolist()}))',
+      path.join(dir, 'first.zip')], { encoding: 'utf8' })) as Record<string, number>;
+    expect(Object.keys(listing)).not.toContain('app.snapshot');
+    // The checkout is newer than 2023: every file is clamped to the epoch (DOS dates step by 2 s).
+    for (const date of Object.values(listing)) expect(Math.abs(date - epoch)).toBeLessThanOrEqual(1);
+  });
+
+  test('the function starts from the snapshot: the app module was imported at build time, not in the function', async () => {
+    for (const mode of ['buffered', 'streaming'] as const) {
+      const importedAt = Number(text(await faults[mode].invoke(await furl('/imported-at')))) * 1000;
+      expect(importedAt).toBeGreaterThan(0);
+      expect(importedAt).toBeLessThan(startedAt);
+      await faults[mode].waitForLog(/wsgi-edge: Python app faults_app:application loaded from its snapshot in \d+ ms/);
+    }
   });
 });
 

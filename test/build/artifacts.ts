@@ -1,0 +1,85 @@
+/**
+ * `wsgi-edge build` as the tests run it: the built CLI (dist/src/cli.js) in a child process, and the
+ * Lambda zip unzipped as Lambda unzips it, file dates included (a reader independent of the writer:
+ * CPython's zipfile, the dates from the extended timestamp field, else the DOS field).
+ * @module
+ */
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const CLI = path.resolve('dist/src/cli.js');
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `wsgi-edge ...args` to its end. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: options.cwd, env: options.env ?? process.env });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Runs `wsgi-edge ...args`, which must succeed; gives what it printed. */
+export function cli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const run = runCli(args, options);
+  if (run.status !== 0) throw new Error(`wsgi-edge ${args.join(' ')} exited ${run.status}:\n${run.stdout}${run.stderr}`);
+  return run.stdout + run.stderr;
+}
+
+const UNZIP_WITH_DATES = `
+import calendar, os, struct, sys, zipfile
+archive = zipfile.ZipFile(sys.argv[1])
+for info in archive.infolist():
+    target = archive.extract(info, sys.argv[2])
+    when = calendar.timegm(info.date_time)
+    extra, i = info.extra, 0
+    while i + 4 <= len(extra):
+        tag, size = struct.unpack('<HH', extra[i:i + 4])
+        if tag == 0x5455 and size >= 5 and extra[i + 4] & 1:
+            when = struct.unpack('<I', extra[i + 5:i + 9])[0]
+        i += 4 + size
+    os.utime(target, (when, when))
+`;
+
+/** Unzips `zip` into `dir` with each file's date as the zip records it. */
+export function unzipWithDates(zip: string, dir: string): void {
+  execFileSync('python3', ['-c', UNZIP_WITH_DATES, zip, dir]);
+}
+
+export interface LambdaArtifact {
+  zip: string;
+  /** The zip unzipped: the task root. */
+  dir: string;
+  /** What the build printed. */
+  printed: string;
+  remove(): void;
+}
+
+/** `wsgi-edge build lambda <app> ...args` into a fresh folder, and the zip unzipped beside it. */
+export function buildLambdaArtifact(app: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): LambdaArtifact {
+  const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-lambda-'));
+  const zip = path.join(work, 'function.zip');
+  const printed = cli(['build', 'lambda', app, ...args, '--out', zip], { env });
+  const dir = path.join(work, 'task');
+  unzipWithDates(zip, dir);
+  return { zip, dir, printed, remove: () => rmSync(work, { recursive: true, force: true }) };
+}
+
+export interface DenoArtifact {
+  dir: string;
+  printed: string;
+  remove(): void;
+}
+
+/** `wsgi-edge build deno <app> ...args` into a fresh folder. */
+export function buildDenoArtifact(app: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): DenoArtifact {
+  const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-deno-'));
+  const dir = path.join(work, 'site');
+  const printed = cli(['build', 'deno', app, ...args, '--out', dir], { env });
+  return { dir, printed, remove: () => rmSync(work, { recursive: true, force: true }) };
+}
