@@ -5,28 +5,17 @@
  * @module
  */
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runCli } from '../helpers/cli.ts';
 
-export const CLI = path.resolve('dist/src/cli.js');
-
-export interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `wsgi-edge ...args` to its end. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
-  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: options.cwd, env: options.env ?? process.env });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const BUILD_TIMEOUT_MS = 120_000;
 
 /** Runs `wsgi-edge ...args`, which must succeed; gives what it printed. */
-export function cli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  const run = runCli(args, options);
+export async function cli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const run = await runCli(args, BUILD_TIMEOUT_MS, options);
   if (run.status !== 0) throw new Error(`wsgi-edge ${args.join(' ')} exited ${run.status}:\n${run.stdout}${run.stderr}`);
   return run.stdout + run.stderr;
 }
@@ -61,10 +50,10 @@ export interface LambdaArtifact {
 }
 
 /** `wsgi-edge build lambda <app> ...args` into a fresh folder, and the zip unzipped beside it. */
-export function buildLambdaArtifact(app: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): LambdaArtifact {
+export async function buildLambdaArtifact(app: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<LambdaArtifact> {
   const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-lambda-'));
   const zip = path.join(work, 'function.zip');
-  const printed = cli(['build', 'lambda', app, ...args, '--out', zip], { env });
+  const printed = await cli(['build', 'lambda', app, ...args, '--out', zip], { env });
   const dir = path.join(work, 'task');
   unzipWithDates(zip, dir);
   return { zip, dir, printed, remove: () => rmSync(work, { recursive: true, force: true }) };
@@ -77,9 +66,9 @@ export interface DenoArtifact {
 }
 
 /** `wsgi-edge build deno <app> ...args` into a fresh folder. */
-export function buildDenoArtifact(app: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): DenoArtifact {
+export async function buildDenoArtifact(app: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<DenoArtifact> {
   const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-deno-'));
   const dir = path.join(work, 'site');
-  const printed = cli(['build', 'deno', app, ...args, '--out', dir], { env });
+  const printed = await cli(['build', 'deno', app, ...args, '--out', dir], { env });
   return { dir, printed, remove: () => rmSync(work, { recursive: true, force: true }) };
 }

@@ -3,6 +3,7 @@
  * on a free loopback port, with everything it writes kept for the test to read.
  */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { startServer, stopChild, type ServerProcess } from '../deno/deno.ts';
 
 export const CLI = 'dist/src/cli.js';
@@ -26,8 +27,8 @@ export interface CliRun {
  * Runs the command to its end (spawnSync's result, without blocking, so several can run at once); one
  * still running after `timeoutMs` is stopped (its status is then `null`).
  */
-export function runCli(args: readonly string[], timeoutMs = 100_000): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(args: readonly string[], timeoutMs = 100_000, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [path.resolve(CLI), ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   const timer = setTimeout(() => void stopChild(child), timeoutMs);
   let stdout = '';
   let stderr = '';

@@ -19,7 +19,7 @@ let streamingFn: LambdaFunction;
 let bufferedFn: LambdaFunction;
 
 beforeAll(async () => {
-  root = buildLambdaArtifact('conformance_app', ['--pythonpath', 'test/conformance']);
+  root = await buildLambdaArtifact('conformance_app', ['--pythonpath', 'test/conformance']);
   await bundleFixture(root, 'test/lambda/fixtures/conformance-python.ts', 'conformance-python');
   [streamingFn, bufferedFn] = await Promise.all([
     startWithControl(root, 'conformance-python.streamingHandler'),

@@ -30,8 +30,7 @@ const seed = {} as Record<Mode, LambdaFunction>;
 const faults = {} as Record<Mode, LambdaFunction>;
 
 beforeAll(async () => {
-  seedZip = buildLambdaArtifact('app/wsgi_app.py:simple_app');
-  faultsZip = buildLambdaArtifact('test/lambda/fixtures/faults_app.py');
+  [seedZip, faultsZip] = await Promise.all([buildLambdaArtifact('app/wsgi_app.py:simple_app'), buildLambdaArtifact('test/lambda/fixtures/faults_app.py')]);
   startedAt = Date.now();
   await Promise.all((['buffered', 'streaming'] as const).flatMap((mode) => [
     startFunction({ taskRoot: seedZip.dir, handler: HANDLERS[mode] }).then((fn) => { seed[mode] = fn; }),
@@ -101,17 +100,17 @@ describe('the zip', () => {
     expect(Math.floor(shipped / 1000)).toBe(Math.floor(statSync('app/wsgi_app.py').mtimeMs / 1000));
   });
 
-  test('without a snapshot, under SOURCE_DATE_EPOCH, the same inputs give the same bytes, dated no later than it', () => {
+  test('without a snapshot, under SOURCE_DATE_EPOCH, the same inputs give the same bytes, dated no later than it', async () => {
     const epoch = 1_700_000_000;
     const env = { ...process.env, SOURCE_DATE_EPOCH: String(epoch) };
     const dir = path.dirname(seedZip.zip);
-    const build = (name: string) => {
+    const build = async (name: string) => {
       const zip = path.join(dir, name);
-      cli(['build', 'lambda', 'app/wsgi_app.py:simple_app', '--no-snapshot', '--out', zip], { env });
+      await cli(['build', 'lambda', 'app/wsgi_app.py:simple_app', '--no-snapshot', '--out', zip], { env });
       return readFileSync(zip);
     };
-    const first = build('first.zip');
-    expect(build('again.zip').equals(first)).toBe(true);
+    const [first, again] = await Promise.all([build('first.zip'), build('again.zip')]);
+    expect(again.equals(first)).toBe(true);
     const listing = JSON.parse(execFileSync('python3', ['-c',
       'import calendar, json, sys, zipfile; print(json.dumps({i.filename: calendar.timegm(i.date_time) for i in zipfile.ZipFile(sys.argv[1]).infolist()}))',
       path.join(dir, 'first.zip')], { encoding: 'utf8' })) as Record<string, number>;

@@ -1,0 +1,67 @@
+/**
+ * `wsgi-edge build`'s refusals: each mistake in the command or the app is found at build time and
+ * answered with one line naming it and status 2, never a stack; nothing is left at --out.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+
+const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const out = path.join(work, 'function.zip');
+
+/** The command's status and its one line on stderr; nothing written at `out`. */
+async function refused(args: readonly string[]): Promise<string> {
+  const run = await runCli(['build', ...args, '--out', out]);
+  expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 2, stdout: '' });
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+  expect(existsSync(out)).toBe(false);
+  return lines[0]!;
+}
+
+describe('wsgi-edge build refuses, in one line with status 2', () => {
+  test('an unknown target', async () => {
+    expect(await refused(['cloudfront', 'app/wsgi_app.py:simple_app'])).toBe('wsgi-edge build: unknown target "cloudfront" (one of lambda, deno)');
+  });
+
+  test('a module that is nowhere', async () => {
+    expect(await refused(['lambda', 'no_such_module'])).toMatch(
+      /^wsgi-edge build: cannot load the Python app "no_such_module:application": Importing 'no_such_module' failed \(ModuleNotFoundError: No module named 'no_such_module'\)/);
+  });
+
+  test('a callable the module does not have', async () => {
+    expect(await refused(['deno', 'app/wsgi_app.py:no_such_app'])).toMatch(
+      /^wsgi-edge build: cannot load the Python app "wsgi_app:no_such_app": Module 'wsgi_app' \(\/var\/task\/python\/app\/wsgi_app\.py\) has no attribute 'no_such_app'$/);
+  });
+
+  test('a --pythonpath folder that does not exist', async () => {
+    expect(await refused(['lambda', 'wsgi_app:simple_app', '--pythonpath', path.join(work, 'missing')])).toBe(
+      `--pythonpath: no folder at ${path.join(work, 'missing')}`);
+  });
+
+  test('a --mount folder that does not exist', async () => {
+    expect(await refused(['lambda', 'app/wsgi_app.py:simple_app', '--mount', `${path.join(work, 'missing')}:/data`])).toBe(
+      `wsgi-edge build: --mount: no folder at ${path.join(work, 'missing')}`);
+  });
+
+  test('an output that cannot be written', async () => {
+    const file = path.join(work, 'a-file');
+    writeFileSync(file, '');
+    const run = await runCli(['build', 'lambda', 'app/wsgi_app.py:simple_app', '--out', path.join(file, 'function.zip')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^wsgi-edge build: cannot write ${file.replace(/[/.]/g, '\\$&')}/function\\.zip: E(EXIST|NOTDIR)\\b[^\\n]*\\n$`));
+  });
+
+  test('an app whose snapshot cannot be made, naming why and the way out; --no-snapshot builds it', async () => {
+    expect(await refused(['lambda', 'test/build/fixtures/holds_js.py'])).toMatch(
+      /^wsgi-edge build: cannot snapshot holds_js:application: .*Python holds a JavaScript object .*; wsgi-edge build --no-snapshot ships the app without one$/);
+    const run = await runCli(['build', 'lambda', 'test/build/fixtures/holds_js.py', '--no-snapshot', '--out', out]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    rmSync(out);
+  });
+});
