@@ -4,7 +4,8 @@
  * @module
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { WsgiApp } from '../core/types.ts';
 import { loadPythonApp, type PythonAppFileOptions } from '../python/index.ts';
@@ -14,6 +15,7 @@ import { ARTIFACT_ROOT, CONFIG_FILE, type ArtifactConfig } from './artifact.ts';
 export async function loadArtifactApp(root: string, onFatal: PythonAppFileOptions['onFatal']): Promise<WsgiApp> {
   const started = performance.now();
   const config = JSON.parse(readFileSync(path.join(root, CONFIG_FILE), 'utf8')) as ArtifactConfig;
+  defineEmscriptenFactory(path.join(root, 'pyodide'));
   const inPyodide = (relative: string) => path.posix.join(ARTIFACT_ROOT, relative);
   const mounts: Record<string, string> = { [ARTIFACT_ROOT]: root };
   for (const [at, relative] of Object.entries(config.mounts)) mounts[at] = path.join(root, relative);
@@ -27,4 +29,18 @@ export async function loadArtifactApp(root: string, onFatal: PythonAppFileOption
   const from = config.snapshot === null ? 'without a snapshot' : 'from its snapshot';
   console.log(`wsgi-edge: Python app ${config.app} loaded ${from} in ${Math.round(performance.now() - started)} ms`);
   return app;
+}
+
+/**
+ * Pyodide 0.27's Emscripten glue, pyodide.asm.js, is a CommonJS script that defines the global
+ * `_createPyodideModule`; loadPyodide imports it only when that global is missing. Required here, it is
+ * compiled as CommonJS at once: imported, Node first tries it as an ES module and then scans it for
+ * exports, a fifth of a restore's CPU time. Deno gets a CommonJS scope for it the same way (its `import`
+ * of a .js file outside node_modules has no `require`, which the glue calls on seeing `process`).
+ * Pyodide 314 ships the glue as an ES module, which loadPyodide imports as it is.
+ */
+function defineEmscriptenFactory(pyodideFolder: string): void {
+  const glue = path.join(pyodideFolder, 'pyodide.asm.js');
+  if ('_createPyodideModule' in globalThis || !existsSync(glue)) return;
+  createRequire(glue)(glue);
 }

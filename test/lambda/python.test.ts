@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { askPython, seedOracleCases, targetPath } from '../app/seed-cases.ts';
+import { askPython, encodedPage, HTML, seedOracleCases, targetPath } from '../app/seed-cases.ts';
+import { startServer } from '../deno/deno.ts';
 import { buildLambdaArtifact, cli, type LambdaArtifact } from '../build/artifacts.ts';
 import { requestToEvent, type Payload } from './function-url.ts';
 import { closeAll, startFunction, type LambdaFunction, type Outcome } from './runtime-api.ts';
@@ -17,6 +18,8 @@ import { closeAll, startFunction, type LambdaFunction, type Outcome } from './ru
 /** Lambda's quota for a zip uploaded directly. */
 const MAX_ZIPPED = 50 * 1024 * 1024;
 const SERVER_ERROR = 'A server error occurred.  Please contact the administrator.';
+/** Two builds at once, each loading the app in a fresh Pyodide, on a busy machine. */
+const BUILD_MS = 120_000;
 /** Generous: a fresh process loads Pyodide before it asks for the invocation, on a busy machine. */
 const FRESH_START_MS = 90_000;
 
@@ -117,7 +120,7 @@ describe('the zip', () => {
     expect(Object.keys(listing)).not.toContain('app.snapshot');
     // The checkout is newer than 2023: every file is clamped to the epoch (DOS dates step by 2 s).
     for (const date of Object.values(listing)) expect(Math.abs(date - epoch)).toBeLessThanOrEqual(1);
-  });
+  }, BUILD_MS);
 
   test('the function starts from the snapshot: the app module was imported at build time, not in the function', async () => {
     for (const mode of ['buffered', 'streaming'] as const) {
@@ -146,6 +149,24 @@ describe.each(['buffered', 'streaming'] as const)('the seed app, %s, answers as 
       });
     }
   });
+});
+
+describe('npm run lambda:local serves the zip on localhost as a function URL does', () => {
+  test.each(['BUFFERED', 'RESPONSE_STREAM'])('invoke mode %s', async (mode) => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['lambda:local']).toContain('node --import tsx scripts/lambda-local.ts');
+    const server = await startServer(process.execPath, ['--import', 'tsx', 'scripts/lambda-local.ts', seedZip.zip, '--port', '0', '--invoke-mode', mode],
+      process.env, / on (http:\/\/127\.0\.0\.1:\d+\/)$/m, `lambda:local ${mode}`);
+    try {
+      const answer = await fetch(`${server.url}encode?mystring=hello`);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toBe(HTML);
+      expect(await answer.text()).toBe(encodedPage('&#x27;hello&#x27;', 'aGVsbG8='));
+      expect(server.output()).toContain(mode === 'BUFFERED' ? 'index.handler' : 'index.streamingHandler');
+    } finally {
+      await server.stop();
+    }
+  }, FRESH_START_MS);
 });
 
 describe.each(['buffered', 'streaming'] as const)('a Python exception, %s', (mode) => {

@@ -5,17 +5,9 @@
  * @module
  */
 
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exitOnFatal, handle } from '../../../targets/deno/index.ts';
 import { loadArtifactApp } from '../../runtime.ts';
 
-const root = path.dirname(fileURLToPath(import.meta.url));
-// Pyodide 0.27's pyodide.asm.js is a CommonJS script that, seeing Node's `process` (which Deno has), uses
-// `require` and `__dirname`; Deno imports it as an ES module, which has neither outside node_modules.
-const scope = globalThis as { require?: NodeJS.Require; __dirname?: string };
-scope.require ??= createRequire(import.meta.url);
-scope.__dirname ??= path.join(root, 'pyodide');
-
-export default handle(await loadArtifactApp(root, exitOnFatal()));
+export default handle(await loadArtifactApp(path.dirname(fileURLToPath(import.meta.url)), exitOnFatal()));
