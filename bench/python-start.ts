@@ -1,8 +1,8 @@
 /**
  * Start-up figures of the Python section: process start to the first 200 of `/encode?mystring=hello`
- * (wsgi-edge over Pyodide on Node and Deno, gunicorn for reference), RSS after that first answer, and
- * the Lambda zip of a Python app as `npm run build:lambda:python` makes it: its size and its init time (a
- * fresh `node` importing the entry until the handler is ready, then one invocation checked).
+ * (wsgi-edge over Pyodide on Node and Deno, `wsgi-edge build deno` folders, gunicorn for reference), RSS
+ * after that first answer, and the Lambda zip `wsgi-edge build lambda` makes: its size and its cold start
+ * under the real runtime client (init and the first invocation).
  * @module
  */
 
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { encodePage, ROUTES } from './apps/shared.ts';
 import { freePort, log, procStatusBytes, processTree, run, SERVER_CORE, sleep, spawnPinned } from './lib.ts';
 import type { PythonPaths } from './python.ts';
+import { closeAll, startFunction } from '../test/lambda/runtime-api.ts';
 import type { ColdStartLine, LambdaPackageLine, PythonAppResult, PythonServerId } from './types.ts';
 
 export interface StartCommand {
@@ -121,33 +122,63 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** An app as `wsgi-edge build` takes it: its spec and its --pythonpath folders. */
+export interface BuildableApp {
+  id: 'seed' | 'flask';
+  spec: string;
+  path: readonly string[];
+  unavailable?: string;
+}
+
+/** `wsgi-edge build <target>` of `app` into `out`; throws with the command's last words when it fails. */
+export function buildArtifact(paths: PythonPaths, target: 'lambda' | 'deno', app: BuildableApp, snapshot: boolean, out: string): void {
+  rmSync(out, { recursive: true, force: true });
+  const args = [join(paths.root, 'dist', 'src', 'cli.js'), 'build', target, app.spec, '--pythonpath', app.path.join(','), ...(snapshot ? [] : ['--no-snapshot']), '--out', out];
+  const built = spawnSync(process.execPath, args, { cwd: paths.root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`wsgi-edge build ${target} failed: ${built.stderr.trim().slice(-300)}`);
+}
+
+/** Each app's `wsgi-edge build deno` folder, with and without its snapshot, for the cold starts; the reason where one failed. */
+export function denoArtifacts(apps: readonly BuildableApp[], paths: PythonPaths): Map<string, { dir: string; reason?: string }> {
+  log('-- wsgi-edge build deno');
+  const made = new Map<string, { dir: string; reason?: string }>();
+  for (const app of apps) {
+    for (const snapshot of [true, false]) {
+      const dir = join(paths.built, `deno-build-${app.id}${snapshot ? '' : '-no-snapshot'}`);
+      const entry: { dir: string; reason?: string } = { dir, reason: app.unavailable };
+      made.set(`${app.id}:${snapshot}`, entry);
+      if (entry.reason) continue;
+      try {
+        buildArtifact(paths, 'deno', app, snapshot, dir);
+      } catch (error) {
+        entry.reason = (error as Error).message;
+        log(`  ${app.id}: ${entry.reason}`);
+      }
+    }
+  }
+  return made;
+}
+
 /**
  * The Lambda zip for the seed's Python app and for the Flask app, built by `wsgi-edge build lambda` with
- * and without its memory snapshot, then unzipped to time its init.
+ * and without its memory snapshot, unzipped, and started under the real runtime client (aws-lambda-ric
+ * against the tests' Runtime API server): init and the first invocation, as a cold start on Lambda is.
  */
-export async function lambdaPackages(paths: PythonPaths, runs: number): Promise<LambdaPackageLine[]> {
-  log('-- Lambda package of a Python app (wsgi-edge build lambda)');
-  const site = join(paths.root, 'bench', 'apps', 'python');
-  const flaskSite = join(paths.built, 'python-site');
-  const apps = [
-    { label: "the seed's app", name: 'seed', args: [join(paths.root, 'app', 'wsgi_app.py') + ':simple_app'] },
-    { label: 'the Flask app', name: 'flask', args: ['flask_bench:application', '--pythonpath', `${site},${flaskSite}`] },
-  ];
-  const cli = join(paths.root, 'dist', 'src', 'cli.js');
+export async function lambdaPackages(apps: readonly BuildableApp[], paths: PythonPaths, runs: number): Promise<LambdaPackageLine[]> {
+  log('-- Lambda package of a Python app (wsgi-edge build lambda), under aws-lambda-ric');
   const lines: LambdaPackageLine[] = [];
   for (const app of apps) {
     for (const snapshot of [true, false]) {
-      const line: LambdaPackageLine = { label: `${app.label}, ${snapshot ? 'from its snapshot' : 'no snapshot'}`, measured: false };
+      const line: LambdaPackageLine = { label: `${app.id === 'seed' ? "the seed's app" : 'the Flask app'}, ${snapshot ? 'from its snapshot' : 'no snapshot'}`, measured: false };
       lines.push(line);
-      if (app.name === 'flask' && !existsSync(flaskSite)) {
-        line.reason = 'Flask is not installed for the CPython lines (apt-get install python3-flask)';
+      if (app.unavailable) {
+        line.reason = app.unavailable;
         continue;
       }
       try {
-        const name = `lambda-python-${app.name}${snapshot ? '' : '-no-snapshot'}`;
+        const name = `lambda-python-${app.id}${snapshot ? '' : '-no-snapshot'}`;
         const zip = join(paths.built, `${name}.zip`);
-        const built = spawnSync(process.execPath, [cli, 'build', 'lambda', ...app.args, ...(snapshot ? [] : ['--no-snapshot']), '--out', zip], { cwd: paths.root, encoding: 'utf8' });
-        if (built.status !== 0) throw new Error(`wsgi-edge build lambda failed: ${built.stderr.trim().slice(-300)}`);
+        buildArtifact(paths, 'lambda', app, snapshot, zip);
         const dir = join(paths.built, name);
         rmSync(dir, { recursive: true, force: true });
         const unzipped = spawnSync('python3', ['-m', 'zipfile', '-e', zip, dir], { encoding: 'utf8' });
@@ -155,9 +186,9 @@ export async function lambdaPackages(paths: PythonPaths, runs: number): Promise<
         line.zipBytes = statSync(zip).size;
         line.unzippedBytes = treeBytes(dir);
         line.initMs = [];
-        for (let i = 0; i < runs; i++) line.initMs.push(await lambdaInit(dir, paths.root));
+        for (let i = 0; i < runs; i++) line.initMs.push(await lambdaColdStart(dir, paths.root));
         line.measured = true;
-        log(`  ${line.label.padEnd(44)} zip ${(line.zipBytes / 2 ** 20).toFixed(1)} MiB (${(line.unzippedBytes / 2 ** 20).toFixed(1)} MiB unzipped), init ${line.initMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+        log(`  ${line.label.padEnd(44)} zip ${(line.zipBytes / 2 ** 20).toFixed(1)} MiB (${(line.unzippedBytes / 2 ** 20).toFixed(1)} MiB unzipped), init + first invoke ${line.initMs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
       } catch (error) {
         line.reason = (error as Error).message.slice(0, 300);
         log(`  ${line.label}: not measured: ${line.reason}`);
@@ -177,25 +208,25 @@ function treeBytes(dir: string): number {
 }
 
 /**
- * A fresh `node` (pinned to the server core) imports the package's entry, prints how long after its own
- * start the handler was ready, and invokes it once with a function URL GET /encode, which must answer the page.
+ * A fresh runtime process (aws-lambda-ric running the zip's `index.handler`, as Lambda starts one) from
+ * its spawn to the answer of its first invocation, a function URL GET /encode, which must be the page.
  */
-async function lambdaInit(dir: string, root: string): Promise<number> {
+async function lambdaColdStart(dir: string, root: string): Promise<number> {
   const base = JSON.parse(readFileSync(join(root, 'test', 'lambda', 'events', 'furl.capture.get-root.json'), 'utf8')) as {
     rawPath: string; rawQueryString: string; requestContext: { http: { path: string } };
   };
   base.rawPath = base.requestContext.http.path = '/encode';
   base.rawQueryString = 'mystring=hello';
-  const script = [
-    'const { handler } = await import(process.argv[1]);',
-    'const ready = performance.now();',
-    'const result = await handler(JSON.parse(process.argv[2]), {});',
-    'process.stdout.write("\\n" + JSON.stringify({ ready, status: result.statusCode, body: result.isBase64Encoded ? Buffer.from(result.body, "base64").toString() : result.body }));',
-  ].join('\n');
-  const child = await run('taskset', ['-c', SERVER_CORE, process.execPath, '--input-type=module', '-e', script, join(dir, 'index.mjs'), JSON.stringify(base)], COLD_START_TIMEOUT_MS);
-  if (child.code !== 0) throw new Error(`the entry failed (${child.code}): ${child.stderr.trim().slice(-300)}`);
-  // The entry logs its load time on stdout first; the result is the last line.
-  const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as { ready: number; status: number; body: string };
-  if (result.status !== 200 || result.body !== EXPECTED) throw new Error(`the handler answered ${result.status} ${JSON.stringify(result.body.slice(0, 120))}`);
-  return result.ready;
+  const started = performance.now();
+  const fn = await startFunction({ taskRoot: dir, handler: 'index.handler' });
+  try {
+    const outcome = await fn.invoke(base, { timeoutMs: COLD_START_TIMEOUT_MS });
+    const ms = performance.now() - started;
+    const result = outcome.kind === 'response' ? outcome.payload as { statusCode: number; body: string; isBase64Encoded: boolean } : undefined;
+    const body = result && (result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString() : result.body);
+    if (result?.statusCode !== 200 || body !== EXPECTED) throw new Error(`the function answered ${JSON.stringify(outcome).slice(0, 200)}`);
+    return ms;
+  } finally {
+    await closeAll();
+  }
 }

@@ -15,7 +15,7 @@ import type { BenchConfig } from './config.ts';
 import { encodePage, ROUTES } from './apps/shared.ts';
 import { log, procStatusBytes, processTree, startServer, stopServer, type Server } from './lib.ts';
 import { checkAnswers, measureStreams, measureThroughput, type Contender, type StreamSpec } from './measure.ts';
-import { coldStarts, lambdaPackages, type StartCommand } from './python-start.ts';
+import { coldStarts, denoArtifacts, lambdaPackages, type StartCommand } from './python-start.ts';
 import type { PythonAppResult, PythonSection, PythonServerId, PythonServerResult, SnapshotLine } from './types.ts';
 
 export interface PythonPaths {
@@ -236,12 +236,23 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
       },
     });
   }
+  const builds = denoArtifacts(apps, paths);
+  for (const snapshot of [true, false]) {
+    starts.push({
+      id: 'wsgi-edge-deno-build', label: 'wsgi-edge build deno, deno serve', snapshot,
+      command: (app) => {
+        const dir = builds.get(`${app.id}:${snapshot}`)!.dir;
+        return { command: paths.deno, args: ['serve', '--quiet', `--allow-read=${dir}`, '--allow-env', '--host', '127.0.0.1', '--port', '__PORT__', join(dir, 'main.mjs')], env: {} };
+      },
+    });
+  }
   section.coldStart = await coldStarts(apps, starts, (spec, app) => {
+    if (spec.id === 'wsgi-edge-deno-build') return builds.get(`${app.id}:${spec.snapshot === true}`)?.reason;
     const made = snapshots.get(app.id);
     if (spec.snapshot && !made?.measured) return `no snapshot: ${made?.reason ?? 'not made'}`;
     return unavailable(spec, app, paths, cpython);
   }, config.coldStartRuns);
-  section.lambdaPackage = await lambdaPackages(paths, config.coldStartRuns);
+  section.lambdaPackage = await lambdaPackages(apps, paths, config.coldStartRuns);
   return section;
 }
 

@@ -36,11 +36,11 @@ export function renderPythonResults(results: Results): string {
       'CPU is counted over the server\'s whole process tree (gunicorn: master and worker); RSS is the serving process\'s (gunicorn: its worker) after the runs.',
     `- **Streaming**: \`/stream/gen\` of the seed's app wrapped by bench/apps/python/seed_bench.py: ${config.pythonStreamMiB} MiB from a Python generator ` +
       'of 64 KiB `bytes` chunks, downloaded as above; the baseline is gunicorn.',
-    `- **Cold start**: a fresh server process (wsgi-edge with and without the app's memory snapshot), asked for \`/encode?mystring=hello\` every 5 ms from its spawn until it answers 200 with the page, ${config.coldStartRuns} run(s) each, ` +
+    `- **Cold start**: a fresh server process (wsgi-edge with and without the app's memory snapshot; \`wsgi-edge build deno\` folders under the \`deno serve\` line the build prints), asked for \`/encode?mystring=hello\` every 5 ms from its spawn until it answers 200 with the page, ${config.coldStartRuns} run(s) each, ` +
       'servers alternated; RSS of the serving process right after that first answer.',
     '- **Lambda**: the seed\'s Python app behind wsgi-edge\'s `handle()` in-process, against its TypeScript port (app/base64-app.ts) on the same events (tinybench, interleaved, as above); ' +
-      'the package: the zip `npm run build:lambda:python` makes (index.mjs, `node_modules/pyodide`\'s runtime files, the bridge\'s Python half, the app\'s folders); ' +
-      'init: a fresh `node` pinned to the server core importing it until the handler is ready (Pyodide and the app loaded), then one invocation checked.',
+      'the package: the zip `wsgi-edge build lambda` makes (index.mjs, Pyodide\'s runtime files, the bridge\'s Python half, the app\'s folders, with and without the memory snapshot); ' +
+      'cold start: a fresh aws-lambda-ric process running `index.handler` against the tests\' Runtime API server, from its spawn to the answer of its first invocation (init and the first invoke), checked.',
   ].join('\n') + '\n');
 
   for (const app of python.apps) {
@@ -81,7 +81,7 @@ export function renderPythonResults(results: Results): string {
     out.push(table(['Event', 'status (Python / TypeScript)', 'same answer', 'Python app µs', 'TypeScript port µs', 'Python ÷ TypeScript'],
       (lambda.events ?? []).map((e) => [e.event, `${e.pythonStatus} / ${e.typescriptStatus}`, e.sameAnswer ? 'yes' : '**no**', fmt.us(e.pythonUs), fmt.us(e.typescriptUs), fmt.ratio(e.pythonUs / e.typescriptUs)])));
   }
-  out.push(table(['Package', 'zip MiB', 'unzipped MiB', 'init ms (median)', 'init ms of each run'], python.lambdaPackage.map((p) => p.measured
+  out.push(table(['Package', 'zip MiB', 'unzipped MiB', 'init + first invoke ms (median)', 'ms of each run'], python.lambdaPackage.map((p) => p.measured
     ? [p.label, fmt.mib(p.zipBytes! / 2 ** 20), fmt.mib(p.unzippedBytes! / 2 ** 20), fmt.int(median(p.initMs ?? [])), (p.initMs ?? []).map((n) => Math.round(n)).join(', ')]
     : [p.label, NOT_MEASURED, '—', '—', p.reason ?? ''])));
   return out.join('\n');

@@ -165,7 +165,7 @@ export interface SnapshotLine {
   makeMs?: number;
 }
 
-export type PythonServerId = 'wsgi-edge-node' | 'wsgi-edge-deno' | 'gunicorn' | 'waitress-1' | 'waitress' | 'wsgiref';
+export type PythonServerId = 'wsgi-edge-node' | 'wsgi-edge-deno' | 'wsgi-edge-deno-build' | 'gunicorn' | 'waitress-1' | 'waitress' | 'wsgiref';
 
 export interface PythonAppResult {
   id: 'seed' | 'flask';

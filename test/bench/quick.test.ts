@@ -141,16 +141,19 @@ describe('npm run bench -- --quick', () => {
   it('times each Python app from process start to its first 200, and sizes and starts its Lambda package', () => {
     const lines = results.python.coldStart;
     for (const app of ['seed', 'flask']) {
-      for (const [server, snapshot] of [['wsgi-edge-node', false], ['wsgi-edge-node', true], ['wsgi-edge-deno', false], ['wsgi-edge-deno', true], ['gunicorn', false]] as const) {
+      for (const [server, snapshot] of [['wsgi-edge-node', false], ['wsgi-edge-node', true], ['wsgi-edge-deno', false], ['wsgi-edge-deno', true],
+        ['wsgi-edge-deno-build', false], ['wsgi-edge-deno-build', true], ['gunicorn', false]] as const) {
         const line = lines.find((l) => l.app === app && l.server === server && l.snapshot === snapshot);
         expect(line?.measured, `${app} ${server}${snapshot ? ' snapshot' : ''}: ${line?.reason}`).toBe(true);
         expect(line!.ms).toHaveLength(results.config.coldStartRuns);
         expect(line!.ms.every(positive) && line!.rssMiB.every(positive)).toBe(true);
       }
     }
-    expect(lines).toHaveLength(10);
+    expect(lines).toHaveLength(14);
     for (const snapshot of results.python.snapshots) expect(snapshot.measured && positive(snapshot.bytes), `${snapshot.app}: ${snapshot.reason}`).toBe(true);
-    expect(results.python.lambdaPackage).toHaveLength(2);
+    // Each app from `wsgi-edge build lambda`, with and without its snapshot.
+    expect(results.python.lambdaPackage.map((pkg) => pkg.label)).toEqual([
+      "the seed's app, from its snapshot", "the seed's app, no snapshot", 'the Flask app, from its snapshot', 'the Flask app, no snapshot']);
     for (const pkg of results.python.lambdaPackage) {
       expect(pkg.measured, `${pkg.label}: ${pkg.reason}`).toBe(true);
       expect(pkg.zipBytes! > 0 && pkg.zipBytes! < pkg.unzippedBytes!, pkg.label).toBe(true);
