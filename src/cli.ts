@@ -43,7 +43,7 @@ Builds a deployable artifact of the Python app: for lambda a zip (handlers index
 index.streamingHandler), for deno a folder for deno serve; Pyodide, the app's folders and a memory
 snapshot of the app imported are inside.
   --mount DIR[:AT]   also ship a folder the app reads at a fixed path (AT, default DIR itself)
-  --out PATH         the zip or folder (default dist/lambda-python.zip, dist/deno-python)
+  --out PATH         the zip or folder (default .wsgi-edge/lambda.zip, .wsgi-edge/deno)
   --no-snapshot      start Python from scratch (when the app cannot be snapshotted)`;
 
 /** `wsgi-edge snapshot`: the app and its sys.path folders, and where the snapshot goes. */

@@ -22,7 +22,10 @@ export interface Preset {
   name: string;
   /** The runtime entry's file name in the artifact (the bundle dist/runtime/<name>.mjs, copied). */
   entry: string;
-  /** Where the output goes without --out, relative to the working folder. */
+  /**
+   * Where the output goes without --out, relative to the working folder: under a dot-folder, which no
+   * build ships, since the working folder is often the app's own.
+   */
   defaultOut: string;
   /** Turns the staged folder into `out` (it may move or remove `stage`); gives the lines to print. */
   finish(stage: string, out: string): string[];

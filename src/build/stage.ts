@@ -2,13 +2,14 @@
  * Copying the app's folders into an artifact, keeping what the app relies on: symlinks are followed (a
  * dangling one is named and skipped), file dates are kept so that a static file's `Last-Modified` moves
  * with its content (clamped to SOURCE_DATE_EPOCH when it is set, as reproducible builds expect), and
- * what Pyodide cannot use or does not need is left out: compiled caches, dot-entries, node_modules, and
- * native extensions built for CPython (`.so`), which are named once at the end.
+ * what Pyodide cannot use or does not need is left out: compiled caches, dot-entries, node_modules,
+ * earlier builds, and native extensions built for CPython (`.so`), which are named once at the end.
  * @module
  */
 
-import { copyFileSync, lstatSync, mkdirSync, readdirSync, realpathSync, statSync, utimesSync, type Stats } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, statSync, utimesSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { CONFIG_FILE as ARTIFACT_CONFIG } from './artifact.ts';
 
 /** What a copy left out that the user should hear about. */
 export interface CopyReport {
@@ -53,6 +54,10 @@ export function copyFolder(source: string, target: string, report: CopyReport, o
       if (!shippable(name) || entry === options.exclude) continue;
       const stats = followed(entry, report);
       if (stats === undefined) continue;
+      if (stats.isDirectory() && existsSync(path.join(entry, ARTIFACT_CONFIG))) {
+        report.warnings.push(`${entry} is an earlier wsgi-edge build: skipped`);
+        continue;
+      }
       if (stats.isDirectory()) walk(entry, path.join(to, name));
       else if (stats.isFile()) {
         if (name.endsWith('.so')) {

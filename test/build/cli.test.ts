@@ -11,6 +11,8 @@ import { runCli } from '../helpers/cli.ts';
 const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const out = path.join(work, 'function.zip');
+/** A build that reaches Python loads the app in a fresh Pyodide: seconds, more on a busy machine. */
+const PYTHON_MS = 120_000;
 
 /** The command's status and its one line on stderr; nothing written at `out`. */
 async function refused(args: readonly string[]): Promise<string> {
@@ -31,12 +33,12 @@ describe('wsgi-edge build refuses, in one line with status 2', () => {
   test('a module that is nowhere', async () => {
     expect(await refused(['lambda', 'no_such_module'])).toMatch(
       /^wsgi-edge build: cannot load the Python app "no_such_module:application": Importing 'no_such_module' failed \(ModuleNotFoundError: No module named 'no_such_module'\)/);
-  });
+  }, PYTHON_MS);
 
   test('a callable the module does not have', async () => {
     expect(await refused(['deno', 'app/wsgi_app.py:no_such_app'])).toMatch(
       /^wsgi-edge build: cannot load the Python app "wsgi_app:no_such_app": Module 'wsgi_app' \(\/var\/task\/python\/app\/wsgi_app\.py\) has no attribute 'no_such_app'$/);
-  });
+  }, PYTHON_MS);
 
   test('a --pythonpath folder that does not exist', async () => {
     expect(await refused(['lambda', 'wsgi_app:simple_app', '--pythonpath', path.join(work, 'missing')])).toBe(
@@ -63,5 +65,5 @@ describe('wsgi-edge build refuses, in one line with status 2', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);
     rmSync(out);
-  });
+  }, PYTHON_MS);
 });

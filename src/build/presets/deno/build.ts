@@ -13,7 +13,7 @@ import { BuildError, type Preset } from '../../index.ts';
 export const denoPreset: Preset = {
   name: 'deno',
   entry: 'main.mjs',
-  defaultOut: 'dist/deno-python',
+  defaultOut: '.wsgi-edge/deno',
   finish(stage, out) {
     if (existsSync(out)) {
       // Replace an earlier build, never a folder of the user's.

@@ -17,7 +17,7 @@ export const MAX_UNZIPPED = 250 * 1024 * 1024;
 export const lambdaPreset: Preset = {
   name: 'lambda',
   entry: 'index.mjs',
-  defaultOut: 'dist/lambda-python.zip',
+  defaultOut: '.wsgi-edge/lambda.zip',
   finish(stage, out) {
     const { zipped, unzipped, files } = zipFolder(stage, out);
     const over = zipped > MAX_ZIPPED ? `the zip is over Lambda's ${mebibytes(MAX_ZIPPED)} for a direct upload`
