@@ -12,6 +12,7 @@
  * @module
  */
 
+import { readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PyodideInterface } from 'pyodide';
@@ -130,10 +131,45 @@ const mounted = new WeakMap<PyodideInterface, Set<string>>();
 export function mountFolder(pyodide: PyodideInterface, folder: string, at: string = folder): string {
   const mountPoint = at.split(path.sep).join('/');
   let done = mounted.get(pyodide);
-  if (!done) mounted.set(pyodide, (done = new Set()));
+  if (!done) {
+    mounted.set(pyodide, (done = new Set()));
+    readLinksAsTheHostDoes(pyodide);
+  }
   if (done.has(mountPoint)) return mountPoint;
   pyodide.FS.mkdirTree(mountPoint);
   pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: folder }, mountPoint);
   done.add(mountPoint);
   return mountPoint;
+}
+
+interface NodefsNode {
+  mount: { mountpoint: string; opts: { root: string } };
+}
+
+interface Nodefs {
+  realPath(node: NodefsNode): string;
+  convertNodeCode(error: NodeJS.ErrnoException): number;
+  node_ops: { readlink(node: NodefsNode): string };
+}
+
+/**
+ * Emscripten's NODEFS gives a symlink's target relative to the mount's root as seen from the working
+ * folder, so a relative link (`link.txt -> data/t.txt`) resolves to nothing unless the process runs in
+ * that folder. Here a relative target is given as the host has it (relative to the link's own folder,
+ * which the mount mirrors), and an absolute one inside the mounted folder as the same file inside Pyodide.
+ */
+function readLinksAsTheHostDoes(pyodide: PyodideInterface): void {
+  const nodefs = pyodide.FS.filesystems.NODEFS as Nodefs;
+  nodefs.node_ops.readlink = (node) => {
+    let target: string;
+    try {
+      target = readlinkSync(nodefs.realPath(node));
+    } catch (error) {
+      throw new pyodide.FS.ErrnoError(nodefs.convertNodeCode(error as NodeJS.ErrnoException));
+    }
+    if (!path.isAbsolute(target)) return target.split(path.sep).join('/');
+    const inside = path.relative(path.resolve(node.mount.opts.root), target);
+    if (inside.startsWith('..') || path.isAbsolute(inside)) return target;
+    return path.posix.join(node.mount.mountpoint, inside.split(path.sep).join('/'));
+  };
 }
