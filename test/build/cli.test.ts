@@ -2,7 +2,8 @@
  * `wsgi-edge build`'s refusals: each mistake in the command or the app is found at build time and
  * answered with one line naming it and status 2, never a stack; nothing is left at --out.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -14,10 +15,11 @@ const out = path.join(work, 'function.zip');
 /** A build that reaches Python loads the app in a fresh Pyodide: seconds, more on a busy machine. */
 const PYTHON_MS = 120_000;
 
-/** The command's status and its one line on stderr; nothing written at `out`. */
+/** The command's status and its one line on stderr; nothing written at `out` (stdout may say how far it got). */
 async function refused(args: readonly string[]): Promise<string> {
   const run = await runCli(['build', ...args, '--out', out]);
-  expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 2, stdout: '' });
+  expect(run.status).toBe(2);
+  expect(run.stdout).not.toContain('Wrote');
   const lines = run.stderr.trimEnd().split('\n');
   expect(lines).toHaveLength(1);
   expect(run.stderr).not.toMatch(/^\s+at /m);
@@ -57,6 +59,16 @@ describe('wsgi-edge build refuses, in one line with status 2', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(new RegExp(`^wsgi-edge build: cannot write ${file.replace(/[/.]/g, '\\$&')}/function\\.zip: E(EXIST|NOTDIR)\\b[^\\n]*\\n$`));
   });
+
+  test('a zip over Lambda\'s 50 MB for a direct upload, saying its size', async () => {
+    const big = path.join(work, 'big');
+    mkdirSync(big);
+    writeFileSync(path.join(big, 'big_app.py'), 'def application(environ, start_response):\n    start_response("200 OK", [])\n    return [b""]\n');
+    // Random bytes do not compress: the zip is at least this big.
+    writeFileSync(path.join(big, 'payload.bin'), randomBytes(51 * 1024 * 1024));
+    expect(await refused(['lambda', path.join(big, 'big_app.py'), '--no-snapshot'])).toMatch(
+      /^wsgi-edge build: .*function\.zip: \d+ bytes \((5[1-9]|[6-9]\d)\.\d MiB\), .*: the zip is over Lambda's 50\.0 MiB for a direct upload$/);
+  }, PYTHON_MS);
 
   test('an app whose snapshot cannot be made, naming why and the way out; --no-snapshot builds it', async () => {
     expect(await refused(['lambda', 'test/build/fixtures/holds_js.py'])).toMatch(
