@@ -1,5 +1,6 @@
 /**
- * What a user gets: the package as `npm pack` makes it, installed with `pyodide` into an empty folder
+ * What a user gets: the package as `npm pack` makes it (from the dist/ the global setup built; its
+ * prepack script would build it again under the other suites' feet), installed with `pyodide` into an empty folder
  * outside the repository, and `npx wsgi-edge build lambda` run there. A file the package forgets (the
  * runtime entries, the bridge) fails the build or the zip; the zip's handler then answers a function
  * URL event in a fresh Node process. Installing runs no script of the package's.
@@ -19,7 +20,7 @@ const npm = { cwd: consumer, env: { ...process.env, npm_config_audit: 'false', n
 let installed: { scripts?: Record<string, string> };
 
 beforeAll(async () => {
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work]);
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work]);
   const tarball = path.join(work, (JSON.parse(stdout) as [{ filename: string }])[0].filename);
   const pyodide = (JSON.parse(readFileSync('node_modules/pyodide/package.json', 'utf8')) as { version: string }).version;
   mkdirSync(path.join(consumer, 'vendor'), { recursive: true });
