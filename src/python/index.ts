@@ -8,12 +8,14 @@
  * ```
  *
  * This entry is for runtimes with a file system (Node, Deno, Lambda): folders in `path` are mounted into
- * Pyodide as they are. On Cloudflare Workers the same import resolves to ./workerd.ts.
+ * Pyodide as they are, and `os.environ` is the process environment, as CPython would have it (on Lambda,
+ * the function's). On Cloudflare Workers the same import resolves to ./workerd.ts.
  * @module
  */
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import process from 'node:process';
 import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
 import type { InterpreterDeadError } from './bridge.ts';
@@ -45,12 +47,17 @@ export function defaultPyodide(): Promise<PyodideInterface> {
 
 let bridgeSource: Promise<string> | undefined;
 
-/** Loads the Python app `options.app` and gives it as a `WsgiApp`. Rejects with the import's error, naming the module and sys.path. */
+/**
+ * Loads the Python app `options.app` and gives it as a `WsgiApp`. Rejects with the import's error, naming
+ * the module and sys.path. `os.environ` is `options.env`, else the process environment (else, in a
+ * Pyodide the caller passed, left as the caller loaded it).
+ */
 export async function loadPythonApp(options: PythonAppFileOptions): Promise<WsgiApp> {
   if (options.snapshot !== undefined && options.pyodide !== undefined) {
     throw new Error('wsgi-edge: options.snapshot and options.pyodide exclude each other (a snapshot makes its own Pyodide)');
   }
   if (options.pyodide !== undefined) return startInPyodide(await options.pyodide, options);
+  options = { ...options, env: options.env ?? processEnvironment() };
   if (options.snapshot !== undefined) return startInPyodide(await loadSnapshot(options.snapshot, snapshotTarget(options), CONSOLE_STREAMS), options);
   const shared = defaultPyodide();
   // A dead interpreter is not handed out again: the next load (lazyPythonApp's, after a death) starts a fresh Pyodide.
@@ -61,11 +68,40 @@ export async function loadPythonApp(options: PythonAppFileOptions): Promise<Wsgi
   return startInPyodide(await shared, { ...options, onFatal });
 }
 
-/** Imports `options.app` in a fresh Pyodide and writes its memory snapshot to `file` (`wsgi-edge snapshot`). */
+/**
+ * Imports `options.app` in a fresh Pyodide and writes its memory snapshot to `file` (`wsgi-edge snapshot`).
+ * The app is imported with `options.env` (by default the process environment) as os.environ; a snapshot
+ * keeps what the app's import made of it, but a process that loads it replaces os.environ with its own.
+ */
 export async function snapshotPythonApp(options: PythonAppOptions, file: string): Promise<SnapshotHeader> {
+  const env = options.env ?? processEnvironment();
   return writeSnapshot(file, snapshotTarget(options), async (pyodide) => {
-    await startInPyodide(pyodide, options);
+    await startInPyodide(pyodide, { ...options, env });
   }, CONSOLE_STREAMS);
+}
+
+interface DenoPermissions {
+  permissions: { querySync(descriptor: { name: 'env' }): { state: string } };
+}
+
+let environmentRefused = false;
+
+/**
+ * The process environment, for os.environ. Under Deno only with `--allow-env` (reading it otherwise
+ * throws, or prompts): without it, none, and the console says so once.
+ */
+export function processEnvironment(): Record<string, string> {
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
+  if (deno !== undefined && deno.permissions.querySync({ name: 'env' }).state !== 'granted') {
+    if (!environmentRefused) {
+      environmentRefused = true;
+      console.error('wsgi-edge: Deno runs without --allow-env, so the Python app\'s os.environ holds none of the process environment (give --allow-env to pass it)');
+    }
+    return {};
+  }
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  return env;
 }
 
 /** What a snapshot of `options` must match: the folders as they are mounted (absolute). */
