@@ -70,13 +70,14 @@ export async function loadPythonApp(options: PythonAppFileOptions): Promise<Wsgi
 
 /**
  * Imports `options.app` in a fresh Pyodide and writes its memory snapshot to `file` (`wsgi-edge snapshot`).
- * The app is imported with `options.env` (by default the process environment) as os.environ; a snapshot
- * keeps what the app's import made of it, but a process that loads it replaces os.environ with its own.
+ * The app is imported with `options.env` as os.environ, by default none of this process's environment
+ * (Pyodide's HOME only): the snapshot's memory holds what the import read, and a build machine's
+ * variables (its credentials among them) have no business in an artifact. A process that loads the
+ * snapshot replaces os.environ with its own before the app starts, and a factory runs again then.
  */
 export async function snapshotPythonApp(options: PythonAppOptions, file: string): Promise<SnapshotHeader> {
-  const env = options.env ?? processEnvironment();
   return writeSnapshot(file, snapshotTarget(options), async (pyodide) => {
-    await startInPyodide(pyodide, { ...options, env });
+    await startInPyodide(pyodide, { ...options, env: options.env ?? {} });
   }, CONSOLE_STREAMS);
 }
 

@@ -51,10 +51,14 @@ export interface SnapshotHeader {
   made: { by: string; at: string };
 }
 
-/** Options passed on to `loadPyodide` (streams, indexURL...), without the snapshot ones this module sets. */
+/**
+ * Options passed on to `loadPyodide` (streams, indexURL...), without the snapshot ones this module sets,
+ * and without `env`: a restored Python keeps the os.environ of where the snapshot was made whatever
+ * `loadPyodide` is told, so the environment is the app's start's to set (PythonAppOptions.env replaces it).
+ */
 export type PyodideLoadOptions = Omit<
   NonNullable<Parameters<typeof import('pyodide').loadPyodide>[0]>,
-  '_makeSnapshot' | '_loadSnapshot' | '_snapshotDeserializer'
+  '_makeSnapshot' | '_loadSnapshot' | '_snapshotDeserializer' | 'env'
 >;
 
 /** Runs in the Pyodide being snapshotted: mounts, sys.path, imports (the bridge supplies it). */
