@@ -13,7 +13,7 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import type { PyodideInterface } from 'pyodide';
@@ -113,7 +113,14 @@ function snapshotTarget(options: PythonAppOptions): SnapshotTarget {
 /** Mounts, files, the bridge and the app's import: all of it again after a snapshot, where Python already has the modules. */
 async function startInPyodide(pyodide: PyodideInterface, options: PythonAppOptions): Promise<WsgiApp> {
   bridgeSource ??= readFile(new URL('./wsgi_edge_bridge.py', import.meta.url), 'utf8');
-  const folders = (options.path ?? []).map((folder) => mountFolder(pyodide, path.resolve(folder)));
+  const absolute = (options.path ?? []).map((folder) => path.resolve(folder));
+  for (const folder of absolute) {
+    // Mounting a missing folder fails with an Emscripten ErrnoError that has no message.
+    if (!(await stat(folder).catch(() => undefined))?.isDirectory()) {
+      throw new Error(`wsgi-edge: cannot load the Python app ${JSON.stringify(options.app)}: no folder at ${folder} (options.path)`);
+    }
+  }
+  const folders = absolute.map((folder) => mountFolder(pyodide, folder));
   return startPythonApp(pyodide, await bridgeSource, options, folders);
 }
 

@@ -39,6 +39,12 @@ describe('loadPythonApp on an app that cannot load', () => {
     );
   });
 
+  it('a folder in path that does not exist: the folder, on one line', async () => {
+    expect(await failure('faults:application', [FIXTURE_DIR, '/nonexistent/wsgi-edge'])).toBe(
+      'wsgi-edge: cannot load the Python app "faults:application": no folder at /nonexistent/wsgi-edge (options.path)',
+    );
+  });
+
   it('a module that is not on the path: its name and sys.path', async () => {
     const message = await failure('no_such_module:application', [FIXTURE_DIR]);
     expect(message).toContain('wsgi-edge: cannot load the Python app "no_such_module:application"');
