@@ -155,7 +155,7 @@ describe('wsgi-edge serve', () => {
     expect(whoami.multiprocess).toBe(false);
   });
 
-  it('serves an app factory called with literal arguments, once, with the process environment as os.environ', async () => {
+  it('serves an app factory called with literal arguments, once, with the process environment as os.environ', { timeout: 120_000 }, async () => {
     const spec = "factories:create_app({'greeting': 'hi: there (1)', 'debug': True})";
     const env = { WSGI_EDGE_FACTORY_ENV: 'at run time', [RUN_ONLY]: AWKWARD_VALUE };
     const server = await serveWith(env, spec, '--pythonpath', FIXTURES);
@@ -169,7 +169,7 @@ describe('wsgi-edge serve', () => {
     expect(await (await fetch(byFile.url)).json()).toMatchObject({ config: { greeting: 'hello', debug: false }, made: 1 });
   });
 
-  it('snapshots a factory app: the process that serves it calls the factory again, with its own environment only', async () => {
+  it('snapshots a factory app: the process that serves it calls the factory again, with its own environment only', { timeout: 120_000 }, async () => {
     const spec = "factories:create_app({'greeting': 'from a snapshot'})";
     const scratch = mkdtempSync(join(tmpdir(), 'wsgi-edge-cli-'));
     try {
