@@ -12,7 +12,7 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { runBuild, type BuildCommand } from './cli/build.ts';
 import { serveProcess } from './cli/serve.ts';
-import { parseTarget, type Target } from './cli/target.ts';
+import { parseTarget, resolvePythonApp, type Target } from './cli/target.ts';
 import { UsageError } from './cli/usage-error.ts';
 import { runPrimary } from './cli/workers.ts';
 
@@ -21,7 +21,8 @@ const USAGE = `Usage: wsgi-edge serve [<target>] [--host H] [--port P] [--worker
 Serves a WSGI app on the simple server (default: the demo app on 127.0.0.1:8000).
   <target>           path/app.py[:callable]   a Python file (its folder first on sys.path)
                      module[:callable]        a Python module, on --pythonpath or in the working folder
-                                              (the callable defaults to application)
+                                              (callable as gunicorn takes it: app, obj.app, create_app()
+                                              or create_app('literal', key=1); default application)
                      path/app.ts[:export]     a .js/.mjs/.ts/.mts module (default: default, app,
                                               application, or the only exported function)
   --host H           the address to listen on (default 127.0.0.1)
@@ -92,9 +93,8 @@ function parseCommand(argv: string[]): Command | SnapshotCommand | BuildCommandL
   }
   if (command === 'snapshot' && spec !== undefined && extra.length === 0) {
     if (values.out === undefined) throw new UsageError('wsgi-edge snapshot needs --out FILE');
-    const target = parseTarget(spec, pythonPath);
-    if (target.kind !== 'python') throw new UsageError(`wsgi-edge snapshot takes a Python app (got ${JSON.stringify(spec)})`);
-    return { snapshot: { app: `${target.module}:${target.callable}`, path: target.path, out: values.out } };
+    const { app, path } = resolvePythonApp(spec, pythonPath, 'wsgi-edge snapshot');
+    return { snapshot: { app, path, out: values.out } };
   }
   if (command !== 'serve' || extra.length > 0) throw new UsageError(USAGE);
   if (spec === undefined && pythonPath.length > 0) throw new UsageError('--pythonpath is for a Python app: name one');

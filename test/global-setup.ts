@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
+import { SNAPSHOT_ONLY } from './helpers/environ.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,7 +29,10 @@ export default async function setup(project: TestProject): Promise<() => void> {
     run(process.execPath, ['scripts/build-lambda-ric.mjs']),
     run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']).then(() =>
       Promise.all([run(process.execPath, ['scripts/finish-dist.mjs', 'dist']), run(process.execPath, ['scripts/bundle-runtimes.mjs', 'dist'])])),
-    run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'snapshot', 'test/faults/python/faults.py', '--out', snapshot]),
+    // With a variable only here: the tests that serve the snapshot show it never reaches os.environ.
+    run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'snapshot', 'test/faults/python/faults.py', '--out', snapshot], {
+      env: { ...process.env, [SNAPSHOT_ONLY]: 'set where the snapshot was made' },
+    }),
   ]).catch((error: { stdout?: string; stderr?: string }) => {
     throw new Error(`test setup failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
   });

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BuildError, buildArtifact } from '../build/index.ts';
 import { PRESETS } from '../build/presets/index.ts';
-import { parseTarget } from './target.ts';
+import { resolvePythonApp } from './target.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface BuildCommand {
@@ -27,12 +27,11 @@ export async function runBuild(command: BuildCommand): Promise<void> {
   if (preset === undefined) {
     throw new UsageError(`wsgi-edge build: unknown target ${JSON.stringify(command.target)} (one of ${Object.keys(PRESETS).join(', ')})`);
   }
-  const target = parseTarget(command.spec, command.pythonPath);
-  if (target.kind !== 'python') throw new UsageError(`wsgi-edge build takes a Python app (got ${JSON.stringify(command.spec)})`);
+  const target = resolvePythonApp(command.spec, command.pythonPath, `wsgi-edge build ${command.target}`);
   const out = path.resolve(command.out ?? preset.defaultOut);
   try {
     const lines = await buildArtifact(preset, {
-      app: `${target.module}:${target.callable}`,
+      app: target.app,
       folders: shippedFolders(target.module, target.path),
       mounts: command.mounts.map(parseMount),
       out,

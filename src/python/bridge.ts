@@ -263,13 +263,25 @@ function hasNoBody(request: IncomingRequest | undefined): boolean {
   return request !== undefined && (request.body === null || (request.body instanceof Uint8Array && request.body.length === 0));
 }
 
-/** Imports the app named by `spec` ('module:callable') and wraps it in the bridge's Gateway. */
-export function loadGateway(pyodide: PyodideInterface, spec: string, paths: readonly string[], multiprocess: boolean): PythonGateway {
+/**
+ * Imports the app named by `spec` (gunicorn's `module:callable`, `module:factory(...)`: the bridge's
+ * parse_app_spec) and wraps it in the bridge's Gateway. `env`, when given, becomes os.environ first
+ * (the bridge's replace_environ), so that the app's import reads it.
+ */
+export function loadGateway(
+  pyodide: PyodideInterface,
+  spec: string,
+  paths: readonly string[],
+  multiprocess: boolean,
+  env?: Readonly<Record<string, string>>,
+): PythonGateway {
   const bridge = pyodide.pyimport(BRIDGE_MODULE) as PyProxy & {
     load_app(spec: string, paths: unknown): PyProxy;
+    replace_environ(flatEnv: string[]): void;
     Gateway: (app: PyProxy, multiprocess: boolean) => PythonGateway;
   };
   try {
+    if (env !== undefined) bridge.replace_environ(Object.entries(env).flat());
     let app: PyProxy;
     try {
       app = bridge.load_app(spec, [...paths]);
@@ -288,7 +300,7 @@ export function loadGateway(pyodide: PyodideInterface, spec: string, paths: read
 
 /** The LoadError's own message (module, sys.path, traceback) without Pyodide's frames around it. */
 function loadErrorMessage(error: unknown, spec: string): string {
-  const text = String((error as Error | undefined)?.message ?? error);
+  const text = String((error as Error | undefined)?.message ?? error).trimEnd();
   const marker = 'wsgi_edge_bridge.LoadError: ';
   const at = text.lastIndexOf(marker);
   return `wsgi-edge: cannot load the Python app ${JSON.stringify(spec)}: ${at === -1 ? text : text.slice(at + marker.length)}`;

@@ -8,13 +8,15 @@
  * ```
  *
  * This entry is for runtimes with a file system (Node, Deno, Lambda): folders in `path` are mounted into
- * Pyodide as they are. On Cloudflare Workers the same import resolves to ./workerd.ts.
+ * Pyodide as they are, and `os.environ` is the process environment, as CPython would have it (on Lambda,
+ * the function's). On Cloudflare Workers the same import resolves to ./workerd.ts.
  * @module
  */
 
 import { readlinkSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import process from 'node:process';
 import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
 import type { InterpreterDeadError } from './bridge.ts';
@@ -54,12 +56,17 @@ export function defaultPyodide(): Promise<PyodideInterface> {
 
 let bridgeSource: Promise<string> | undefined;
 
-/** Loads the Python app `options.app` and gives it as a `WsgiApp`. Rejects with the import's error, naming the module and sys.path. */
+/**
+ * Loads the Python app `options.app` and gives it as a `WsgiApp`. Rejects with the import's error, naming
+ * the module and sys.path. `os.environ` is `options.env`, else the process environment (else, in a
+ * Pyodide the caller passed, left as the caller loaded it).
+ */
 export async function loadPythonApp(options: PythonAppFileOptions): Promise<WsgiApp> {
   if (options.snapshot !== undefined && options.pyodide !== undefined) {
     throw new Error('wsgi-edge: options.snapshot and options.pyodide exclude each other (a snapshot makes its own Pyodide)');
   }
   if (options.pyodide !== undefined) return startInPyodide(await options.pyodide, options);
+  options = { ...options, env: options.env ?? processEnvironment() };
   if (options.snapshot !== undefined) return startInPyodide(await loadSnapshot(options.snapshot, snapshotTarget(options), CONSOLE_STREAMS), options);
   const shared = defaultPyodide();
   // A dead interpreter is not handed out again: the next load (lazyPythonApp's, after a death) starts a fresh Pyodide.
@@ -70,11 +77,41 @@ export async function loadPythonApp(options: PythonAppFileOptions): Promise<Wsgi
   return startInPyodide(await shared, { ...options, onFatal });
 }
 
-/** Imports `options.app` in a fresh Pyodide and writes its memory snapshot to `file` (`wsgi-edge snapshot`). */
+/**
+ * Imports `options.app` in a fresh Pyodide and writes its memory snapshot to `file` (`wsgi-edge snapshot`).
+ * The app is imported with `options.env` as os.environ, by default none of this process's environment
+ * (Pyodide's HOME only): the snapshot's memory holds what the import read, and a build machine's
+ * variables (its credentials among them) have no business in an artifact. A process that loads the
+ * snapshot replaces os.environ with its own before the app starts, and a factory runs again then.
+ */
 export async function snapshotPythonApp(options: Omit<PythonAppFileOptions, 'snapshot' | 'pyodide'>, file: string): Promise<SnapshotHeader> {
   return writeSnapshot(file, snapshotTarget(options), async (pyodide) => {
-    await startInPyodide(pyodide, options);
+    await startInPyodide(pyodide, { ...options, env: options.env ?? {} });
   }, CONSOLE_STREAMS);
+}
+
+interface DenoPermissions {
+  permissions: { querySync(descriptor: { name: 'env' }): { state: string } };
+}
+
+let environmentRefused = false;
+
+/**
+ * The process environment, for os.environ. Under Deno only with `--allow-env` (reading it otherwise
+ * throws, or prompts): without it, none, and the console says so once.
+ */
+export function processEnvironment(): Record<string, string> {
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
+  if (deno !== undefined && deno.permissions.querySync({ name: 'env' }).state !== 'granted') {
+    if (!environmentRefused) {
+      environmentRefused = true;
+      console.error('wsgi-edge: Deno runs without --allow-env, so the Python app\'s os.environ holds none of the process environment (give --allow-env to pass it)');
+    }
+    return {};
+  }
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  return env;
 }
 
 /** What a snapshot of `options` must match: the folders as Pyodide sees them, and where their files are on the host. */
@@ -87,9 +124,20 @@ function snapshotTarget(options: PythonAppFileOptions): SnapshotTarget {
 async function startInPyodide(pyodide: PyodideInterface, options: PythonAppFileOptions): Promise<WsgiApp> {
   bridgeSource ??= readFile(new URL('./wsgi_edge_bridge.py', import.meta.url), 'utf8');
   const mounts = resolvedMounts(options);
-  for (const [at, host] of mounts) mountFolder(pyodide, host, at);
-  const folders = sysPath(options, mounts).map((folder) => (insideAny(folder, mounts) ? folder : mountFolder(pyodide, folder)));
+  for (const [at, host] of mounts) await mountExisting(pyodide, options.app, host, at, 'options.mounts');
+  const folders: string[] = [];
+  for (const folder of sysPath(options, mounts)) {
+    folders.push(insideAny(folder, mounts) ? folder : await mountExisting(pyodide, options.app, folder, folder, 'options.path'));
+  }
   return startPythonApp(pyodide, await bridgeSource, options, folders);
+}
+
+/** mountFolder, after checking the folder is there: mounting a missing one fails with an Emscripten ErrnoError that has no message. */
+async function mountExisting(pyodide: PyodideInterface, app: string, folder: string, at: string, option: string): Promise<string> {
+  if (!(await stat(folder).catch(() => undefined))?.isDirectory()) {
+    throw new Error(`wsgi-edge: cannot load the Python app ${JSON.stringify(app)}: no folder at ${folder} (${option})`);
+  }
+  return mountFolder(pyodide, folder, at);
 }
 
 type Mounts = ReadonlyArray<readonly [at: string, host: string]>;

@@ -10,12 +10,24 @@ import type { WsgiApp } from '../core/types.ts';
 import { bridgeApp, installBridge, Interpreter, loadGateway, type BridgeOptions } from './bridge.ts';
 
 export interface PythonAppOptions extends BridgeOptions {
-  /** `'module:callable'` as gunicorn takes it; `'module'` alone means `module:application`. */
+  /**
+   * The app as gunicorn names it: `'module:callable'`, `'module:obj.attr'`, `'module:factory()'` or
+   * `'module:factory("literal", key=1)'` (literal arguments only, read with Python's `ast.literal_eval`;
+   * the factory is called once, at load); `'module'` alone means `module:application`.
+   */
   app: string;
   /** Folders put first on `sys.path`, in order (the app's folder, a `pip install -t` folder). Not on Workers. */
   path?: readonly string[];
   /** Sources as `{ 'pkg/mod.py': text }`, for runtimes without a file system; their folder comes first on `sys.path`. */
   files?: Readonly<Record<string, string>>;
+  /**
+   * What `os.environ` holds, replacing everything in it before the app is imported (Pyodide's defaults,
+   * `USER=web_user`, `PATH=/`..., or a snapshot's values from where it was made); Pyodide's `HOME` and
+   * `LD_LIBRARY_PATH` stay where this names none. One Pyodide has one `os.environ`: the last app loaded
+   * into it sets it. Left as it is when not given; `wsgi-edge/python` on Node, Deno and Lambda gives the
+   * process environment by default.
+   */
+  env?: Readonly<Record<string, string>>;
   /** A Pyodide the caller already loaded; by default the installed `pyodide` is loaded once per process. */
   pyodide?: PyodideInterface | Promise<PyodideInterface>;
 }
@@ -39,7 +51,7 @@ export function startPythonApp(pyodide: PyodideInterface, bridgeSource: string, 
   }
   if (interpreter.dead) throw interpreter.dead;
   const paths = options.files ? [writeFiles(pyodide, options.files), ...folders] : [...folders];
-  return bridgeApp(loadGateway(pyodide, options.app, paths, options.multiprocess ?? true), interpreter, options);
+  return bridgeApp(loadGateway(pyodide, options.app, paths, options.multiprocess ?? true, options.env), interpreter, options);
 }
 
 /** Writes `files` under FILES_DIR and returns that folder. */

@@ -56,10 +56,14 @@ export interface SnapshotHeader {
   made: { by: string; at: string };
 }
 
-/** Options passed on to `loadPyodide` (streams, indexURL...), without the snapshot ones this module sets. */
+/**
+ * Options passed on to `loadPyodide` (streams, indexURL...), without the snapshot ones this module sets,
+ * and without `env`: a restored Python keeps the os.environ of where the snapshot was made whatever
+ * `loadPyodide` is told, so the environment is the app's start's to set (PythonAppOptions.env replaces it).
+ */
 export type PyodideLoadOptions = Omit<
   NonNullable<Parameters<typeof import('pyodide').loadPyodide>[0]>,
-  '_makeSnapshot' | '_loadSnapshot' | '_snapshotDeserializer'
+  '_makeSnapshot' | '_loadSnapshot' | '_snapshotDeserializer' | 'env'
 >;
 
 /** Runs in the Pyodide being snapshotted: mounts, sys.path, imports (the bridge supplies it). */
@@ -182,27 +186,27 @@ export async function loadSnapshot(file: string, target: SnapshotTarget, loadOpt
   const { loadPyodide, version } = await pyodideModule();
   await checkSnapshot(header, target, version, file);
   const pyodide = await loadPyodide({ ...loadOptions, _loadSnapshot: memory });
-  afterRestore(pyodide, loadOptions.env);
+  afterRestore(pyodide);
   return pyodide;
 }
 
 /**
  * What Python must be told after a restore: fresh random state (else every process from one snapshot
- * draws the same numbers), `env` put into os.environ (Python read its environment when the snapshot was made), and
- * the empty sys.path entry that each loadPyodide adds kept once. `loadSnapshot` calls it.
+ * draws the same numbers), and the empty sys.path entry that each loadPyodide adds kept once.
+ * `loadSnapshot` calls it. The environment is not set here: os.environ still holds the values of where
+ * the snapshot was made until the app is started with its `env` (load.ts), which replaces them all.
  *
  * The mounted folders' finders forget their listings when the bridge looks the app up (`load_app`), not
  * here. Not `json` either: its first import after a restore costs 0.15 s.
  */
-export function afterRestore(pyodide: PyodideInterface, env?: Readonly<Record<string, string>>): void {
+export function afterRestore(pyodide: PyodideInterface): void {
   // Its own globals, so that nothing lands in __main__.
-  const scope = pyodide.toPy({ env: env ?? {} });
+  const scope = pyodide.toPy({});
   try {
     pyodide.runPython(`
-import os, sys
+import sys
 if 'random' in sys.modules:
     sys.modules['random'].seed()
-os.environ.update(env)
 while sys.path.count('') > 1:
     sys.path.remove('')
 `, { globals: scope });

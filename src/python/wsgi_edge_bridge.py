@@ -18,9 +18,12 @@ rather than as exceptions, so that nothing of Python's state rides on a JavaScri
 
 The module runs under CPython too (the tests import it there with a host written in Python).
 """
+import ast
 import importlib
 import importlib.machinery
+import inspect
 import io
+import os
 import sys
 import traceback
 from wsgiref.util import FileWrapper
@@ -39,19 +42,105 @@ except ImportError:  # CPython: the host is Python, values pass as they are
 # StartResponse.pull() follows.
 SYNC_PULL_BYTES = 64 * 1024
 NULL_BODY_STATUSES = ('204', '205', '304')
+# Set by Pyodide for its own file system; kept by replace_environ where the host names none.
+PYODIDE_OWN_ENV = ('HOME', 'LD_LIBRARY_PATH')
+_own_env = None
 
 
 class LoadError(Exception):
     """The app could not be imported or found; the message says which module, callable and sys.path."""
 
 
+def parse_app_spec(spec):
+    """What `spec` names, read as gunicorn reads it: (module, attributes, call).
+
+    'module:expression', or 'module' alone for 'module:application'. The expression is a name or a dotted
+    one (app, obj.attr), or a call of one whose arguments are literals (create_app(), create_app('dev',
+    debug=True)), parsed with `ast` and evaluated with `ast.literal_eval` as gunicorn does: nothing the
+    spec says is run but the call it names. `call` is None for a name, else (args, kwargs).
+    Raises LoadError saying what is wrong with the spelling.
+    """
+    if type(spec) is not str:
+        raise LoadError(f'The app spec must be a str, not {_describe(spec)}')
+    module_name, colon, expression = spec.partition(':')
+    if not _is_module_name(module_name):
+        raise LoadError(_not_a_module(spec, module_name, colon))
+    expression = expression.strip() or 'application'
+    try:
+        node = ast.parse(expression, mode='eval').body
+    except SyntaxError:
+        node = None
+    if isinstance(node, ast.Call):
+        attributes = _dotted(node.func)
+        if attributes is None:
+            raise LoadError(f'The function called must be named by a name or a dotted one (factory(), '
+                            f'obj.factory()), not {ast.unparse(node.func)!r}')
+        return module_name, attributes, (_literal_args(node), _literal_kwargs(node))
+    attributes = _dotted(node)
+    if attributes is None:
+        raise LoadError(f'{expression!r} is neither a name (app, obj.app) nor a call of one with literal '
+                        "arguments (create_app(), create_app('dev', debug=True))")
+    return module_name, attributes, None
+
+
+def _is_module_name(name):
+    return all(part.isidentifier() for part in name.split('.'))
+
+
+def _not_a_module(spec, module_name, colon):
+    if module_name.endswith('.py'):
+        return _file_named(module_name)
+    if not colon:
+        # 'flaskr.create_app()': the separator written as a dot.
+        head, dot, _ = spec.partition('(')[0].rpartition('.')
+        if dot and _is_module_name(head):
+            return f'{spec!r} is not a module name: did you mean {head + ":" + spec[len(head) + 1:]!r}?'
+    return f'{module_name!r} is not a module name (package.module, then :callable)'
+
+
+def _file_named(file_name):
+    module = os.path.basename(file_name)[:-3]
+    return (f'{file_name!r} is a file name: name its module, {module!r}, with its folder on the path '
+            f'(wsgi-edge serve takes path/{module}.py itself)')
+
+
+def _dotted(node):
+    """['obj', 'attr'] for `obj.attr`, or None when `node` is anything but a name or a dotted name."""
+    names = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    names.append(node.id)
+    return names[::-1]
+
+
+def _literal(node):
+    if not isinstance(node, (ast.Starred, ast.keyword)):
+        try:
+            return ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            pass
+    shown = f'**{ast.unparse(node.value)}' if isinstance(node, ast.keyword) else ast.unparse(node)
+    raise LoadError('The arguments must be literals (str, bytes, numbers, True, False, None, and tuples, lists, '
+                    f'dicts and sets of them), as gunicorn takes them: {shown!r} is not one')
+
+
+def _literal_args(call):
+    return [_literal(argument) for argument in call.args]
+
+
+def _literal_kwargs(call):
+    return {keyword.arg: _literal(keyword.value if keyword.arg else keyword) for keyword in call.keywords}
+
+
 def load_app(spec, paths=()):
-    """The callable `spec` names, gunicorn's way: 'module:callable', or 'module' for 'application'.
+    """The WSGI app `spec` names (see parse_app_spec); a factory it calls is called here, once.
 
     `paths` go first on sys.path, in order, as `python app.py` puts the script's folder first.
     """
-    module_name, _, attribute = spec.partition(':')
-    attribute = attribute or 'application'
+    module_name, attributes, call = parse_app_spec(spec)
     for folder in reversed(list(paths)):
         if folder in sys.path:
             sys.path.remove(folder)
@@ -62,19 +151,101 @@ def load_app(spec, paths=()):
     except SyntaxError as error:
         raise LoadError(f'{error.__class__.__name__} in {error.filename}, line {error.lineno}: {error.msg}\n'
                         f'{_format(error)}') from None
+    except ModuleNotFoundError as error:
+        if module_name.endswith('.py') and error.name in (module_name, module_name[:-3]):
+            raise LoadError(_file_named(module_name)) from None
+        if error.name is not None and (module_name + '.').startswith(error.name + '.'):
+            # The module itself (or its package) is nowhere on the path: the traceback would show only importlib.
+            raise LoadError(f'No module named {error.name!r}; sys.path is {sys.path!r}') from None
+        raise LoadError(f'Importing {module_name!r} failed ({error.__class__.__name__}: {error}); '
+                        f'sys.path is {sys.path!r}\n{_format(error)}') from None
     except BaseException as error:
         raise LoadError(f'Importing {module_name!r} failed ({error.__class__.__name__}: {error}); '
                         f'sys.path is {sys.path!r}\n{_format(error)}') from None
     app = module
     try:
-        for name in attribute.split('.'):
+        for name in attributes:
             app = getattr(app, name)
     except AttributeError:
         where = getattr(module, '__file__', module_name)
-        raise LoadError(f'Module {module_name!r} ({where}) has no attribute {attribute!r}') from None
+        raise LoadError(f'Module {module_name!r} ({where}) has no attribute {".".join(attributes)!r}') from None
+    if call is not None:
+        app = _call_factory(attributes, app, *call)
+        if app is None:
+            raise LoadError('The factory returned None, not a WSGI app')
     if not callable(app):
         raise LoadError(f'{spec!r} is not callable (got {app!r})')
+    _refuse_what_takes_no_request(app, None if call is not None else f'{module_name}:{".".join(attributes)}()')
     return app
+
+
+def _call_factory(attributes, factory, args, kwargs):
+    """factory(*args, **kwargs), with what it raises named on one line ahead of its traceback."""
+    signature = _signature(factory)
+    if signature is not None:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            shown = ', '.join([*map(repr, args), *(f'{name}={value!r}' for name, value in kwargs.items())])
+            raise LoadError(f'{".".join(attributes)}({shown}) does not match the factory\'s parameters '
+                            f'{signature}: {error}') from None
+    try:
+        return factory(*args, **kwargs)
+    except BaseException as error:
+        # Its traceback from the factory's own frame on: the line above is no news.
+        error.__traceback__ = error.__traceback__.tb_next or error.__traceback__
+        raise LoadError(f'The factory raised {error.__class__.__name__}: {error}'
+                        f'{_where(error)}\n{_format(error)}') from None
+
+
+def _refuse_what_takes_no_request(app, as_call):
+    """An app that cannot be called with (environ, start_response) would answer every request 500: say so now.
+
+    The usual case is a factory named without its call ('flaskr:create_app' for 'flaskr:create_app()'):
+    `as_call` is that spelling, or None when the app came from a factory's call.
+    """
+    signature = _signature(app)
+    if signature is None:
+        return
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        what = f'{getattr(app, "__name__", app)}{signature}' if as_call else f'The factory gave {app!r}, which'
+        hint = f': if it is a factory that makes the app, call it: {as_call!r}' if as_call else ''
+        raise LoadError(f'{what} cannot be called as a WSGI app is, app(environ, start_response){hint}') from None
+
+
+def _signature(function):
+    try:
+        return inspect.signature(function)
+    except (TypeError, ValueError):
+        return None  # A builtin or an extension without one: let the call decide.
+
+
+def _where(error):
+    """', at FILE line N' for the innermost frame of the error's traceback, or ''."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f', at {frames[-1].filename} line {frames[-1].lineno}' if frames else ''
+
+
+def replace_environ(flat_env):
+    """Makes os.environ (and the C environment under it) exactly `flat_env`, [name, value, ...].
+
+    What was there goes: Pyodide's defaults (USER=web_user, PATH=/...), or the values a memory snapshot
+    holds from where it was made. Only Pyodide's HOME and LD_LIBRARY_PATH, which name places in its own
+    file system, stay where `flat_env` has none.
+    """
+    global _own_env
+    if _own_env is None:
+        # Before the first replacement, so that a snapshot carries Pyodide's values, not the ones it was made with.
+        _own_env = {name: os.environ[name] for name in PYODIDE_OWN_ENV if name in os.environ}
+    items = flat_env.to_py(depth=1) if hasattr(flat_env, 'to_py') else flat_env
+    pairs = iter(items)
+    env = dict(zip(pairs, pairs))
+    for name, value in _own_env.items():
+        env.setdefault(name, value)
+    os.environ.clear()
+    os.environ.update(env)
 
 
 def _forget_folder_listings():

@@ -76,7 +76,8 @@ export async function startServer(command: string, args: readonly string[], env:
   }
 }
 
-export function denoServe(entry: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<DenoServer> {
-  return startServer(DENO, ['serve', '--host', '127.0.0.1', '--port', '0', ...args, entry], quietDenoEnv(env),
+/** `deno serve ...args entry ...scriptArgs` on a free port; `env` adds to this process's environment. */
+export function denoServe(entry: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, scriptArgs: string[] = []): Promise<DenoServer> {
+  return startServer(DENO, ['serve', '--host', '127.0.0.1', '--port', '0', ...args, entry, ...scriptArgs], quietDenoEnv(env),
     /Listening on (http:\/\/127\.0\.0\.1:\d+)\//, `deno serve ${entry}`);
 }

@@ -7,6 +7,7 @@ import { get as httpGet } from 'node:http';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { outputContaining, runCli, startCli, type CliProcess } from '../helpers/cli.ts';
+import { AWKWARD_VALUE, expectProcessEnvironment, RUN_ONLY, SNAPSHOT_ONLY } from '../helpers/environ.ts';
 import { expectInterpreterDeath, pythonFaultSuite } from './python-suite.ts';
 import { faultSuite } from './suite.ts';
 
@@ -92,10 +93,25 @@ describe('Python faults: a wasm stack overflow under wsgi-edge serve on Node', (
 
 describe('Python faults: wsgi-edge serve --workers 2 on Node', () => {
   let server: CliProcess;
+  const env = { [RUN_ONLY]: AWKWARD_VALUE };
   beforeAll(async () => {
-    server = await startCli([FIXTURE, ...FROM_SNAPSHOT, '--workers', '2', '--max-restarts', '1']);
+    server = await startCli([FIXTURE, ...FROM_SNAPSHOT, '--workers', '2', '--max-restarts', '1'], env);
   });
   afterAll(() => server?.stop());
+
+  it('gives each worker the process environment as os.environ, none of where the snapshot was made', async () => {
+    const answers = new Map<number, Record<string, string>>();
+    for (let i = 0; i < 20 && answers.size < 2; i++) {
+      const { pid, environ } = JSON.parse((await getFresh(new URL('os-environ', server.url).href)).body) as { pid: number; environ: Record<string, string> };
+      answers.set(pid, environ);
+    }
+    expect(answers.size).toBe(2);
+    for (const environ of answers.values()) {
+      expect(environ[RUN_ONLY]).toBe(AWKWARD_VALUE);
+      expect(environ[SNAPSHOT_ONLY]).toBeUndefined();
+      expectProcessEnvironment(environ, { ...process.env, ...env });
+    }
+  });
 
   it('replaces a worker whose interpreter died with a fresh one, and stops all at a second death within a minute', { timeout: 120_000 }, async () => {
     expect(server.output()).toContain(`Serving ${FIXTURE}:application on ${server.url} with 2 workers\n`);

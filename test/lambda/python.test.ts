@@ -14,6 +14,7 @@ import { startServer } from '../deno/deno.ts';
 import { buildLambdaArtifact, cli, type LambdaArtifact } from '../build/artifacts.ts';
 import { requestToEvent, type Payload } from './function-url.ts';
 import { closeAll, startFunction, type LambdaFunction, type Outcome } from './runtime-api.ts';
+import { AWKWARD_VALUE, RUN_ONLY } from '../helpers/environ.ts';
 
 /** Lambda's quota for a zip uploaded directly. */
 const MAX_ZIPPED = 50 * 1024 * 1024;
@@ -22,6 +23,9 @@ const SERVER_ERROR = 'A server error occurred.  Please contact the administrator
 const BUILD_MS = 120_000;
 /** Generous: a fresh process loads Pyodide before it asks for the invocation, on a busy machine. */
 const FRESH_START_MS = 90_000;
+
+/** A variable of the function's configuration, as a user sets one (the runtime sets AWS_* and LAMBDA_*). */
+const FUNCTION_ENV = { [RUN_ONLY]: AWKWARD_VALUE };
 
 type Mode = 'buffered' | 'streaming';
 const HANDLERS: Record<Mode, string> = { buffered: 'index.handler', streaming: 'index.streamingHandler' };
@@ -37,7 +41,7 @@ beforeAll(async () => {
   startedAt = Date.now();
   await Promise.all((['buffered', 'streaming'] as const).flatMap((mode) => [
     startFunction({ taskRoot: seedZip.dir, handler: HANDLERS[mode] }).then((fn) => { seed[mode] = fn; }),
-    startFunction({ taskRoot: faultsZip.dir, handler: HANDLERS[mode] }).then((fn) => { faults[mode] = fn; }),
+    startFunction({ taskRoot: faultsZip.dir, handler: HANDLERS[mode], env: FUNCTION_ENV }).then((fn) => { faults[mode] = fn; }),
   ]));
 });
 afterAll(async () => {
@@ -205,6 +209,23 @@ describe.each(['buffered', 'streaming'] as const)('a Python exception, %s', (mod
     expect(Number(text(await faults[mode].invoke(await furl('/served'))))).toBe(first + 1);
     expect(faults[mode].pid).toBe(pid);
     expect(faults[mode].exits).toEqual([]);
+  });
+});
+
+describe.each(['buffered', 'streaming'] as const)('os.environ, %s', (mode) => {
+  test('is the function\'s environment: the runtime\'s AWS_* and LAMBDA_* and the user\'s variables, none of Pyodide\'s defaults', async () => {
+    const environ = JSON.parse(text(await faults[mode].invoke(await furl('/os-environ')))) as Record<string, string>;
+    expect(environ).toMatchObject({
+      ...FUNCTION_ENV,
+      AWS_LAMBDA_FUNCTION_NAME: 'wsgi-edge-test',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+      AWS_LAMBDA_RUNTIME_API: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      LAMBDA_TASK_ROOT: faultsZip.dir,
+      _HANDLER: HANDLERS[mode],
+      PATH: process.env.PATH,
+    });
+    // The runtime process here has no USER, HOME or LANG: Pyodide's stand-ins must not show through.
+    for (const name of ['USER', 'LOGNAME', 'PWD', 'LANG', 'PYTHONINSPECT', '_']) expect(environ[name], name).toBeUndefined();
   });
 });
 

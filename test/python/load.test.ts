@@ -2,7 +2,7 @@
  * Loading in this process's Pyodide: loadPythonApp's error names what failed and where (the CLI and `deno
  * serve` stopping on it are test/faults/python-node.test.ts's and python-deno.test.ts's), and
  * lazyPythonApp, after the interpreter died, serves the next request from a fresh one; two apps in one
- * Pyodide die together.
+ * Pyodide die together; options.env in a Pyodide the caller loaded.
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,12 @@ describe('loadPythonApp on an app that cannot load', () => {
   it('a missing callable: the module, its file and the name', async () => {
     expect(await failure('faults:nope', [FIXTURE_DIR])).toContain(
       `wsgi-edge: cannot load the Python app "faults:nope": Module 'faults' (${FIXTURE_DIR}/faults.py) has no attribute 'nope'`,
+    );
+  });
+
+  it('a folder in path that does not exist: the folder, on one line', async () => {
+    expect(await failure('faults:application', [FIXTURE_DIR, '/nonexistent/wsgi-edge'])).toBe(
+      'wsgi-edge: cannot load the Python app "faults:application": no folder at /nonexistent/wsgi-edge (options.path)',
     );
   });
 
@@ -123,5 +129,20 @@ describe('a Python app\'s request body, read ahead before the call', () => {
 
     const within = await post('within', new Uint8Array(1024));
     expect(await within.text()).toBe('read 1024');
+  });
+});
+
+describe('options.env and a Pyodide the caller loaded', () => {
+  it('leaves its os.environ as the caller loaded it unless env is given, which then replaces all of it', { timeout: 60_000 }, async () => {
+    const { loadPyodide } = await import('pyodide');
+    const pyodide = await loadPyodide({ env: { FROM_THE_CALLER: 'loadPyodide env' } });
+    const environ = async (env?: Record<string, string>) => {
+      const app = await loadPythonApp({ app: 'faults:application', path: [FIXTURE_DIR], pyodide, ...(env ? { env } : {}) });
+      return (JSON.parse(await (await handle(app, new Request('http://x.test/os-environ'))).text()) as { environ: Record<string, string> }).environ;
+    };
+    expect(await environ()).toMatchObject({ FROM_THE_CALLER: 'loadPyodide env', USER: 'web_user', HOME: '/home/pyodide' });
+    expect(await environ({ GIVEN: 'options.env', HOME: '/srv' })).toEqual({ GIVEN: 'options.env', HOME: '/srv', LD_LIBRARY_PATH: expect.any(String) });
+    // One Pyodide, one os.environ: the last app loaded into it set it.
+    expect(await environ({ LAST: 'loaded' })).toEqual({ LAST: 'loaded', HOME: '/home/pyodide', LD_LIBRARY_PATH: expect.any(String) });
   });
 });

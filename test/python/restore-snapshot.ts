@@ -7,15 +7,15 @@ import process from 'node:process';
 import { loadSnapshot } from '../../src/python/snapshot.ts';
 
 const [file, folder] = process.argv.slice(2) as [string, string];
-const pyodide = await loadSnapshot(file, { app: 'counter_mod:app', path: [folder] }, { env: { SNAPSHOT_TEST: 'at load' } });
+const pyodide = await loadSnapshot(file, { app: 'counter_mod:app', path: [folder] });
 pyodide.FS.mkdirTree(folder);
 pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: folder }, folder);
 const state = pyodide.runPython(`
-import json, os, random, sys
+import json, random, sys
 import counter_mod
 import lazy_mod
 json.dumps({'count': counter_mod.bump(), 'token': counter_mod.TOKEN, 'random': random.random(),
-            'lazy': lazy_mod.VALUE, 'env': os.environ.get('SNAPSHOT_TEST'), 'onPath': sys.path.index(${JSON.stringify(folder)}),
+            'lazy': lazy_mod.VALUE, 'onPath': sys.path.index(${JSON.stringify(folder)}),
             'emptyEntries': sys.path.count('')})
 `) as string;
 console.log(state);

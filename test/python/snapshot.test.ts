@@ -1,7 +1,8 @@
 /**
  * src/python/snapshot.ts with the real Pyodide: a snapshot made after importing a module from a temporary
  * folder is restored in fresh Node and Deno processes with the module's state, and refused when it was
- * made for another app, path or Pyodide, or its sources changed.
+ * made for another app, path or Pyodide, or its sources changed. Through wsgi-edge/python: os.environ
+ * after a restore is the loading process's environment alone.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,8 +11,11 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { PyodideInterface } from 'pyodide';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handle } from '../../src/index.ts';
+import { loadPythonApp, snapshotPythonApp } from '../../src/python/index.ts';
 import { loadSnapshot, parseSnapshot, SnapshotMismatchError, writeSnapshot, type SnapshotHeader } from '../../src/python/snapshot.ts';
 import { DENO, quietDenoEnv } from '../deno/deno.ts';
+import { AWKWARD_VALUE, expectProcessEnvironment, RUN_ONLY, SNAPSHOT_ONLY } from '../helpers/environ.ts';
 
 const run = promisify(execFile);
 const RESTORE = resolve('test/python/restore-snapshot.ts');
@@ -34,7 +38,6 @@ interface Restored {
   token: number;
   random: number;
   lazy: string;
-  env: string;
   onPath: number;
   emptyEntries: number;
 }
@@ -78,7 +81,6 @@ counter_mod.TOKEN`) as number;
     expect(restored.count).toBe(3); // two bumps before the snapshot, one after
     expect(restored.token).toBe(tokenAtSnapshot);
     expect(restored.lazy).toBe('imported after the restore');
-    expect(restored.env).toBe('at load');
     expect(restored.onPath).toBeGreaterThanOrEqual(0);
     expect(restored.emptyEntries).toBe(1);
   };
@@ -134,6 +136,72 @@ counter_mod.TOKEN`) as number;
       await expect(loadSnapshot(file, { app: 'counter_mod:app', path: [folder] })).rejects.toThrow(/is stale: .*counter_mod\.py changed/);
     } finally {
       await writeFile(join(folder, 'counter_mod.py'), COUNTER);
+    }
+  });
+});
+
+const ENV_MODULE = `import json, os
+AT_IMPORT = os.environ.get('${SNAPSHOT_ONLY}')
+
+def create_app():
+    at_factory = os.environ.get('${RUN_ONLY}')
+
+    def app(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'application/json')])
+        return [json.dumps({'atImport': AT_IMPORT, 'atFactory': at_factory, 'environ': dict(os.environ)}).encode()]
+    return app
+`;
+
+interface EnvAnswer {
+  atImport: string | null;
+  atFactory: string | null;
+  environ: Record<string, string>;
+}
+
+describe('os.environ after a restore (wsgi-edge/python)', () => {
+  let dir: string;
+  const app = 'env_mod:create_app()';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wsgi-edge-snapshot-env-'));
+    await writeFile(join(dir, 'env_mod.py'), ENV_MODULE);
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const ask = async (options: Parameters<typeof loadPythonApp>[0]): Promise<EnvAnswer> => {
+    const response = await handle(await loadPythonApp(options), new Request('http://x.test/'));
+    return (await response.json()) as EnvAnswer;
+  };
+
+  it('is the env the loading process gives, all of it replacing what the snapshot was made with', { timeout: 120_000 }, async () => {
+    const file = join(dir, 'with-env.snapshot');
+    await snapshotPythonApp({ app, path: [dir], env: { [SNAPSHOT_ONLY]: 'made here', SHARED: 'at snapshot time' } }, file);
+    const answer = await ask({ app, path: [dir], snapshot: file, env: { [RUN_ONLY]: AWKWARD_VALUE, SHARED: 'at run time' } });
+    expect(Object.keys(answer.environ).sort()).toEqual(['HOME', 'LD_LIBRARY_PATH', 'SHARED', RUN_ONLY]);
+    expect(answer.environ).toMatchObject({ [RUN_ONLY]: AWKWARD_VALUE, SHARED: 'at run time', HOME: '/home/pyodide' });
+    // The factory runs again in the loading process, with its environment; what the import read is the snapshot's.
+    expect(answer.atFactory).toBe(AWKWARD_VALUE);
+    expect(answer.atImport).toBe('made here');
+  });
+
+  it('is this process\'s environment by default, and a snapshot is made with none of it', { timeout: 120_000 }, async () => {
+    const file = join(dir, 'default.snapshot');
+    process.env[SNAPSHOT_ONLY] = 'set while the snapshot is made';
+    try {
+      await snapshotPythonApp({ app, path: [dir] }, file);
+    } finally {
+      delete process.env[SNAPSHOT_ONLY];
+    }
+    expect((await readFile(file)).includes('set while the snapshot is made')).toBe(false);
+    process.env[RUN_ONLY] = AWKWARD_VALUE;
+    try {
+      const answer = await ask({ app, path: [dir], snapshot: file });
+      expect(answer.atImport).toBeNull();
+      expect(answer.atFactory).toBe(AWKWARD_VALUE);
+      expectProcessEnvironment(answer.environ, process.env);
+    } finally {
+      delete process.env[RUN_ONLY];
     }
   });
 });

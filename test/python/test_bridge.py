@@ -6,6 +6,7 @@ exc_info comes after headers were sent.
 """
 import io
 import os
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -537,12 +538,25 @@ class LoadApp(unittest.TestCase):
         self.assertEqual(bridge.load_app(self.name, [self.folder.name])({}, None), [b'default'])
         self.assertEqual(bridge.load_app(f'{self.name}:Holder.inner.app', [self.folder.name])({}, None), [b'nested'])
 
-    def test_a_missing_module_names_it_and_sys_path(self):
+    def test_a_missing_module_names_it_and_sys_path_on_one_line(self):
         with self.assertRaises(bridge.LoadError) as caught:
             bridge.load_app(f'{self.name}_absent:app', [self.folder.name])
         message = str(caught.exception)
-        self.assertIn(f"Importing '{self.name}_absent' failed (ModuleNotFoundError", message)
-        self.assertIn(f'sys.path is [{self.folder.name!r}', message)
+        self.assertTrue(message.startswith(f"No module named '{self.name}_absent'; sys.path is [{self.folder.name!r}"), message)
+        self.assertNotIn('\n', message)
+
+    def test_a_missing_package_of_the_module_is_named(self):
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(f'{self.name}_absent.sub:app', [self.folder.name])
+        self.assertTrue(str(caught.exception).startswith(f"No module named '{self.name}_absent'; "), str(caught.exception))
+
+    def test_a_module_missing_inside_the_app_shows_the_apps_traceback(self):
+        path = self.write(f'import {self.name}_dependency\n')
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(self.name, [self.folder.name])
+        message = str(caught.exception)
+        self.assertIn(f"Importing '{self.name}' failed (ModuleNotFoundError: No module named '{self.name}_dependency')", message)
+        self.assertIn(f'File "{path}", line 1', message)
 
     def test_a_missing_callable_names_the_module_file_and_the_attribute(self):
         path = self.write('application = None\n')
@@ -569,6 +583,184 @@ class LoadApp(unittest.TestCase):
         message = str(caught.exception)
         self.assertIn(f"Importing '{self.name}' failed (RuntimeError: no database)", message)
         self.assertIn(f'File "{path}", line 2', message)
+
+    def test_a_factory_call_with_literal_arguments_makes_the_app_once(self):
+        self.write('''
+            calls = []
+
+            def create_app(name='default', *, debug=False, tags=()):
+                calls.append((name, debug, tags))
+
+                def app(environ, start_response):
+                    return [f'{name} {debug} {tags}'.encode()]
+                return app
+
+            class Holder:
+                @staticmethod
+                def make(prefix):
+                    return lambda environ, start_response: [prefix]
+        ''')
+        app = bridge.load_app(f'{self.name}:create_app()', [self.folder.name])
+        self.assertEqual(app({}, None), [b'default False ()'])
+        app = bridge.load_app(f"{self.name}:create_app('a:b(c)', debug=True, tags=('x', 1))", [self.folder.name])
+        self.assertEqual(app({}, None), [b"a:b(c) True ('x', 1)"])
+        self.assertEqual(bridge.load_app(f"{self.name}:Holder.make(b'held')", [self.folder.name])({}, None), [b'held'])
+        self.assertEqual(len(sys.modules[self.name].calls), 2)
+
+    def test_a_factory_named_without_its_call_is_refused_with_the_spelling_that_works(self):
+        self.write('def create_app(test_config=None):\n    return None\n')
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(f'{self.name}:create_app', [self.folder.name])
+        self.assertEqual(str(caught.exception),
+                         'create_app(test_config=None) cannot be called as a WSGI app is, app(environ, start_response): '
+                         f"if it is a factory that makes the app, call it: '{self.name}:create_app()'")
+
+    def test_apps_that_take_environ_and_start_response_in_any_form_are_taken(self):
+        self.write('''
+            class AppClass:
+                def __init__(self, environ, start_response):
+                    self.body = [b'class']
+
+                def __iter__(self):
+                    return iter(self.body)
+
+            class Instance:
+                def __call__(self, env, start_response, extra=None):
+                    return [b'instance']
+
+            instance = Instance()
+
+            def loose(*args, **kwargs):
+                return [b'loose']
+        ''')
+        for name, body in (('AppClass', [b'class']), ('instance', [b'instance']), ('loose', [b'loose'])):
+            self.assertEqual(list(bridge.load_app(f'{self.name}:{name}', [self.folder.name])({}, None)), body, name)
+
+    def test_a_factory_whose_parameters_do_not_match_the_call_is_refused_on_one_line(self):
+        self.write('def create_app(config):\n    raise AssertionError("not called")\n')
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(f'{self.name}:create_app(1, 2)', [self.folder.name])
+        self.assertEqual(str(caught.exception),
+                         "create_app(1, 2) does not match the factory's parameters (config): too many positional arguments")
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(f"{self.name}:create_app(config='x', debug=True)", [self.folder.name])
+        self.assertEqual(str(caught.exception), "create_app(config='x', debug=True) does not match the factory's parameters "
+                                                "(config): got an unexpected keyword argument 'debug'")
+
+    def test_a_factory_that_raises_is_named_on_the_first_line_then_its_traceback(self):
+        path = self.write('def create_app():\n    raise RuntimeError("no database")\n')
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(f'{self.name}:create_app()', [self.folder.name])
+        first, traceback_text = str(caught.exception).split('\n', 1)
+        self.assertEqual(first, f'The factory raised RuntimeError: no database, at {path} line 2')
+        self.assertIn(f'File "{path}", line 2, in create_app', traceback_text)
+        self.assertNotIn('wsgi_edge_bridge', traceback_text)
+
+    def test_a_factory_that_returns_none_or_something_not_callable_is_refused(self):
+        self.write('def nothing():\n    return None\n\ndef number():\n    return 42\n\ndef factory():\n    return nothing\n')
+        for spec, message in ((f'{self.name}:nothing()', 'The factory returned None, not a WSGI app'),
+                              (f'{self.name}:number()', f"'{self.name}:number()' is not callable (got 42)")):
+            with self.assertRaises(bridge.LoadError) as caught:
+                bridge.load_app(spec, [self.folder.name])
+            self.assertEqual(str(caught.exception), message)
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(f'{self.name}:factory()', [self.folder.name])
+        self.assertRegex(str(caught.exception), r'^The factory gave <function nothing at 0x\w+>, which cannot be called as a '
+                                                r'WSGI app is, app\(environ, start_response\)$')
+
+    def test_a_file_name_for_a_module_is_answered_with_the_module_to_name(self):
+        self.write('def application(environ, start_response):\n    return []\n')
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.load_app(f'{self.name}.py:application', [self.folder.name])
+        self.assertEqual(str(caught.exception), f"'{self.name}.py' is a file name: name its module, '{self.name}', with its "
+                                                f'folder on the path (wsgi-edge serve takes path/{self.name}.py itself)')
+
+    def test_a_bad_spelling_is_refused_before_anything_is_imported_or_put_on_sys_path(self):
+        self.write('raise AssertionError("imported")\n')
+        with self.assertRaises(bridge.LoadError):
+            bridge.load_app(f'{self.name}:create_app(os.environ)', [self.folder.name])
+        self.assertNotIn(self.name, sys.modules)
+        self.assertNotIn(self.folder.name, sys.path)
+
+
+class ParseAppSpec(unittest.TestCase):
+    """gunicorn's spelling (module:name, module:factory(literals)), plus dotted names (obj.attr)."""
+
+    def test_names_and_dotted_names(self):
+        self.assertEqual(bridge.parse_app_spec('pkg.mod:app'), ('pkg.mod', ['app'], None))
+        self.assertEqual(bridge.parse_app_spec('mod:obj.inner.app'), ('mod', ['obj', 'inner', 'app'], None))
+
+    def test_the_module_alone_or_an_empty_name_means_application(self):
+        self.assertEqual(bridge.parse_app_spec('mod'), ('mod', ['application'], None))
+        self.assertEqual(bridge.parse_app_spec('mod:'), ('mod', ['application'], None))
+
+    def test_calls_take_literal_arguments_as_ast_literal_eval_reads_them(self):
+        self.assertEqual(bridge.parse_app_spec('mod:create_app()'), ('mod', ['create_app'], ([], {})))
+        self.assertEqual(
+            bridge.parse_app_spec("mod:obj.make('a:b', -1, 2.5, None, True, b'x', [1, (2, 3)], {'k': {4}}, name=\"n\", debug=False)"),
+            ('mod', ['obj', 'make'], (['a:b', -1, 2.5, None, True, b'x', [1, (2, 3)], {'k': {4}}], {'name': 'n', 'debug': False})))
+
+    def test_only_the_first_colon_separates_the_module(self):
+        self.assertEqual(bridge.parse_app_spec("mod:f('x:y', z='1:2')"), ('mod', ['f'], (['x:y'], {'z': '1:2'})))
+
+    def test_arguments_that_are_not_literals_are_refused_naming_the_first(self):
+        for expression, shown in (('f(os.environ)', 'os.environ'), ('f(1, x=open("/etc/passwd"))', "open('/etc/passwd')"),
+                                  ('f(*args)', '*args'), ('f(**{"a": 1})', "**{'a': 1}"), ('f([1, g()])', '[1, g()]')):
+            with self.assertRaises(bridge.LoadError, msg=expression) as caught:
+                bridge.parse_app_spec(f'mod:{expression}')
+            self.assertEqual(str(caught.exception),
+                             'The arguments must be literals (str, bytes, numbers, True, False, None, and tuples, lists, '
+                             f'dicts and sets of them), as gunicorn takes them: {shown!r} is not one')
+
+    def test_expressions_that_are_neither_a_name_nor_a_call_are_refused(self):
+        for expression in ('create_app(', 'app[0]', 'a + b', '1', 'lambda: app', 'app; import os'):
+            with self.assertRaises(bridge.LoadError, msg=expression) as caught:
+                bridge.parse_app_spec(f'mod:{expression}')
+            self.assertEqual(str(caught.exception),
+                             f'{expression!r} is neither a name (app, obj.app) nor a call of one with literal arguments '
+                             "(create_app(), create_app('dev', debug=True))")
+
+    def test_a_call_of_something_unnamed_is_refused(self):
+        with self.assertRaises(bridge.LoadError) as caught:
+            bridge.parse_app_spec('mod:make()()')
+        self.assertEqual(str(caught.exception),
+                         "The function called must be named by a name or a dotted one (factory(), obj.factory()), not 'make()'")
+
+    def test_a_module_part_that_is_no_module_name_says_what_was_meant(self):
+        cases = (
+            ('dir/app.py:app', "'dir/app.py' is a file name: name its module, 'app', with its folder on the path "
+                               '(wsgi-edge serve takes path/app.py itself)'),
+            ('flaskr.create_app()', "'flaskr.create_app()' is not a module name: did you mean 'flaskr:create_app()'?"),
+            ('my-app:app', "'my-app' is not a module name (package.module, then :callable)"),
+            ('', "'' is not a module name (package.module, then :callable)"),
+        )
+        for spec, message in cases:
+            with self.assertRaises(bridge.LoadError, msg=spec) as caught:
+                bridge.parse_app_spec(spec)
+            self.assertEqual(str(caught.exception), message)
+
+
+class ReplaceEnviron(unittest.TestCase):
+    def setUp(self):
+        self.saved = dict(os.environ)
+
+    def tearDown(self):
+        os.environ.clear()
+        os.environ.update(self.saved)
+
+    def test_os_environ_becomes_exactly_the_hosts_keeping_home_where_the_host_has_none(self):
+        home = os.environ.get('HOME')
+        os.environ['WSGI_EDGE_STALE'] = 'from where a snapshot was made'
+        bridge.replace_environ(['DATABASE_URL', 'sqlite:///x', 'EMPTY', '', 'UNICODE', 'é☃'])
+        expected = {'DATABASE_URL': 'sqlite:///x', 'EMPTY': '', 'UNICODE': 'é☃'}
+        if home is not None:
+            expected['HOME'] = home
+        self.assertEqual({name: value for name, value in os.environ.items() if name != 'LD_LIBRARY_PATH'}, expected)
+        # The C environment under os.environ follows it (subprocesses, getenv in extensions).
+        self.assertNotIn('WSGI_EDGE_STALE', subprocess.run(['/usr/bin/env'], capture_output=True, text=True, check=True).stdout)
+        bridge.replace_environ(['HOME', '/srv/app'])
+        self.assertEqual(os.environ['HOME'], '/srv/app')
+        self.assertNotIn('DATABASE_URL', os.environ)
 
 
 if __name__ == '__main__':

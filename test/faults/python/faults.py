@@ -2,7 +2,7 @@
 Python app has (bad types, a raising close(), SystemExit, a fatal interpreter error). Like apps.ts it
 records, per id the test picks, how far a generator got and how many times close() ran, and reports it
 at /state, so that tests read facts instead of timing. /whoami tells interpreters apart: a token drawn at
-import and a count of the requests this interpreter answered.
+import and a count of the requests this interpreter answered. /os-environ shows os.environ.
 """
 import json
 import os
@@ -149,14 +149,22 @@ def overflow_after(environ, start_response):
     return Tracked(environ, generate())
 
 
-def whoami(environ, start_response):
+def host_pid():
     try:
         import js
-        pid = js.process.pid
+        return js.process.pid
     except (ImportError, AttributeError):
-        pid = None
-    body = json.dumps({'interpreter': INTERPRETER, 'served': served, 'pid': pid,
+        return None
+
+
+def whoami(environ, start_response):
+    body = json.dumps({'interpreter': INTERPRETER, 'served': served, 'pid': host_pid(),
                        'multiprocess': environ['wsgi.multiprocess'], 'path': sys.path[:3]})
+    return text(start_response, body, content_type='application/json')
+
+
+def os_environ(environ, start_response):
+    body = json.dumps({'pid': host_pid(), 'environ': dict(os.environ)})
     return text(start_response, body, content_type='application/json')
 
 
@@ -169,6 +177,7 @@ ROUTES = {
     'close-raises': close_raises, 'bad-status': bad_status, 'bad-header': bad_header,
     'str-body': str_body, 'str-chunk': str_chunk, 'exit-before': exit_before, 'exit-after': exit_after,
     'overflow-before': overflow_before, 'overflow-after': overflow_after, 'whoami': whoami, 'state': report,
+    'os-environ': os_environ,
     'hello': lambda environ, start_response: text(start_response, 'hello'),
 }
 
