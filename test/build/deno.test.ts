@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectAnswersAsCPython } from '../app/seed-cases.ts';
 import { DENO, quietDenoEnv, startServer, type ServerProcess } from '../deno/deno.ts';
+import { AWKWARD_VALUE, RUN_ONLY, SNAPSHOT_ONLY } from '../helpers/environ.ts';
 import { buildDenoArtifact, type DenoArtifact } from './artifacts.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-deno-app-'));
@@ -51,11 +52,12 @@ beforeAll(async () => {
 
   const builds = await Promise.all([
     buildDenoArtifact('app/wsgi_app.py:simple_app'),
-    buildDenoArtifact(`${path.join(appFolder, 'files_app.py')}`, ['--mount', `${zoneFolder}:/usr/share/zoneinfo`]),
+    buildDenoArtifact(`${path.join(appFolder, 'files_app.py')}:create_app('hello from the factory')`, ['--mount', `${zoneFolder}:/usr/share/zoneinfo`],
+      { ...process.env, [SNAPSHOT_ONLY]: 'set where the folder was built' }),
   ]);
   [seed, files] = builds;
   filesStartedAt = Date.now();
-  [seedServer, filesServer] = await Promise.all([servePrinted(seed), servePrinted(files, { WSGI_EDGE_TEST_RUNTIME: 'set when served' })]);
+  [seedServer, filesServer] = await Promise.all([servePrinted(seed), servePrinted(files, { [RUN_ONLY]: AWKWARD_VALUE })]);
 }, 240_000);
 afterAll(async () => {
   await Promise.all([seedServer?.stop(), filesServer?.stop()]);
@@ -85,6 +87,12 @@ describe('an app folder\'s files, from wsgi-edge build deno', () => {
     const importedAt = Number(await (await get('/imported-at')).text()) * 1000;
     expect(importedAt).toBeGreaterThan(0);
     expect(importedAt).toBeLessThan(filesStartedAt);
+  });
+
+  test('os.environ is the serving process\'s (--allow-env), none of the build\'s; the factory ran with it, with its literal argument', async () => {
+    expect(await (await get(`/environ?${RUN_ONLY}`)).text()).toBe(`'${AWKWARD_VALUE.replace(/'/g, "\\'")}'`);
+    expect(await (await get(`/environ?${SNAPSHOT_ONLY}`)).text()).toBe('None');
+    expect(await (await get('/factory')).text()).toBe(`('hello from the factory', '${AWKWARD_VALUE.replace(/'/g, "\\'")}')`);
   });
 
   test('a binary file arrives byte for byte, its Last-Modified the file\'s own date', async () => {

@@ -14,7 +14,7 @@ import { startServer } from '../deno/deno.ts';
 import { buildLambdaArtifact, cli, type LambdaArtifact } from '../build/artifacts.ts';
 import { requestToEvent, type Payload } from './function-url.ts';
 import { closeAll, startFunction, type LambdaFunction, type Outcome } from './runtime-api.ts';
-import { AWKWARD_VALUE, RUN_ONLY } from '../helpers/environ.ts';
+import { AWKWARD_VALUE, RUN_ONLY, SNAPSHOT_ONLY } from '../helpers/environ.ts';
 
 /** Lambda's quota for a zip uploaded directly. */
 const MAX_ZIPPED = 50 * 1024 * 1024;
@@ -37,7 +37,7 @@ const seed = {} as Record<Mode, LambdaFunction>;
 const faults = {} as Record<Mode, LambdaFunction>;
 
 beforeAll(async () => {
-  [seedZip, faultsZip] = await Promise.all([buildLambdaArtifact('app/wsgi_app.py:simple_app'), buildLambdaArtifact('test/lambda/fixtures/faults_app.py')]);
+  [seedZip, faultsZip] = await Promise.all([buildLambdaArtifact('app/wsgi_app.py:simple_app'), buildLambdaArtifact('test/lambda/fixtures/faults_app.py', [], { ...process.env, [SNAPSHOT_ONLY]: 'set where the zip was built' })]);
   startedAt = Date.now();
   await Promise.all((['buffered', 'streaming'] as const).flatMap((mode) => [
     startFunction({ taskRoot: seedZip.dir, handler: HANDLERS[mode] }).then((fn) => { seed[mode] = fn; }),
@@ -226,6 +226,8 @@ describe.each(['buffered', 'streaming'] as const)('os.environ, %s', (mode) => {
     });
     // The runtime process here has no USER, HOME or LANG: Pyodide's stand-ins must not show through.
     for (const name of ['USER', 'LOGNAME', 'PWD', 'LANG', 'PYTHONINSPECT', '_']) expect(environ[name], name).toBeUndefined();
+    // The zip's snapshot was made where this variable was set: none of the build's environment is in it.
+    expect(environ[SNAPSHOT_ONLY]).toBeUndefined();
   });
 });
 
