@@ -12,7 +12,7 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { runBuild, type BuildCommand } from './cli/build.ts';
 import { serveProcess } from './cli/serve.ts';
-import { parseTarget, resolvePythonApp, type Target } from './cli/target.ts';
+import { parseMount, parseTarget, resolvePythonApp, type Target } from './cli/target.ts';
 import { UsageError } from './cli/usage-error.ts';
 import { runPrimary } from './cli/workers.ts';
 
@@ -32,6 +32,8 @@ Serves a WSGI app on the simple server (default: the demo app on 127.0.0.1:8000)
   --pythonpath DIRS  folders put first on sys.path, comma-separated (as gunicorn's)
   --snapshot FILE    start each interpreter from this memory snapshot of the Python app (a second,
                      not seconds; made by wsgi-edge snapshot, refused when the app's files changed)
+  --mount DIR[:AT]   a host folder the Python app reads at a fixed path (AT, default DIR itself),
+                     e.g. --mount /usr/share/zoneinfo for Debian's pytz
 
        wsgi-edge snapshot <app.py|module>[:callable] --out FILE [--pythonpath DIR[,DIR]]
 
@@ -100,6 +102,10 @@ function parseCommand(argv: string[]): Command | SnapshotCommand | BuildCommandL
   if (spec === undefined && pythonPath.length > 0) throw new UsageError('--pythonpath is for a Python app: name one');
   const target = spec === undefined ? undefined : parseTarget(spec, pythonPath, values.snapshot);
   if (values.snapshot !== undefined && target?.kind !== 'python') throw new UsageError('--snapshot is for a Python app: name one');
+  if (values.mount.length > 0) {
+    if (target?.kind !== 'python') throw new UsageError('--mount is for a Python app: name one');
+    target.mounts = Object.fromEntries(values.mount.map(parseMount).map(({ host, at }) => [at, host]));
+  }
   return {
     spec,
     target,

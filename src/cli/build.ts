@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BuildError, buildArtifact } from '../build/index.ts';
 import { PRESETS } from '../build/presets/index.ts';
-import { resolvePythonApp } from './target.ts';
+import { parseMount, resolvePythonApp } from './target.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface BuildCommand {
@@ -57,13 +57,4 @@ function shippedFolders(module: string, folders: readonly string[]): string[] {
   const holds = (folder: string) => existsSync(path.join(folder, `${top}.py`)) || existsSync(path.join(folder, top, '__init__.py'));
   const others = folders.filter((folder) => folder !== cwd);
   return others.length < folders.length && !others.some(holds) && holds(cwd) ? [...others, cwd] : others;
-}
-
-/** `DIR` (mounted at its own absolute path) or `DIR:AT`. */
-export function parseMount(value: string): { host: string; at: string } {
-  const colon = value.indexOf(':', 2);
-  const host = path.resolve(colon === -1 ? value : value.slice(0, colon));
-  const at = colon === -1 ? host.split(path.sep).join('/') : value.slice(colon + 1);
-  if (!at.startsWith('/')) throw new UsageError(`--mount ${value}: the place inside Python must be an absolute path`);
-  return { host, at: path.posix.normalize(at) };
 }

@@ -11,7 +11,7 @@
  */
 
 import { statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, posix, resolve, sep } from 'node:path';
 import type { WsgiApp } from '../core/types.ts';
 import { loadPythonApp, SnapshotMismatchError, type PythonAppOptions } from '../python/index.ts';
 import { loadJavaScriptApp } from './javascript-app.ts';
@@ -34,7 +34,7 @@ export interface PythonApp {
 
 export type Target =
   | { kind: 'javascript'; path: string; exportName: string | undefined }
-  | ({ kind: 'python'; snapshot?: string } & PythonApp);
+  | ({ kind: 'python'; snapshot?: string; mounts?: Record<string, string> } & PythonApp);
 
 export interface LoadedTarget {
   app: WsgiApp;
@@ -134,7 +134,7 @@ export async function loadTarget(
   if (target.kind === 'javascript') return loadJavaScriptApp(target.path, target.exportName);
   try {
     const snapshot = target.snapshot === undefined ? {} : { snapshot: target.snapshot };
-    const app = await loadPythonApp({ app: target.app, path: target.path, ...snapshot, ...options });
+    const app = await loadPythonApp({ app: target.app, path: target.path, mounts: target.mounts, ...snapshot, ...options });
     return { app, label: target.label };
   } catch (error) {
     // loadPythonApp's message already names the module, the callable and sys.path, with the traceback.
@@ -142,4 +142,13 @@ export async function loadTarget(
     if (error instanceof Error && /^wsgi-edge: cannot (load the Python app|read the snapshot)/.test(error.message)) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** `--mount DIR` (mounted at its own absolute path) or `--mount DIR:AT`. */
+export function parseMount(value: string): { host: string; at: string } {
+  const colon = value.indexOf(':', 2);
+  const host = resolve(colon === -1 ? value : value.slice(0, colon));
+  const at = colon === -1 ? host.split(sep).join('/') : value.slice(colon + 1);
+  if (!at.startsWith('/')) throw new UsageError(`--mount ${value}: the place inside Python must be an absolute path`);
+  return { host, at: posix.normalize(at) };
 }

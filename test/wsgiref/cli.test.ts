@@ -2,11 +2,11 @@
  * `wsgi-edge serve`: the built command (dist/src/cli.js, the package's "bin") in a child process on a
  * free loopback port: the demo app by default, TypeScript modules on this Node (through tsx), a
  * JavaScript module, a named export, Python files, modules and factories (gunicorn's spelling), with
- * the process environment as os.environ, `--workers`, and the mistakes it reports.
+ * the process environment as os.environ, `--mount`, `--workers`, and the mistakes it reports.
  * (What a Python app's faults do to it: test/faults/python-node.test.ts.)
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -153,6 +153,19 @@ describe('wsgi-edge serve', () => {
     const whoami = await (await fetch(new URL('whoami', url))).json() as { path: string[]; multiprocess: boolean };
     expect(whoami.path).toEqual([resolve('test/wsgiref/fixtures'), resolve('test/faults/python'), process.cwd()]);
     expect(whoami.multiprocess).toBe(false);
+  });
+
+  it('--mount puts a host folder where the Python app reads it (Debian\'s pytz reads /usr/share/zoneinfo); not for a JavaScript app', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'wsgi-edge-mount-'));
+    try {
+      writeFileSync(join(folder, 'UTC'), 'zone data');
+      const { url } = await serve('test/build/fixtures/files_app.py', '--mount', `${folder}:/usr/share/zoneinfo`);
+      expect(await (await fetch(new URL('abs/usr/share/zoneinfo/UTC', url))).text()).toBe('zone data');
+      const refused = await runCli(['serve', 'app/serve.ts', '--mount', folder]);
+      expect([refused.status, refused.stderr]).toEqual([2, '--mount is for a Python app: name one\n']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('serves an app factory called with literal arguments, once, with the process environment as os.environ', { timeout: 120_000 }, async () => {
