@@ -34,7 +34,7 @@ describe('wsgi-edge build refuses, in one line with status 2', () => {
 
   test('a module that is nowhere', async () => {
     expect(await refused(['lambda', 'no_such_module'])).toMatch(
-      /^wsgi-edge build: cannot load the Python app "no_such_module:application": Importing 'no_such_module' failed \(ModuleNotFoundError: No module named 'no_such_module'\)/);
+      /^wsgi-edge build: cannot load the Python app "no_such_module:application": No module named 'no_such_module'; sys\.path is \[/);
   }, PYTHON_MS);
 
   test('a callable the module does not have', async () => {
