@@ -16,6 +16,9 @@ import { splitUrl } from './url.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
+/** What a request is taken to be when its platform does not say (Deno's `Request`, a plain Fetch `Request`). */
+const DEFAULT_PROTOCOL = 'HTTP/1.1';
+
 const DEFAULT_PORT: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' };
 
 /**
@@ -78,10 +81,12 @@ export function buildEnviron(request: IncomingRequest, options: GatewayOptions =
 }
 
 /**
- * The environ, or the `Refusal` the gateway answers: 400 for a URL that is none or a malformed
- * `Content-Length`, 404 outside `scriptName`, 413 for a `Content-Length` over `maxBodyBytes`.
+ * The environ, or the `Refusal` the gateway answers: 400 for a URL that is none, CONNECT, a malformed
+ * `Content-Length` or more than one `Host`, 404 outside `scriptName`, 413 for a `Content-Length` over `maxBodyBytes`.
  */
 export function environFor(request: IncomingRequest, options: GatewayOptions): Environ | Refusal {
+  // A WSGI app is no proxy: CONNECT asks for a tunnel, which no environ can describe (README "CONNECT and OPTIONS *").
+  if (request.method === 'CONNECT') return new Refusal(400, 'CONNECT asks for a tunnel, which a WSGI app cannot give');
   const url = splitUrl(request.url);
   if (url === null) return new Refusal(400, `Request URL ${JSON.stringify(request.url)} cannot be parsed`, BAD_URL_BODY);
   const scriptName = normalizeScriptName(options.scriptName);
@@ -92,17 +97,18 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
   }
   const headers = request.headers;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const rawUri = options.rawUri === undefined ? undefined : toNative(options.rawUri);
 
-  // A parsed URL is ASCII throughout (the parser percent-encodes the rest), so only rawUri may need toNative.
   const environ: Environ = {
     REQUEST_METHOD: request.method,
     SCRIPT_NAME: scriptName,
     PATH_INFO: pathInfo,
-    QUERY_STRING: url.search.slice(1),
-    RAW_URI: options.rawUri === undefined ? url.pathname + url.search : toNative(options.rawUri),
+    // As the client sent it, never re-encoded: from the raw target when the platform has one, else from the URL as written.
+    QUERY_STRING: rawUri === undefined ? url.search.slice(1) : queryOf(rawUri),
+    RAW_URI: rawUri ?? url.target,
     SERVER_NAME: url.hostname,
     SERVER_PORT: url.port || DEFAULT_PORT[url.protocol] || '80',
-    SERVER_PROTOCOL: 'HTTP/1.1',
+    SERVER_PROTOCOL: options.serverProtocol ?? DEFAULT_PROTOCOL,
     'wsgi.version': [1, 0],
     'wsgi.url_scheme': url.protocol === 'https:' ? 'https' : 'http',
     'wsgi.input': new RequestInput(request.body, maxBodyBytes),
@@ -128,6 +134,8 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
   });
   const refusal = checkDeclaredLength(environ.CONTENT_LENGTH, maxBodyBytes);
   if (refusal) return refusal;
+  // Repeats arrive joined with ","; no host name has one (RFC 9112 §3.2: more than one Host is a 400).
+  if (environ.HTTP_HOST?.includes(',')) return new Refusal(400, `more than one Host header (${quote(environ.HTTP_HOST)})`);
   environ.HTTP_HOST ??= url.host;
   if (peer) {
     environ.REMOTE_ADDR = peer;
@@ -149,6 +157,14 @@ function addExtras(environ: Environ, extras: Record<string, unknown>): void {
     if (descriptor.get) Object.defineProperty(environ, key, descriptor);
     else environ[key] = descriptor.value;
   }
+}
+
+/** The query of a request target: after its first `?`, up to any fragment. */
+function queryOf(target: string): string {
+  const start = target.indexOf('?');
+  if (start === -1) return '';
+  const hash = target.indexOf('#', start);
+  return hash === -1 ? target.slice(start + 1) : target.slice(start + 1, hash);
 }
 
 /** A `Content-Length` that is malformed or over the limit is refused before the app runs. */

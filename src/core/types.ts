@@ -114,8 +114,13 @@ export interface GatewayOptions {
    * the client sent (Cloudflare's `cf-connecting-ip`): that header, in lower case, when `remoteAddr` is not given.
    */
   remoteAddrHeader?: string;
-  /** The request target exactly as received, when the platform has it; default: the URL's path and query. */
+  /**
+   * The request target exactly as received, when the platform has it: the environ's `RAW_URI`, and its
+   * query is `QUERY_STRING`. Default: the path and query as the URL string has them.
+   */
   rawUri?: string;
+  /** The request's own HTTP version (`HTTP/1.0`, `HTTP/2`), when the platform reports it. Default `HTTP/1.1`. */
+  serverProtocol?: string;
   /** Extra environ keys, merged in last (PEP 3333 "Application Configuration"); getters stay getters. */
   environ?: Record<string, unknown>;
   /** The `wsgi.errors` sink: a stream, or a function given each complete line. Default: `console.error`. */

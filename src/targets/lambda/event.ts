@@ -1,13 +1,13 @@
 /**
  * Lambda HTTP event → the request parts the core reads (no Fetch `Request` is built) plus the gateway options the core needs (`remoteAddr`,
- * `scriptName`, `rawUri`, environ extras). One function per concern: which front end sent the event,
+ * `scriptName`, `rawUri`, `serverProtocol`, environ extras). One function per concern: which front end sent the event,
  * the path, the query, the headers (with cookies), the body and the client address.
  * @module
  */
 
 import { normalizeScriptName } from '../../core/environ.ts';
 import { toNative } from '../../core/native-string.ts';
-import { normalizeMethod } from '../../core/protocol.ts';
+import { normalizeMethod, reportedProtocol } from '../../core/protocol.ts';
 import type { ErrorStream, GatewayOptions, IncomingRequest } from '../../core/types.ts';
 import type { AlbEvent, EventSource, EventV1, EventV2, LambdaContext, LambdaOptions } from './types.ts';
 
@@ -83,6 +83,9 @@ export function toIncomingRequest(
   };
   const remoteAddr = sourceIp(event, source);
   if (remoteAddr) gateway.remoteAddr = remoteAddr;
+  // ALB events carry no HTTP version: SERVER_PROTOCOL is then the core's default.
+  const protocol = reportedProtocol(v2 ? v2.requestContext.http.protocol : (v1 as EventV1).requestContext?.protocol);
+  if (protocol) gateway.serverProtocol = protocol;
   if (options.maxBodyBytes !== undefined) gateway.maxBodyBytes = options.maxBodyBytes;
   return { request, gateway };
 }
