@@ -5,7 +5,7 @@
  */
 
 import { createErrorStream } from './error-stream.ts';
-import { BAD_URL_BODY, CLIENT_ERROR_BODY } from './errors.ts';
+import { BAD_REQUEST_BODY, BAD_URL_BODY, CLIENT_ERROR_BODY } from './errors.ts';
 import { fileWrapper } from './file-wrapper.ts';
 import { RequestInput } from './input.ts';
 import { toNative, unquoteToNative } from './native-string.ts';
@@ -86,7 +86,7 @@ export function buildEnviron(request: IncomingRequest, options: GatewayOptions =
  */
 export function environFor(request: IncomingRequest, options: GatewayOptions): Environ | Refusal {
   // A WSGI app is no proxy: CONNECT asks for a tunnel, which no environ can describe (README "CONNECT and OPTIONS *").
-  if (request.method === 'CONNECT') return new Refusal(400, 'CONNECT asks for a tunnel, which a WSGI app cannot give');
+  if (request.method === 'CONNECT') return new Refusal(400, 'CONNECT asks for a tunnel, which a WSGI app cannot give', BAD_REQUEST_BODY);
   const url = splitUrl(request.url);
   if (url === null) return new Refusal(400, `Request URL ${JSON.stringify(request.url)} cannot be parsed`, BAD_URL_BODY);
   const scriptName = normalizeScriptName(options.scriptName);
@@ -135,7 +135,7 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
   const refusal = checkDeclaredLength(environ.CONTENT_LENGTH, maxBodyBytes);
   if (refusal) return refusal;
   // Repeats arrive joined with ","; no host name has one (RFC 9112 §3.2: more than one Host is a 400).
-  if (environ.HTTP_HOST?.includes(',')) return new Refusal(400, `more than one Host header (${quote(environ.HTTP_HOST)})`);
+  if (environ.HTTP_HOST?.includes(',')) return new Refusal(400, `more than one Host header (${quote(environ.HTTP_HOST)})`, BAD_REQUEST_BODY);
   environ.HTTP_HOST ??= url.host;
   if (peer) {
     environ.REMOTE_ADDR = peer;
