@@ -103,7 +103,8 @@ export function requestCases(name: string, wire: Wire, platform: RequestFacts = 
   const environOf = async (request: WireRequest): Promise<Record<string, string>> => {
     const answer = await wire.send(request);
     expect(answer.status, `${name} ${request.method} ${request.target}: ${answer.body.toString('latin1').slice(0, 200)}`).toBe(200);
-    return (JSON.parse(answer.body.toString('latin1')) as Echo).cgi;
+    // The fixture's JSON goes out as UTF-8 (a string body), native strings and all.
+    return (JSON.parse(answer.body.toString('utf8')) as Echo).cgi;
   };
   const get = (target: string, extra: Partial<WireRequest> = {}): WireRequest => ({ method: 'GET', target, version: 'HTTP/1.1', ...extra });
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { WireAnswer, WireRequest } from '../conformance/request-cases.ts';
 import type { LiveStream, Outcome } from './runtime-api.ts';
 
 const NULL_BODY = new Set([101, 204, 205, 304]);
@@ -75,6 +76,48 @@ export async function requestToEvent(request: Request, options: EventOptions = {
     event.isBase64Encoded = text === undefined;
   }
   return event;
+}
+
+/**
+ * The event a function URL would send for a request as the wire carried it (request-cases.ts): the target's
+ * path and query as `rawPath` and `rawQueryString`, its version as `requestContext.http.protocol`, its
+ * Host lines comma-joined as the front end joins repeated headers, a body base64 so every byte survives.
+ */
+export function wireToEvent(request: WireRequest, origin: URL, options: EventOptions = {}): Record<string, unknown> {
+  const queryStart = request.target.indexOf('?');
+  const rawPath = queryStart === -1 ? request.target : request.target.slice(0, queryStart);
+  const sourceIp = options.sourceIp ?? '127.0.0.1';
+  const headers: Record<string, string> = {
+    host: (request.hosts ?? [origin.host]).join(','),
+    'x-forwarded-proto': origin.protocol.slice(0, -1),
+    'x-forwarded-port': origin.port || (origin.protocol === 'https:' ? '443' : '80'),
+    'x-forwarded-for': sourceIp,
+  };
+  const event: Record<string, unknown> = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString: queryStart === -1 ? '' : request.target.slice(queryStart + 1),
+    headers,
+    requestContext: {
+      domainName: 'fn-id.lambda-url.us-east-1.on.aws',
+      http: { method: request.method, path: rawPath, protocol: request.version, sourceIp, userAgent: '' },
+      requestId: `furl-${++sequence}`,
+      stage: '$default',
+    },
+    isBase64Encoded: false,
+  };
+  if (request.body !== undefined) {
+    headers['content-length'] = String(request.body.length);
+    event.body = Buffer.from(request.body, 'latin1').toString('base64');
+    event.isBase64Encoded = true;
+  }
+  return event;
+}
+
+/** A `Response` as the wire cases read it. */
+export async function toWireAnswer(response: Response): Promise<WireAnswer> {
+  return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
 }
 
 interface Result {

@@ -38,6 +38,16 @@ export function detectSource(event: unknown): EventSource {
   );
 }
 
+/** `OPTIONS *` (its path is the asterisk form, RFC 9112 §3.2.4), which the target answers itself. */
+export function isServerWideOptions(event: EventV2 | EventV1 | AlbEvent, source: EventSource): boolean {
+  if (source === 'function-url' || source === 'http-api') {
+    const v2 = event as EventV2;
+    return v2.requestContext.http.method === 'OPTIONS' && v2.rawPath === '*';
+  }
+  const v1 = event as EventV1 | AlbEvent;
+  return v1.httpMethod === 'OPTIONS' && v1.path === '*';
+}
+
 export interface Converted {
   request: IncomingRequest;
   gateway: GatewayOptions;
