@@ -97,15 +97,14 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
   }
   const headers = request.headers;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const rawUri = options.rawUri === undefined ? undefined : toNative(options.rawUri);
 
   const environ: Environ = {
     REQUEST_METHOD: request.method,
     SCRIPT_NAME: scriptName,
     PATH_INFO: pathInfo,
-    // As the client sent it, never re-encoded: from the raw target when the platform has one, else from the URL as written.
-    QUERY_STRING: rawUri === undefined ? url.search.slice(1) : queryOf(rawUri),
-    RAW_URI: rawUri ?? url.target,
+    // As the URL string has it, never re-encoded: a transport puts the query there as it was received.
+    QUERY_STRING: url.search.slice(1),
+    RAW_URI: options.rawUri === undefined ? url.target : toNative(options.rawUri),
     SERVER_NAME: url.hostname,
     SERVER_PORT: url.port || DEFAULT_PORT[url.protocol] || '80',
     SERVER_PROTOCOL: options.serverProtocol ?? DEFAULT_PROTOCOL,
@@ -157,14 +156,6 @@ function addExtras(environ: Environ, extras: Record<string, unknown>): void {
     if (descriptor.get) Object.defineProperty(environ, key, descriptor);
     else environ[key] = descriptor.value;
   }
-}
-
-/** The query of a request target: after its first `?`, up to any fragment. */
-function queryOf(target: string): string {
-  const start = target.indexOf('?');
-  if (start === -1) return '';
-  const hash = target.indexOf('#', start);
-  return hash === -1 ? target.slice(start + 1) : target.slice(start + 1, hash);
 }
 
 /** A `Content-Length` that is malformed or over the limit is refused before the app runs. */

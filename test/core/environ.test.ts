@@ -32,7 +32,7 @@ describe('environ: CGI keys', () => {
     expect(environOf('/b', {}, { rawUri: '/a/../b' }).RAW_URI).toBe('/a/../b');
   });
 
-  it('takes QUERY_STRING from the raw URI as received, never re-encoded, without a fragment', () => {
+  it('takes QUERY_STRING from the URL as written, never re-encoded, without a fragment; RAW_URI from the raw URI', () => {
     const rawUri = '/e?q="\'<>`{|}^\\\u00e9#frag';
     const environ = buildEnviron({ method: 'GET', url: 'http://example.test' + rawUri, headers: new Headers(), body: null }, { rawUri });
     expect(environ).toMatchObject({ QUERY_STRING: 'q="\'<>`{|}^\\\u00e9', RAW_URI: rawUri, PATH_INFO: '/e' });

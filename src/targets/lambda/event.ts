@@ -167,21 +167,12 @@ export function safePath(path: string): string {
   return out;
 }
 
-/** The query as given, made safe for URL parsing: `#` would start a fragment, controls would vanish. */
+/**
+ * The query as given, so that it reaches `QUERY_STRING` as it came (the core takes the query from the
+ * URL as written): only `#`, which would start a fragment, is escaped.
+ */
 export function safeQuery(query: string): string {
-  let out = '';
-  for (let i = 0; i < query.length; i++) {
-    const char = query[i]!;
-    const code = char.charCodeAt(0);
-    if (char === '#' || code < 0x20 || code >= 0x7f) {
-      const point = query.codePointAt(i)!;
-      if (point > 0xffff) i++;
-      out += percentEncode(String.fromCodePoint(point));
-    } else {
-      out += char;
-    }
-  }
-  return out;
+  return query.replaceAll('#', '%23');
 }
 
 function percentEncode(text: string): string {
