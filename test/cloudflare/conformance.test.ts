@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
 import { rawExchange } from '../hardening/raw-http.ts';
-import { requestBytes, socketWire } from '../conformance/request-cases.ts';
-import { buildWorker, startWorker, type RunningWorker } from './workerd.ts';
+import { requestBytes, RUNTIME_REQUEST_FACTS } from '../conformance/request-cases.ts';
+import { buildWorker, startWorker, workerdWire, type RunningWorker } from './workerd.ts';
 
 describe('conformance: Cloudflare Workers (workerd via miniflare, bundled worker)', () => {
   let worker: RunningWorker;
@@ -37,19 +37,10 @@ describe('conformance: Cloudflare Workers (workerd via miniflare, bundled worker
       failedBody: 'ended',
       // workerd alone would never tell the app; the target's pipe through a native stream does.
       disconnect: 'closes',
-      // What workerd itself does to a request before the Worker sees it (README "Platform notes").
-      request: {
-        query: 'url-encoded',
-        highBytes: 'utf8-replaced',
-        duplicateHost: 500,
-        pipelined: 'answered',
-        connect: 500,
-        asteriskOptions: 'refused-500',
-      },
+      request: RUNTIME_REQUEST_FACTS.workerd,
     },
-    // Cloudflare's edge reports the client's HTTP version in request.cf.httpProtocol; miniflare, standing
-    // in for it, takes request.cf from this header (the test below checks the version without it).
-    wire: socketWire(() => worker.url.href, (request) => `MF-CF-Blob: ${JSON.stringify({ httpProtocol: request.version })}\r\n`),
+    // The edge's report of the HTTP version stood in for (the test below checks the version without it).
+    wire: workerdWire(() => worker),
   });
 
   it('gives SERVER_PROTOCOL HTTP/1.1 to an HTTP/1.0 request when nothing reports the version (workerd run locally)', async () => {

@@ -68,6 +68,23 @@ export interface RequestFacts {
   asteriskOptions?: 'server' | 'slash-star' | 'refused-500';
 }
 
+/**
+ * What each runtime does to a request before wsgi-edge sees it (README "Platform notes"), for its
+ * JavaScript and Python targets alike.
+ */
+export const RUNTIME_REQUEST_FACTS = {
+  // Node's parser (llhttp) refuses bytes above 0x7E in a request target.
+  node: { highBytes: 'refused' },
+  // Deno's Request carries no HTTP version, gives a GET's body as null, and says /* for OPTIONS *; its
+  // parser (hyper) refuses bytes above 0x7E in a request target.
+  deno: { protocol: 'HTTP/1.1', getBody: 'dropped', asteriskOptions: 'slash-star', highBytes: 'refused' },
+  // workerd serializes the URL itself, UTF-8-decodes high bytes, reads on after Connection: close, and
+  // refuses two Hosts, CONNECT and OPTIONS * with a 500 of its own (miniflare).
+  workerd: { query: 'url-encoded', highBytes: 'utf8-replaced', duplicateHost: 500, pipelined: 'answered', connect: 500, asteriskOptions: 'refused-500' },
+  // The event carries everything: the function URL front end has parsed the request.
+  lambda: {},
+} as const satisfies Record<string, RequestFacts>;
+
 interface Echo {
   cgi: Record<string, string>;
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
-import { socketWire } from '../conformance/request-cases.ts';
+import { RUNTIME_REQUEST_FACTS, socketWire } from '../conformance/request-cases.ts';
 import { denoServe, type DenoServer } from './deno.ts';
 
 describe('conformance: deno serve', () => {
@@ -26,16 +26,7 @@ describe('conformance: deno serve', () => {
       'deno.info.completed': { type: 'object' },
     },
     wire: socketWire(() => server.url),
-    platform: {
-      request: {
-        // Deno's Request carries no HTTP version, gives a GET's body as null, and says /* for OPTIONS *;
-        // its parser (hyper) refuses bytes above 0x7E in a request target.
-        protocol: 'HTTP/1.1',
-        getBody: 'dropped',
-        asteriskOptions: 'slash-star',
-        highBytes: 'refused',
-      },
-    },
+    platform: { request: RUNTIME_REQUEST_FACTS.deno },
   });
 
   it('sends wsgi.errors to console.error, on the process stderr', async () => {

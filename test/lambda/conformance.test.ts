@@ -7,8 +7,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
 import { buildConformanceFixture, buildTaskRoot, startWithControl, type TaskRoot } from './build.ts';
-import type { Wire } from '../conformance/request-cases.ts';
-import { LAMBDA_ENVIRON, requestToEvent, resultToResponse, streamToResponse, toWireAnswer, wireToEvent } from './function-url.ts';
+import { functionUrlWire, LAMBDA_ENVIRON, requestToEvent, resultToResponse, streamToResponse } from './function-url.ts';
 import { closeAll, type LambdaFunction } from './runtime-api.ts';
 
 const CONTROL = new Set(['/close-count', '/stream-state', '/release']);
@@ -47,18 +46,6 @@ async function viaBufferedFunctionUrl(request: Request): Promise<Response> {
 
 const BASE_URL = new URL('http://fn-id.lambda-url.us-east-1.on.aws/');
 
-/** Requests as the function URL front end would pass them on, in events (request-cases.ts). */
-const streamWire: Wire = {
-  send: async (request) => toWireAnswer(await streamToResponse(
-    fn.invokeStream(wireToEvent(request, BASE_URL, { sourceIp: SOURCE_IP }), { timeoutMs: 20_000, clientPaced: true }),
-  )),
-};
-const bufferedWire: Wire = {
-  send: async (request) => toWireAnswer(resultToResponse(
-    await bufferedFn.invoke(wireToEvent(request, BASE_URL, { sourceIp: SOURCE_IP }), { timeoutMs: 20_000 }),
-  )),
-};
-
 describe('Lambda function URL, RESPONSE_STREAM (streamHandle)', () => {
   conformanceSuite({
     name: 'lambda-stream',
@@ -68,7 +55,7 @@ describe('Lambda function URL, RESPONSE_STREAM (streamHandle)', () => {
     fetch: viaFunctionUrl,
     remoteAddr: SOURCE_IP,
     environ: LAMBDA_ENVIRON,
-    wire: streamWire,
+    wire: functionUrlWire(() => fn, 'streaming', BASE_URL, SOURCE_IP),
     // Lambda does not stop a function when its client leaves: the app runs on to its end.
     platform: { disconnect: 'completes' },
   });
@@ -81,7 +68,7 @@ describe('Lambda function URL, BUFFERED (handle)', () => {
     fetch: viaBufferedFunctionUrl,
     remoteAddr: SOURCE_IP,
     environ: LAMBDA_ENVIRON,
-    wire: bufferedWire,
+    wire: functionUrlWire(() => bufferedFn, 'buffered', BASE_URL, SOURCE_IP),
     platform: {
       delivery: 'buffered',
       // Nothing has left the function when the app fails after its headers: the client gets a 500.

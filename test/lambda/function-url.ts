@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { WireAnswer, WireRequest } from '../conformance/request-cases.ts';
-import type { LiveStream, Outcome } from './runtime-api.ts';
+import type { Wire, WireAnswer, WireRequest } from '../conformance/request-cases.ts';
+import type { LambdaFunction, LiveStream, Outcome } from './runtime-api.ts';
 
 const NULL_BODY = new Set([101, 204, 205, 304]);
 const TEXTUAL = /^(?:text\/|application\/(?:json|xml|javascript|x-www-form-urlencoded))/i;
@@ -116,8 +116,19 @@ export function wireToEvent(request: WireRequest, origin: URL, options: EventOpt
 }
 
 /** A `Response` as the wire cases read it. */
-export async function toWireAnswer(response: Response): Promise<WireAnswer> {
+async function toWireAnswer(response: Response): Promise<WireAnswer> {
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+/** The request cases' wire to a function behind a function URL at `origin`, in the invoke mode given. */
+export function functionUrlWire(fn: () => LambdaFunction, mode: 'buffered' | 'streaming', origin: URL, sourceIp: string): Wire {
+  return {
+    async send(request) {
+      const event = wireToEvent(request, origin, { sourceIp });
+      if (mode === 'streaming') return toWireAnswer(await streamToResponse(fn().invokeStream(event, { timeoutMs: 20_000, clientPaced: true })));
+      return toWireAnswer(resultToResponse(await fn().invoke(event, { timeoutMs: 20_000 })));
+    },
+  };
 }
 
 interface Result {

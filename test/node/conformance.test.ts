@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { makeServer, type WsgiServer } from '../../src/wsgiref/simple-server.ts';
 import { conformanceApp } from '../conformance/apps.ts';
 import { conformanceSuite } from '../conformance/cases.ts';
-import { socketWire } from '../conformance/request-cases.ts';
+import { RUNTIME_REQUEST_FACTS, socketWire } from '../conformance/request-cases.ts';
 
 describe('conformance: Node simple server', () => {
   let server: WsgiServer;
@@ -18,7 +18,6 @@ describe('conformance: Node simple server', () => {
     remoteAddr: '127.0.0.1',
     environ: { 'wsgi_edge.request': { type: 'object' } },
     wire: socketWire(() => `http://127.0.0.1:${server.port}`),
-    // Node's parser (llhttp) refuses bytes above 0x7E in a request target.
-    platform: { request: { highBytes: 'refused' } },
+    platform: { request: RUNTIME_REQUEST_FACTS.node },
   });
 });
