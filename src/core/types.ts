@@ -119,7 +119,10 @@ export interface GatewayOptions {
   remoteAddrHeader?: string;
   /** The request target exactly as received, when the platform has it; default: the URL's path and query as written. */
   rawUri?: string;
-  /** The request's own HTTP version (`HTTP/1.0`, `HTTP/2`), when the platform reports it. Default `HTTP/1.1`. */
+  /**
+   * The request's own HTTP version (`HTTP/1.0`, `HTTP/2`), when the platform reports it. Default `HTTP/1.1`.
+   * A platform that can only read it at a cost gives `SERVER_PROTOCOL` as a getter in `environ` instead.
+   */
   serverProtocol?: string;
   /** Extra environ keys, merged in last (PEP 3333 "Application Configuration"); getters stay getters. */
   environ?: Record<string, unknown>;

@@ -1,6 +1,7 @@
 /**
  * What the Workers runtime knows about a request, as core `GatewayOptions`: the client address Cloudflare
- * reports in `CF-Connecting-IP`, the HTTP version it reports in `request.cf`, and the Worker's `env`, `ctx` and `request.cf` under `cloudflare.*`
+ * reports in `CF-Connecting-IP`, the HTTP version it reports in `request.cf` as `SERVER_PROTOCOL`, and the
+ * Worker's `env`, `ctx` and `request.cf` under `cloudflare.*`
  * environ keys (PEP 3333 "server-defined variables", namespaced by the server's name).
  * @module
  */
@@ -30,16 +31,15 @@ const LAZY_CF: PropertyDescriptor = {
 /**
  * `SERVER_PROTOCOL` as a getter too: Cloudflare's edge reports the client's HTTP version in
  * `request.cf.httpProtocol` (`HTTP/1.0`, `HTTP/2`, ...), read through the lazy `cloudflare.cf` above only
- * when the app asks; without it (workerd run locally) the core's `HTTP/1.1` stands.
+ * when the app asks; without it (workerd run locally) it is `HTTP/1.1`. The getter stays a getter (a
+ * property read and a pattern test each time): turning it into a value costs more than that.
  */
 const LAZY_PROTOCOL: PropertyDescriptor = {
   enumerable: true,
   configurable: true,
   get(this: Record<string, unknown>) {
     const cf = this['cloudflare.cf'] as IncomingRequestCf | undefined;
-    const protocol = reportedProtocol(cf?.httpProtocol) ?? 'HTTP/1.1';
-    Object.defineProperty(this, 'SERVER_PROTOCOL', { value: protocol, writable: true, enumerable: true, configurable: true });
-    return protocol;
+    return reportedProtocol(cf?.httpProtocol) ?? 'HTTP/1.1';
   },
   set(this: Record<string, unknown>, value: unknown) {
     Object.defineProperty(this, 'SERVER_PROTOCOL', { value, writable: true, enumerable: true, configurable: true });
