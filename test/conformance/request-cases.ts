@@ -38,7 +38,21 @@ export interface Wire {
    * sent back until it closed the connection, or until `enough` holds for what arrived.
    */
   untilClose?(bytes: string, enough?: (received: Buffer) => boolean): Promise<Buffer>;
+  /** For a server on a socket: `bytes` (one request, any framing) as written, answered. */
+  raw?(bytes: string, method: string): Promise<WireAnswer>;
 }
+
+/** Framing that could smuggle a request past a proxy that reads it otherwise; each asks for the connection to close. */
+const SMUGGLING = {
+  'Content-Length with Transfer-Encoding': 'POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
+  'two Content-Lengths': 'POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nContent-Length: 4\r\nConnection: close\r\n\r\nabcd',
+  'an obs-fold line': 'GET /environ HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n b\r\nConnection: close\r\n\r\n',
+  'bare LF line ends': 'GET /environ HTTP/1.1\nHost: localhost\nConnection: close\n\n',
+  'a NUL in a header value': 'GET /environ HTTP/1.1\r\nHost: localhost\r\nX-A: a\x00b\r\nConnection: close\r\n\r\n',
+  'an unknown Transfer-Encoding': 'POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n',
+} as const;
+
+type SmugglingCase = keyof typeof SMUGGLING;
 
 /**
  * What a runtime does with a request before wsgi-edge sees it, where that differs from what the client
@@ -56,6 +70,7 @@ export interface Wire {
  * - `connect`: the status for CONNECT: 400 (wsgi-edge refuses it), or 500 (workerd refuses it itself).
  * - `asteriskOptions`: `'server'` (the server answers `OPTIONS *` itself: 200, empty), `'slash-star'`
  *   (Deno's `Request` says `/*`, which the app then sees as `PATH_INFO`) or `'refused-500'` (workerd).
+ * - `framing`: the status each framing in `SMUGGLING` gets where it is not 400 (the runtime takes it).
  */
 export interface RequestFacts {
   protocol?: 'reported' | 'HTTP/1.1';
@@ -66,6 +81,7 @@ export interface RequestFacts {
   pipelined?: 'closes' | 'answered';
   connect?: 400 | 500;
   asteriskOptions?: 'server' | 'slash-star' | 'refused-500';
+  framing?: Partial<Record<SmugglingCase, 200 | 500>>;
 }
 
 /**
@@ -77,10 +93,26 @@ export const RUNTIME_REQUEST_FACTS = {
   node: { highBytes: 'refused' },
   // Deno's Request carries no HTTP version, gives a GET's body as null, and says /* for OPTIONS *; its
   // parser (hyper) refuses bytes above 0x7E in a request target.
-  deno: { protocol: 'HTTP/1.1', getBody: 'dropped', asteriskOptions: 'slash-star', highBytes: 'refused' },
+  // and it takes bare LF line ends (RFC 9112 §2.2 lets a server).
+  deno: { protocol: 'HTTP/1.1', getBody: 'dropped', asteriskOptions: 'slash-star', highBytes: 'refused', framing: { 'bare LF line ends': 200 } },
   // workerd serializes the URL itself, UTF-8-decodes high bytes, reads on after Connection: close, and
-  // refuses two Hosts, CONNECT and OPTIONS * with a 500 of its own (miniflare).
-  workerd: { query: 'url-encoded', highBytes: 'utf8-replaced', duplicateHost: 500, pipelined: 'answered', connect: 500, asteriskOptions: 'refused-500' },
+  // refuses two Hosts, CONNECT and OPTIONS * with a 500 of its own (miniflare); it takes obs-fold, bare LF
+  // and Content-Length with Transfer-Encoding, and refuses two Content-Lengths and an unknown coding with a 500.
+  workerd: {
+    query: 'url-encoded',
+    highBytes: 'utf8-replaced',
+    duplicateHost: 500,
+    pipelined: 'answered',
+    connect: 500,
+    asteriskOptions: 'refused-500',
+    framing: {
+      'Content-Length with Transfer-Encoding': 200,
+      'two Content-Lengths': 500,
+      'an obs-fold line': 200,
+      'bare LF line ends': 200,
+      'an unknown Transfer-Encoding': 500,
+    },
+  },
   // The event carries everything: the function URL front end has parsed the request.
   lambda: {},
 } as const satisfies Record<string, RequestFacts>;
@@ -115,6 +147,7 @@ export function requestCases(name: string, wire: Wire, platform: RequestFacts = 
     pipelined: 'closes',
     connect: 400,
     asteriskOptions: 'server',
+    framing: {},
     ...platform,
   };
   const environOf = async (request: WireRequest): Promise<Record<string, string>> => {
@@ -195,6 +228,15 @@ export function requestCases(name: string, wire: Wire, platform: RequestFacts = 
     });
   }
 
+  const { raw } = wire;
+  if (raw !== undefined) {
+    it.each(Object.keys(SMUGGLING) as SmugglingCase[])('answers %s as the runtime states (400 unless it takes it)', async (framing) => {
+      const bytes = SMUGGLING[framing];
+      const answer = await raw(bytes, bytes.slice(0, bytes.indexOf(' ')));
+      expect(answer.status).toBe(facts.framing[framing] ?? 400);
+    });
+  }
+
   it(facts.connect === 400 ? 'answers 400 to CONNECT, which never reaches the app' : 'answers 500 to CONNECT, refused by the runtime before the app', async () => {
     const answer = await wire.send({ method: 'CONNECT', target: 'example.test:443', version: 'HTTP/1.1', hosts: ['example.test:443'] });
     expect(answer.status).toBe(facts.connect);
@@ -233,5 +275,9 @@ export function socketWire(origin: () => string, extraHeaders: (request: WireReq
       return { status: response.status, body: response.body };
     },
     untilClose: (bytes, enough) => rawUntilClose(origin(), bytes, enough),
+    async raw(bytes, method) {
+      const response = await rawExchange(origin(), method, bytes);
+      return { status: response.status, body: response.body };
+    },
   };
 }
