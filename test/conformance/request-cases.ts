@@ -182,6 +182,10 @@ export function requestCases(name: string, wire: Wire, platform: RequestFacts = 
     const cgi = await environOf(get(`/environ?${query}`));
     expect({ QUERY_STRING: cgi.QUERY_STRING, RAW_URI: cgi.RAW_URI, PATH_INFO: cgi.PATH_INFO })
       .toEqual({ QUERY_STRING: expectedQuery(query, facts), RAW_URI: `/environ?${expectedQuery(query, facts)}`, PATH_INFO: '/environ' });
+    // The path too: RAW_URI as sent, or as the runtime's URL serializes it (`"` encoded, `\` as `/`).
+    const path = '/environ/a"b\\c<d>{e}';
+    const expectedPath = facts.query === 'url-encoded' ? new URL(`http://h${path}`).pathname : path;
+    expect((await environOf(get(path))).RAW_URI).toBe(expectedPath);
   });
 
   it({
