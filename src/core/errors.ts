@@ -52,6 +52,9 @@ export const CLIENT_ERROR_BODY: Readonly<Record<number, string>> = {
   413: 'Payload Too Large: the request body exceeds the limit of this server.',
 };
 
+/** The body of the 400 for a request no app may see (more than one Host, CONNECT), as servers word it. */
+export const BAD_REQUEST_BODY = 'Bad Request';
+
 /** The body of the 400 for a request whose URL cannot be parsed. */
 export const BAD_URL_BODY = 'Bad Request: the request URL cannot be parsed.';
 

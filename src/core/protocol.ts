@@ -46,6 +46,16 @@ export function normalizeMethod(method: string): string | undefined {
   return CASE_FOLDED_METHODS.has(upper) ? upper : method;
 }
 
+const HTTP_VERSION = /^HTTP\/\d(?:\.\d)?$/;
+
+/**
+ * A platform's report of the request's HTTP version (`HTTP/1.0`, `HTTP/2`: Lambda's `protocol`,
+ * workerd's `cf.httpProtocol`) as `SERVER_PROTOCOL`; `undefined` for anything else, which leaves the default.
+ */
+export function reportedProtocol(reported: unknown): string | undefined {
+  return typeof reported === 'string' && HTTP_VERSION.test(reported) ? reported : undefined;
+}
+
 export interface ParsedStatus {
   readonly code: number;
   readonly reason: string;

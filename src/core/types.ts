@@ -47,7 +47,10 @@ export interface InputStream extends AsyncIterable<Uint8Array> {
  */
 export interface IncomingRequest {
   readonly method: string;
-  /** The absolute URL; a raw request target appended to an origin is fine (it is parsed with `URL`). */
+  /**
+   * The absolute URL; a raw request target appended to an origin is fine. Its query reaches
+   * `QUERY_STRING` as written here (native string; never re-encoded), so a transport puts it in as received.
+   */
   readonly url: string;
   readonly headers: RequestHeaders;
   /** `null` when the request has no body; its bytes when the transport already holds all of it. */
@@ -114,8 +117,13 @@ export interface GatewayOptions {
    * the client sent (Cloudflare's `cf-connecting-ip`): that header, in lower case, when `remoteAddr` is not given.
    */
   remoteAddrHeader?: string;
-  /** The request target exactly as received, when the platform has it; default: the URL's path and query. */
+  /** The request target exactly as received, when the platform has it; default: the URL's path and query as written. */
   rawUri?: string;
+  /**
+   * The request's own HTTP version (`HTTP/1.0`, `HTTP/2`), when the platform reports it. Default `HTTP/1.1`.
+   * A platform that can only read it at a cost gives `SERVER_PROTOCOL` as a getter in `environ` instead.
+   */
+  serverProtocol?: string;
   /** Extra environ keys, merged in last (PEP 3333 "Application Configuration"); getters stay getters. */
   environ?: Record<string, unknown>;
   /** The `wsgi.errors` sink: a stream, or a function given each complete line. Default: `console.error`. */

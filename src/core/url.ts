@@ -4,11 +4,18 @@
  * inside a server, `URL.parse` costs about 2 µs a request, more than the rest of the environ. Anything
  * the parser could change (upper-case hosts, dot segments, characters it would percent-encode, IPv6,
  * IDNA, default or zero-padded ports, fragments) goes through `URL.parse` instead, so both ways give
- * the same parts (test/core/url.test.ts compares them on generated URLs).
+ * the same parts (test/core/url.test.ts compares them on generated URLs). Either way the query and the
+ * request target are taken from the string as written, never as the parser would re-encode them.
  * @module
  */
 
-/** The parts of a URL the environ needs: the names and meanings of the `URL` getters. */
+import { toNative } from './native-string.ts';
+
+/**
+ * The parts of a URL the environ needs: the names and meanings of the `URL` getters, except `search`
+ * and `target`, which keep the query and path as the URL string has them (the parser percent-encodes
+ * `"`, `'`, `<`, `>` and more in a query, which the app must see as the client sent them).
+ */
 export interface UrlParts {
   readonly protocol: string;
   readonly hostname: string;
@@ -16,8 +23,10 @@ export interface UrlParts {
   readonly port: string;
   readonly host: string;
   readonly pathname: string;
-  /** `''` or `?` and the query, as `URL.search` gives it. */
+  /** `''` or `?` and the query, as written (a native string); `''` for a bare `?`, as `URL.search` gives it. */
   readonly search: string;
+  /** The path and query as written, without any fragment (a native string): the environ's default `RAW_URI`. */
+  readonly target: string;
 }
 
 const HOST_CHAR = 1;
@@ -48,8 +57,40 @@ const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:
 
 /** The parts of `url`, or `null` when it is not a URL. */
 export function splitUrl(url: string): UrlParts | null {
-  return splitCanonical(url) ?? URL.parse(url);
+  return splitCanonical(url) ?? splitParsed(url);
 }
+
+/** `URL.parse` for the origin and the path, the string itself for the target and the query. */
+function splitParsed(url: string): UrlParts | null {
+  const parsed = URL.parse(url);
+  if (parsed === null) return null;
+  const target = toNative(targetAsWritten(url));
+  const queryStart = target.indexOf('?');
+  return {
+    protocol: parsed.protocol,
+    hostname: parsed.hostname,
+    port: parsed.port,
+    host: parsed.host,
+    pathname: parsed.pathname,
+    search: queryStart === -1 || queryStart === target.length - 1 ? '' : target.slice(queryStart),
+    target,
+  };
+}
+
+/**
+ * The path and query of an absolute URL as written: past the slashes after the scheme and the authority
+ * (which ends where the parser ends it: `/`, `\`, `?` or `#`), up to any fragment; `/` for an empty path.
+ */
+function targetAsWritten(url: string): string {
+  let start = url.indexOf(':') + 1;
+  while (url[start] === '/' || url[start] === '\\') start++;
+  while (start < url.length && !AUTHORITY_END.has(url[start]!)) start++;
+  const hash = url.indexOf('#', start);
+  const target = hash === -1 ? url.slice(start) : url.slice(start, hash);
+  return target.startsWith('/') ? target : '/' + target;
+}
+
+const AUTHORITY_END: ReadonlySet<string> = new Set(['/', '\\', '?', '#']);
 
 /** The parts of an `http:` or `https:` URL the parser would give back unchanged; `undefined` otherwise. */
 export function splitCanonical(url: string): UrlParts | undefined {
@@ -78,6 +119,7 @@ export function splitCanonical(url: string): UrlParts | undefined {
     host: origin.host,
     pathname: url.slice(pathStart, queryStart),
     search: queryStart < url.length - 1 ? url.slice(queryStart) : '',
+    target: url.slice(pathStart),
   };
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { dispatch } from '../core/gateway.ts';
@@ -19,7 +19,7 @@ import { serveTarget, type ServedTarget } from './request-target.ts';
 
 export { demoApp } from './demo-app.ts';
 
-export interface SimpleServerOptions extends Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri'> {
+export interface SimpleServerOptions extends Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol'> {
   /** Where the access log goes, one line a request; `false` for none. Default: stderr. */
   accessLog?: ((line: string) => void) | false;
 }
@@ -39,7 +39,8 @@ export interface WsgiServer {
   shutdown(): Promise<void>;
 }
 
-const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+/** Methods whose requests seldom carry a body: they get a body stream only when framed with one. */
+const USUALLY_BODYLESS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 const BAD_REQUEST = 'Bad Request';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -52,7 +53,7 @@ export async function makeServer(
   const { accessLog = writeToStderr, ...gatewayOptions } = options;
   const log = accessLog || undefined;
   const lifecycle: Lifecycle = { draining: false };
-  const server = createServer((req, res) => {
+  const server = new SimpleHttpServer((req, res) => {
     serveRequest(app, req, res, origin, gatewayOptions, log, lifecycle);
   });
   // Node hands CONNECT to this event, not to the request handler, and without a listener drops the
@@ -81,6 +82,21 @@ export async function makeServer(
       await closed;
     },
   };
+}
+
+/**
+ * Node's server, but a request pipelined behind one that carried `Connection: close` is ignored rather than
+ * answered: RFC 9112 §9.6 asks the server to answer the first and then close, without reading on. Node's
+ * parser refuses such bytes (`HPE_CLOSED_CONNECTION`), and its default answer to a parse error, a 400 and a
+ * destroyed socket, went out before the first request's response, which was then lost. That one error is
+ * taken as handled, so the response under way goes out and Node closes the connection after it (the
+ * request asked it to); every other parse error keeps Node's own answer (400, 431, 408).
+ */
+class SimpleHttpServer extends Server {
+  override emit(event: string, ...args: unknown[]): boolean {
+    if (event === 'clientError' && (args[0] as NodeJS.ErrnoException | undefined)?.code === 'HPE_CLOSED_CONNECTION') return true;
+    return super.emit(event, ...args);
+  }
 }
 
 /** Whether the server is shutting down: responses then close their connection. */
@@ -118,7 +134,12 @@ function serveRequest(
       res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': String(BAD_REQUEST.length) }).end(BAD_REQUEST);
       sent = 0;
     } else {
-      const result = dispatch(app, request, { ...options, remoteAddr: req.socket.remoteAddress ?? '', rawUri: served.originForm });
+      const result = dispatch(app, request, {
+        ...options,
+        remoteAddr: req.socket.remoteAddress ?? '',
+        rawUri: served.originForm,
+        serverProtocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
+      });
       sent = whenReady(result, (ready) => writeResult(ready, res, lifecycle)) as number | PromiseLike<number>;
     }
   } catch {
@@ -154,27 +175,46 @@ function failTransport(res: ServerResponse): number {
 /**
  * Node's request as the parts the core reads, without building a Fetch `Request` (with its `Headers` and
  * `AbortSignal`, that was the largest cost of a small request); `undefined` when the method is one a
- * Fetch `Request` could not carry (the answer is 400 on every target). Node's parser has already
+ * Fetch `Request` could not carry (the answer is 400 on every target), or when an absolute-form target
+ * comes with more than one Host (RFC 9112 §3.2: 400 whatever the target). Node's parser has already
  * refused header names and values that are not HTTP.
  */
 function toIncomingRequest(req: IncomingMessage, origin: string, target: ServedTarget): IncomingRequest | undefined {
   const method = normalizeMethod(req.method ?? 'GET');
   if (method === undefined) return undefined;
   const rawHeaders = target.authority === undefined ? req.rawHeaders : withHost(req.rawHeaders, target.authority);
+  if (rawHeaders === undefined) return undefined;
+  // A GET or HEAD body is still part of the message (RFC 9110 §9.3.1 gives it no meaning, not no framing):
+  // the app reads what CONTENT_LENGTH announces, as under wsgiref and gunicorn.
+  const bodyless = USUALLY_BODYLESS.has(method) && !hasBodyFraming(rawHeaders);
   return {
     method,
     // Concatenation keeps a leading "//" in the path instead of reading a host from it.
     url: origin + target.originForm,
     headers: new RawHeaders(rawHeaders),
-    body: BODYLESS_METHODS.has(method) ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>),
+    body: bodyless ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>),
   };
 }
 
-/** The raw header list with `authority` as its only Host. */
-function withHost(raw: readonly string[], authority: string): string[] {
+/** Whether the raw header list frames a body: a `Content-Length` or a `Transfer-Encoding`. */
+function hasBodyFraming(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    // Lengths first: most names are neither, and a length costs less than lower-casing.
+    if (name.length === 14 ? name.toLowerCase() === 'content-length' : name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The raw header list with `authority` as its only Host; `undefined` when it had more than one Host. */
+function withHost(raw: readonly string[], authority: string): string[] | undefined {
   const kept: string[] = [];
+  let hosts = 0;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (raw[i]!.toLowerCase() !== 'host') kept.push(raw[i]!, raw[i + 1]!);
+    else if (++hosts > 1) return undefined;
   }
   kept.push('Host', authority);
   return kept;

@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
-import { buildWorker, startWorker, type RunningWorker } from './workerd.ts';
+import { rawExchange } from '../hardening/raw-http.ts';
+import { requestBytes, RUNTIME_REQUEST_FACTS } from '../conformance/request-cases.ts';
+import { buildWorker, startWorker, workerdWire, type RunningWorker } from './workerd.ts';
 
 describe('conformance: Cloudflare Workers (workerd via miniflare, bundled worker)', () => {
   let worker: RunningWorker;
@@ -35,7 +37,17 @@ describe('conformance: Cloudflare Workers (workerd via miniflare, bundled worker
       failedBody: 'ended',
       // workerd alone would never tell the app; the target's pipe through a native stream does.
       disconnect: 'closes',
+      request: RUNTIME_REQUEST_FACTS.workerd,
     },
+    // The edge's report of the HTTP version stood in for (the test below checks the version without it).
+    wire: workerdWire(() => worker),
+  });
+
+  it('gives SERVER_PROTOCOL HTTP/1.1 to an HTTP/1.0 request when nothing reports the version (workerd run locally)', async () => {
+    const request = { method: 'GET', target: '/environ', version: 'HTTP/1.0' } as const;
+    const response = await rawExchange(worker.url.href, 'GET', requestBytes(request, worker.url.host));
+    expect(response.status).toBe(200);
+    expect((JSON.parse(response.body.toString('latin1')) as { cgi: Record<string, string> }).cgi.SERVER_PROTOCOL).toBe('HTTP/1.1');
   });
 
   it('sends wsgi.errors to console.error, which workerd logs', async () => {

@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
+import { RUNTIME_REQUEST_FACTS } from '../conformance/request-cases.ts';
 import { PYTHON_PLATFORM, pythonBridgeChecks } from '../python/python-conformance.ts';
 import { startPythonWorker } from './python-workerd.ts';
-import type { RunningWorker } from './workerd.ts';
+import { workerdWire, type RunningWorker } from './workerd.ts';
 
 describe('conformance: Python app in workerd (Pyodide inside the Worker)', () => {
   let worker: RunningWorker;
@@ -43,7 +44,9 @@ describe('conformance: Python app in workerd (Pyodide inside the Worker)', () =>
       failedBody: 'ended',
       // workerd alone would never tell the app; the target's pipe through a native stream does.
       disconnect: 'closes',
+      request: RUNTIME_REQUEST_FACTS.workerd,
     },
+    wire: workerdWire(() => worker),
   } as const;
   conformanceSuite(target);
   pythonBridgeChecks(target);

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { compileModuleRules, Log, LogLevel, Miniflare, testRegExps, type ModuleRule, type ModuleRuleType } from 'miniflare';
 import { unstable_readConfig } from 'wrangler';
+import { socketWire, type Wire } from '../conformance/request-cases.ts';
 
 const run = promisify(execFile);
 
@@ -130,4 +131,13 @@ export async function startWorker(bundle: BuiltWorker): Promise<RunningWorker> {
   });
   const url = await miniflare.ready;
   return { miniflare, url, output: () => output };
+}
+
+/**
+ * The request cases' wire to a running Worker. Cloudflare's edge reports the client's HTTP version in
+ * `request.cf.httpProtocol`; miniflare, standing in for it, takes `request.cf` from the `MF-CF-Blob`
+ * header, so each request carries its version there.
+ */
+export function workerdWire(worker: () => RunningWorker): Wire {
+  return socketWire(() => worker().url.href, (request) => `MF-CF-Blob: ${JSON.stringify({ httpProtocol: request.version })}\r\n`);
 }

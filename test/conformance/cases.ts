@@ -17,6 +17,7 @@
 import { crc32 } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { patternByte } from './apps.ts';
+import { requestCases, type RequestFacts, type Wire } from './request-cases.ts';
 
 export interface ConformanceTarget {
   /** Shown in failure messages. */
@@ -27,6 +28,12 @@ export interface ConformanceTarget {
   fetch?: (request: Request) => Promise<Response>;
   /** `REMOTE_ADDR` the runtime must report for the test's requests. */
   remoteAddr: string;
+  /**
+   * How to send what `fetch` cannot (test/conformance/request-cases.ts): raw bytes on a socket, or the
+   * front end's event. A target without one (the in-process `handle()`, which takes a Fetch `Request`)
+   * runs no request cases.
+   */
+  wire?: Wire;
   /** Environ values the target must add, by dotted path (`cloudflare.cf.colo`) → `typeof` or exact value. */
   environ?: Record<string, { type: string; value?: unknown }>;
   /**
@@ -58,6 +65,8 @@ export interface ConformanceTarget {
     delivery?: 'streamed' | 'buffered' | 'pulled' | 'buffered-pulled';
     maxResponseBytes?: number;
     gatewayRequest?: 'exposed' | 'withheld';
+    /** What the runtime loses of a request before wsgi-edge sees it (request-cases.ts `RequestFacts`). */
+    request?: RequestFacts;
   };
 }
 
@@ -454,4 +463,6 @@ export function conformanceSuite(target: ConformanceTarget): void {
     expect(await closedCount(id)).toBe(1);
     expect(await (await send(`/status/200?id=${uniqueId('get')}`)).text()).toBe('this body must not be sent');
   });
+
+  if (target.wire) requestCases(target.name, target.wire, target.platform?.request);
 }

@@ -18,7 +18,7 @@ describe('environ: CGI keys', () => {
     ['/100%', '/100%', '', '/100%'],
     ['/%zz%4', '/%zz%4', '', '/%zz%4'],
     ['/sp%20ace', '/sp ace', '', '/sp%20ace'],
-    ['/?', '/', '', '/'],
+    ['/?', '/', '', '/?'],
     ['/x?a=%C3%A9', '/x', 'a=%C3%A9', '/x?a=%C3%A9'],
   ])('%s → PATH_INFO %j, QUERY_STRING %j', (target, pathInfo, query, rawUri) => {
     const environ = environOf(target);
@@ -30,6 +30,22 @@ describe('environ: CGI keys', () => {
 
   it('uses the raw URI the platform gives', () => {
     expect(environOf('/b', {}, { rawUri: '/a/../b' }).RAW_URI).toBe('/a/../b');
+  });
+
+  it('takes QUERY_STRING from the URL as written, never re-encoded, without a fragment; RAW_URI from the raw URI', () => {
+    const rawUri = '/e?q="\'<>`{|}^\\\u00e9#frag';
+    const environ = buildEnviron({ method: 'GET', url: 'http://example.test' + rawUri, headers: new Headers(), body: null }, { rawUri });
+    expect(environ).toMatchObject({ QUERY_STRING: 'q="\'<>`{|}^\\\u00e9', RAW_URI: rawUri, PATH_INFO: '/e' });
+  });
+
+  it('takes QUERY_STRING and RAW_URI from a URL string as written when no raw URI is given (Deno gives one so)', () => {
+    const environ = buildEnviron({ method: 'GET', url: 'http://example.test/a"b?q="x" <y>', headers: new Headers(), body: null });
+    expect(environ).toMatchObject({ QUERY_STRING: 'q="x" <y>', RAW_URI: '/a"b?q="x" <y>', PATH_INFO: '/a"b' });
+  });
+
+  it('gives SERVER_PROTOCOL as the platform reports it, HTTP/1.1 when it does not', () => {
+    expect(environOf('/', {}, { serverProtocol: 'HTTP/1.0' }).SERVER_PROTOCOL).toBe('HTTP/1.0');
+    expect(environOf('/').SERVER_PROTOCOL).toBe('HTTP/1.1');
   });
 
   it('gives method, server and protocol keys, defaulting the port by scheme', () => {
@@ -49,6 +65,18 @@ describe('environ: CGI keys', () => {
 
   it('prefers the Host header for HTTP_HOST', () => {
     expect(environOf('/', { headers: { host: 'other.test:81' } }).HTTP_HOST).toBe('other.test:81');
+  });
+
+  it.each([
+    ['joined by Fetch', [['host', 'localhost'], ['host', 'evil.example.com']]],
+    ['as one line', [['host', 'localhost,evil.example.com']]],
+  ])('refuses more than one Host (%s): RFC 9112 §3.2', (_how, pairs) => {
+    const headers = new Headers(pairs as [string, string][]);
+    expect(() => buildEnviron({ method: 'GET', url: 'http://example.test/', headers, body: null })).toThrow(/more than one Host header/);
+  });
+
+  it('refuses CONNECT: a WSGI app gives no tunnel', () => {
+    expect(() => buildEnviron({ method: 'CONNECT', url: 'http://example.test:443', headers: new Headers(), body: null })).toThrow(/CONNECT/);
   });
 
   it('has CONTENT_TYPE and CONTENT_LENGTH only when sent, never as HTTP_CONTENT_*', () => {

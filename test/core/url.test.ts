@@ -1,15 +1,26 @@
 /**
  * The hand split of serialized URLs (src/core/url.ts) against the WHATWG parser itself: on generated
- * URLs made of the pieces that make the parser rewrite something, both must give the same parts, and the
- * hand split must take the URLs it is there for.
+ * URLs made of the pieces that make the parser rewrite something, both must give the same origin and
+ * path, the query and target must be the string's own (never re-encoded), and the hand split must take
+ * the URLs it is there for.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { splitCanonical, splitUrl, type UrlParts } from '../../src/core/url.ts';
+import { toNative } from '../../src/core/native-string.ts';
+import { splitCanonical, splitUrl } from '../../src/core/url.ts';
 
-const PART_NAMES = ['protocol', 'hostname', 'port', 'host', 'pathname', 'search'] as const;
-const partsOf = (parts: UrlParts | null | undefined) =>
+/** The parts the parser decides: where the URL goes, and the path that becomes PATH_INFO. */
+const PART_NAMES = ['protocol', 'hostname', 'port', 'host', 'pathname'] as const;
+type Parts = Partial<Record<(typeof PART_NAMES)[number] | 'search', string>>;
+const partsOf = (parts: Parts | null | undefined) =>
   parts ? Object.fromEntries(PART_NAMES.map((name) => [name, parts[name]])) : parts;
+
+/** The query as written after the origin: from the first `?` of `rest` to any `#`, `''` for none or a bare `?`. */
+function searchAsWritten(rest: string): string {
+  const query = rest.split('#')[0]!;
+  const start = query.indexOf('?');
+  return start === -1 || start === query.length - 1 ? '' : toNative(query.slice(start));
+}
 
 const scheme = fc.constantFrom('http://', 'https://', 'HTTP://', 'ftp://', 'ws://', 'http:/', 'http:\\\\');
 const hostLabel = fc.constantFrom('a', 'example', 'Ex', 'xn--nxasmq6b', 'xn--a', '0', '1', '127', '255', '256', '010', '0x7f', 'ü', '-', '', '%41', 'a_b', '1a');
@@ -26,13 +37,31 @@ const path = fc.array(fc.array(pathPiece, { maxLength: 3 }).map((pieces) => piec
   .map((segments) => '/' + segments.join('/'));
 const queryPiece = fc.constantFrom('a', '=', '&', '/', '?', '%41', '%', "'", '"', ' ', '\\', '^', '|', '[', ']', '{', '}', '`', '<', '>', 'é', '#', '.', '..');
 const query = fc.option(fc.array(queryPiece, { maxLength: 5 }).map((pieces) => '?' + pieces.join('')), { nil: '' });
-const url = fc.tuple(scheme, hostname, port, fc.oneof(path, fc.constant('')), query).map((parts) => parts.join(''));
+const pieces = fc.tuple(scheme, hostname, port, fc.oneof(path, fc.constant('')), query);
+const url = pieces.map((parts) => parts.join(''));
 
 describe('splitUrl', () => {
-  it('gives the parts URL.parse gives, on generated URLs (fast-check; seed printed on failure)', () => {
-    fc.assert(fc.property(url, (candidate) => {
-      expect(partsOf(splitUrl(candidate))).toEqual(partsOf(URL.parse(candidate)));
+  it('gives the origin and path URL.parse gives, and the query as written, on generated URLs (fast-check; seed printed on failure)', () => {
+    fc.assert(fc.property(pieces, ([schemePart, host, portPart, pathPart, queryPart]) => {
+      const candidate = schemePart + host + portPart + pathPart + queryPart;
+      const parts = splitUrl(candidate);
+      expect(partsOf(parts)).toEqual(partsOf(URL.parse(candidate)));
+      if (parts !== null) {
+        expect(parts.search).toBe(searchAsWritten(pathPart + queryPart));
+        expect(parts.target.endsWith(parts.search)).toBe(true);
+      }
     }), { numRuns: 5000 });
+  });
+
+  it.each([
+    ['http://h/e?q="\'<>`{|}^\\x', '?q="\'<>`{|}^\\x', '/e?q="\'<>`{|}^\\x'],
+    ['http://h/a"b\\c?x=%zz&y=a b#frag', '?x=%zz&y=a b', '/a"b\\c?x=%zz&y=a b'],
+    // A string wider than latin-1 is text: all of it becomes its UTF-8 bytes (toNative).
+    ['http://h/a/../b?\u20ac\u00e9', '?\u00e2\u0082\u00ac\u00c3\u00a9', '/a/../b?\u00e2\u0082\u00ac\u00c3\u00a9'],
+    ['http://h?x=1', '?x=1', '/?x=1'],
+    ['http://h/p?', '', '/p?'],
+  ])('keeps the query and target of %j as written (native strings)', (candidate, search, target) => {
+    expect(splitUrl(candidate)).toMatchObject({ search, target });
   });
 
   it('splits by hand what is already serialized (every Fetch Request.url)', () => {
@@ -42,7 +71,9 @@ describe('splitUrl', () => {
       fc.pre(parsed !== null && (parsed.protocol === 'http:' || parsed.protocol === 'https:') && !parsed.username && !parsed.password && /^[a-z0-9._-]+$/.test(parsed.hostname));
       const serialized = parsed!.href.replace(/#.*/, '');
       fc.pre(!/\/\.|%2e|xn--|\/[^?]*[\^{}`]/i.test(serialized));
-      expect(partsOf(splitCanonical(serialized))).toEqual(partsOf(URL.parse(serialized)));
+      const split = splitCanonical(serialized);
+      expect(partsOf(split)).toEqual(partsOf(URL.parse(serialized)));
+      expect(split?.search).toBe(URL.parse(serialized)!.search);
     }), { numRuns: 2000 });
   });
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
+import { RUNTIME_REQUEST_FACTS, socketWire } from '../conformance/request-cases.ts';
 import { denoServe, type DenoServer } from './deno.ts';
 
 describe('conformance: deno serve', () => {
@@ -24,6 +25,8 @@ describe('conformance: deno serve', () => {
       'deno.info.remoteAddr.transport': { type: 'string', value: 'tcp' },
       'deno.info.completed': { type: 'object' },
     },
+    wire: socketWire(() => server.url),
+    platform: { request: RUNTIME_REQUEST_FACTS.deno },
   });
 
   it('sends wsgi.errors to console.error, on the process stderr', async () => {

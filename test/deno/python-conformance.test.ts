@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
+import { RUNTIME_REQUEST_FACTS, socketWire } from '../conformance/request-cases.ts';
 import { PYTHON_PLATFORM, pythonBridgeChecks } from '../python/python-conformance.ts';
 import { denoServe, type DenoServer } from './deno.ts';
 
@@ -26,7 +27,8 @@ describe('conformance: Python app under deno serve', () => {
       'deno.info.remoteAddr.transport': { type: 'string', value: 'tcp' },
       'deno.info.completed': { type: 'object' },
     },
-    platform: PYTHON_PLATFORM,
+    wire: socketWire(() => server.url),
+    platform: { ...PYTHON_PLATFORM, request: RUNTIME_REQUEST_FACTS.deno },
   };
   conformanceSuite(target);
   pythonBridgeChecks(target);

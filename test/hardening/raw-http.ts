@@ -1,9 +1,11 @@
 /**
- * A raw HTTP/1.1 client for the wire properties: one request on a fresh loopback socket, the response
- * kept as the bytes that arrived (status line, each header line as sent, the body after de-chunking)
- * and whether it was cut short (the connection ended before the framing said the message was complete).
- * Fetch and Node's `http` would refuse or normalise exactly what these tests look for (a CR or LF in a
- * header value, a malformed line), so the response is parsed here, leniently, and judged by the test.
+ * A raw HTTP/1.1 client for the wire properties and the conformance suite's request cases: one request
+ * on a fresh loopback socket, the response kept as the bytes that arrived (status line, each header line
+ * as sent, the body after de-chunking) and whether it was cut short (the connection ended before the
+ * framing said the message was complete). Fetch and Node's `http` would refuse or normalise exactly what
+ * these tests look for (a CR or LF in a header value, a malformed line; on the request side an HTTP/1.0
+ * request line, a query byte for byte, a GET body, a repeated Host), so requests are written and
+ * responses parsed here, leniently, and judged by the test.
  * @module
  */
 
@@ -90,7 +92,15 @@ function parse(data: Buffer, method: string, ended: boolean): Parsed | undefined
  * before a byte arrived); rejects if only part of a response head arrived (bounded: 15 s).
  */
 export function rawRequest(origin: string, method: string, target: string): Promise<RawResponse> {
-  const { hostname, port, host } = new URL(origin);
+  const { host } = new URL(origin);
+  return rawExchange(origin, method, `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n` +
+    (method === 'POST' ? 'Content-Length: 0\r\n' : '') + '\r\n');
+}
+
+/** `bytes` (a latin-1 string: one character a byte) as one request, answered as `rawRequest` answers. */
+export function rawExchange(origin: string, method: string, bytes: string): Promise<RawResponse> {
+  const { hostname, port } = new URL(origin);
+  const requestLine = bytes.slice(0, Math.max(0, bytes.indexOf('\r\n')));
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port) });
     const received: Buffer[] = [];
@@ -118,7 +128,7 @@ export function rawRequest(origin: string, method: string, target: string): Prom
         settled = true;
         clearTimeout(timer);
         socket.destroy();
-        reject(new Error(`No complete response head for ${method} ${target}: ${JSON.stringify(data.toString('latin1'))}`));
+        reject(new Error(`No complete response head for ${requestLine}: ${JSON.stringify(data.toString('latin1'))}`));
       }
     };
     const timer = setTimeout(() => {
@@ -131,7 +141,33 @@ export function rawRequest(origin: string, method: string, target: string): Prom
     });
     socket.on('error', () => { failed = true; });
     socket.on('close', () => finish(true));
-    socket.write(`${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n` +
-      (method === 'POST' ? 'Content-Length: 0\r\n' : '') + '\r\n');
+    socket.write(Buffer.from(bytes, 'latin1'));
+  });
+}
+
+/**
+ * Everything the server sends back for `bytes` (a latin-1 string) until it closes the connection, or until
+ * `enough` says what arrived is all that is awaited: for what happens across requests on one connection.
+ * Rejects if it stays open without that (bounded: 15 s).
+ */
+export function rawUntilClose(origin: string, bytes: string, enough: (received: Buffer) => boolean = () => false): Promise<Buffer> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    const received: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`The server kept the connection open; it sent ${JSON.stringify(Buffer.concat(received).toString('latin1'))}`));
+    }, 15_000);
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      if (enough(Buffer.concat(received))) socket.destroy();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(received));
+    });
+    socket.write(Buffer.from(bytes, 'latin1'));
   });
 }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
 import { buildConformanceFixture, buildTaskRoot, startWithControl, type TaskRoot } from './build.ts';
-import { LAMBDA_ENVIRON, requestToEvent, resultToResponse, streamToResponse } from './function-url.ts';
+import { functionUrlWire, LAMBDA_ENVIRON, requestToEvent, resultToResponse, streamToResponse } from './function-url.ts';
 import { closeAll, type LambdaFunction } from './runtime-api.ts';
 
 const CONTROL = new Set(['/close-count', '/stream-state', '/release']);
@@ -44,6 +44,8 @@ async function viaBufferedFunctionUrl(request: Request): Promise<Response> {
   return resultToResponse(outcome);
 }
 
+const BASE_URL = new URL('http://fn-id.lambda-url.us-east-1.on.aws/');
+
 describe('Lambda function URL, RESPONSE_STREAM (streamHandle)', () => {
   conformanceSuite({
     name: 'lambda-stream',
@@ -53,6 +55,7 @@ describe('Lambda function URL, RESPONSE_STREAM (streamHandle)', () => {
     fetch: viaFunctionUrl,
     remoteAddr: SOURCE_IP,
     environ: LAMBDA_ENVIRON,
+    wire: functionUrlWire(() => fn, 'streaming', BASE_URL, SOURCE_IP),
     // Lambda does not stop a function when its client leaves: the app runs on to its end.
     platform: { disconnect: 'completes' },
   });
@@ -65,6 +68,7 @@ describe('Lambda function URL, BUFFERED (handle)', () => {
     fetch: viaBufferedFunctionUrl,
     remoteAddr: SOURCE_IP,
     environ: LAMBDA_ENVIRON,
+    wire: functionUrlWire(() => bufferedFn, 'buffered', BASE_URL, SOURCE_IP),
     platform: {
       delivery: 'buffered',
       // Nothing has left the function when the app fails after its headers: the client gets a 500.

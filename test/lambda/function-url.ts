@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { LiveStream, Outcome } from './runtime-api.ts';
+import type { Wire, WireAnswer, WireRequest } from '../conformance/request-cases.ts';
+import type { LambdaFunction, LiveStream, Outcome } from './runtime-api.ts';
 
 const NULL_BODY = new Set([101, 204, 205, 304]);
 const TEXTUAL = /^(?:text\/|application\/(?:json|xml|javascript|x-www-form-urlencoded))/i;
@@ -75,6 +76,59 @@ export async function requestToEvent(request: Request, options: EventOptions = {
     event.isBase64Encoded = text === undefined;
   }
   return event;
+}
+
+/**
+ * The event a function URL would send for a request as the wire carried it (request-cases.ts): the target's
+ * path and query as `rawPath` and `rawQueryString`, its version as `requestContext.http.protocol`, its
+ * Host lines comma-joined as the front end joins repeated headers, a body base64 so every byte survives.
+ */
+export function wireToEvent(request: WireRequest, origin: URL, options: EventOptions = {}): Record<string, unknown> {
+  const queryStart = request.target.indexOf('?');
+  const rawPath = queryStart === -1 ? request.target : request.target.slice(0, queryStart);
+  const sourceIp = options.sourceIp ?? '127.0.0.1';
+  const headers: Record<string, string> = {
+    host: (request.hosts ?? [origin.host]).join(','),
+    'x-forwarded-proto': origin.protocol.slice(0, -1),
+    'x-forwarded-port': origin.port || (origin.protocol === 'https:' ? '443' : '80'),
+    'x-forwarded-for': sourceIp,
+  };
+  const event: Record<string, unknown> = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString: queryStart === -1 ? '' : request.target.slice(queryStart + 1),
+    headers,
+    requestContext: {
+      domainName: 'fn-id.lambda-url.us-east-1.on.aws',
+      http: { method: request.method, path: rawPath, protocol: request.version, sourceIp, userAgent: '' },
+      requestId: `furl-${++sequence}`,
+      stage: '$default',
+    },
+    isBase64Encoded: false,
+  };
+  if (request.body !== undefined) {
+    headers['content-length'] = String(request.body.length);
+    event.body = Buffer.from(request.body, 'latin1').toString('base64');
+    event.isBase64Encoded = true;
+  }
+  return event;
+}
+
+/** A `Response` as the wire cases read it. */
+async function toWireAnswer(response: Response): Promise<WireAnswer> {
+  return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+/** The request cases' wire to a function behind a function URL at `origin`, in the invoke mode given. */
+export function functionUrlWire(fn: () => LambdaFunction, mode: 'buffered' | 'streaming', origin: URL, sourceIp: string): Wire {
+  return {
+    async send(request) {
+      const event = wireToEvent(request, origin, { sourceIp });
+      if (mode === 'streaming') return toWireAnswer(await streamToResponse(fn().invokeStream(event, { timeoutMs: 20_000, clientPaced: true })));
+      return toWireAnswer(resultToResponse(await fn().invoke(event, { timeoutMs: 20_000 })));
+    },
+  };
 }
 
 interface Result {

@@ -8,11 +8,12 @@ import { conformanceSuite, type ConformanceTarget } from '../conformance/cases.t
 import { PYTHON_PLATFORM, pythonBridgeChecks } from '../python/python-conformance.ts';
 import { buildLambdaArtifact, type LambdaArtifact } from '../build/artifacts.ts';
 import { bundleFixture, startWithControl } from './build.ts';
-import { LAMBDA_ENVIRON, requestToEvent, resultToResponse, streamToResponse } from './function-url.ts';
+import { functionUrlWire, LAMBDA_ENVIRON, requestToEvent, resultToResponse, streamToResponse } from './function-url.ts';
 import { closeAll, type LambdaFunction } from './runtime-api.ts';
 
 const CONTROL = new Set(['/close-count', '/stream-state', '/release', '/live-bodies', '/validator-slips']);
 const SOURCE_IP = '198.51.100.7';
+const BASE_URL = new URL('http://fn-id.lambda-url.us-east-1.on.aws/');
 
 let root: LambdaArtifact;
 let streamingFn: LambdaFunction;
@@ -49,6 +50,7 @@ describe('Python app, Lambda function URL, RESPONSE_STREAM (streamHandle)', () =
     // As conformance.test.ts: the event says http, so SERVER_PORT is 80 for a URL without a port.
     baseUrl: () => 'http://fn-id.lambda-url.us-east-1.on.aws/',
     fetch: viaFunctionUrl(() => streamingFn, 'streaming'),
+    wire: functionUrlWire(() => streamingFn, 'streaming', BASE_URL, SOURCE_IP),
     remoteAddr: SOURCE_IP,
     environ: LAMBDA_ENVIRON,
     platform: { ...PYTHON_PLATFORM, disconnect: 'completes' },
@@ -62,6 +64,7 @@ describe('Python app, Lambda function URL, BUFFERED (handle)', () => {
     name: 'python lambda-buffered',
     baseUrl: () => 'http://fn-id.lambda-url.us-east-1.on.aws/',
     fetch: viaFunctionUrl(() => bufferedFn, 'buffered'),
+    wire: functionUrlWire(() => bufferedFn, 'buffered', BASE_URL, SOURCE_IP),
     remoteAddr: SOURCE_IP,
     environ: LAMBDA_ENVIRON,
     platform: {

@@ -191,6 +191,26 @@ describe('query strings', () => {
   });
 });
 
+describe('the request line', () => {
+  test('SERVER_PROTOCOL is the version the event reports: requestContext.protocol (REST), requestContext.http.protocol (payload 2.0)', async () => {
+    const restEvent = rest('/v');
+    const context = restEvent.requestContext as Record<string, unknown>;
+    expect((await environ({ ...restEvent, requestContext: { ...context, protocol: 'HTTP/1.0' } })).SERVER_PROTOCOL).toBe('HTTP/1.0');
+    const v2 = furl('/v');
+    const v2Context = v2.requestContext as { http: Record<string, unknown> };
+    expect((await environ({ ...v2, requestContext: { ...v2Context, http: { ...v2Context.http, protocol: 'HTTP/2.0' } } })).SERVER_PROTOCOL).toBe('HTTP/2.0');
+  });
+
+  test('ALB reports no version: SERVER_PROTOCOL is HTTP/1.1', async () => {
+    expect((await environ(alb('/v'))).SERVER_PROTOCOL).toBe('HTTP/1.1');
+  });
+
+  test('REST: a query value with \' and " reaches QUERY_STRING as the target rebuilds it, not re-encoded by a URL parser', async () => {
+    const env = await environ(rest('/q', { multiValueQueryStringParameters: { s: ['it\'s "x"'] }, queryStringParameters: { s: 'it\'s "x"' } }));
+    expect(env.QUERY_STRING).toBe("s=it's%20%22x%22");
+  });
+});
+
 describe('stage prefix and mount point', () => {
   const prod = () => load('apigw-rest-v1.powertools-no-auth-stage-prod');
 

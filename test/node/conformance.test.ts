@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { makeServer, type WsgiServer } from '../../src/wsgiref/simple-server.ts';
 import { conformanceApp } from '../conformance/apps.ts';
 import { conformanceSuite } from '../conformance/cases.ts';
+import { RUNTIME_REQUEST_FACTS, socketWire } from '../conformance/request-cases.ts';
 
 describe('conformance: Node simple server', () => {
   let server: WsgiServer;
@@ -16,5 +17,7 @@ describe('conformance: Node simple server', () => {
     baseUrl: () => `http://127.0.0.1:${server.port}`,
     remoteAddr: '127.0.0.1',
     environ: { 'wsgi_edge.request': { type: 'object' } },
+    wire: socketWire(() => `http://127.0.0.1:${server.port}`),
+    platform: { request: RUNTIME_REQUEST_FACTS.node },
   });
 });

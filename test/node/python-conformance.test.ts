@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { loadPythonApp } from '../../src/python/index.ts';
 import { makeServer, type WsgiServer } from '../../src/wsgiref/simple-server.ts';
 import { conformanceSuite } from '../conformance/cases.ts';
+import { RUNTIME_REQUEST_FACTS, socketWire } from '../conformance/request-cases.ts';
 import { CONFORMANCE_APP, PYTHON_PLATFORM, pythonBridgeChecks } from '../python/python-conformance.ts';
 
 describe('conformance: Python app on the Node simple server', () => {
@@ -19,7 +20,8 @@ describe('conformance: Python app on the Node simple server', () => {
     name: 'python on node',
     baseUrl: () => `http://127.0.0.1:${server.port}`,
     remoteAddr: '127.0.0.1',
-    platform: PYTHON_PLATFORM,
+    wire: socketWire(() => `http://127.0.0.1:${server.port}`),
+    platform: { ...PYTHON_PLATFORM, request: RUNTIME_REQUEST_FACTS.node },
   };
   conformanceSuite(target);
   pythonBridgeChecks(target);

@@ -6,10 +6,15 @@ import type { WsgiApp } from '../../src/index.ts';
 import { makeServer, type WsgiServer } from '../../src/wsgiref/simple-server.ts';
 import { sleep } from '../helpers/call.ts';
 
-/** Sends raw bytes and returns the raw answer: for what fetch() would normalise or refuse to send. */
+/**
+ * Sends raw bytes and returns the raw answer, once the server has closed the connection (each request asks
+ * it to, or is refused): for what fetch() would normalise or refuse to send. The client does not half-close
+ * first: Node's server, not allowing half-open connections, would then end the connection before an
+ * asynchronous answer.
+ */
 function rawRequest(port: number, bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.from(bytes, 'latin1')));
     const chunks: Buffer[] = [];
     socket.on('data', (data: Buffer) => chunks.push(data));
     socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -19,7 +24,24 @@ function rawRequest(port: number, bytes: string): Promise<string> {
 
 let closes = 0;
 let streamed = 0;
-const echoApp: WsgiApp = (environ, startResponse) => {
+/** Each body `/body` read, as a native string. */
+const bodiesRead: string[] = [];
+const echoApp: WsgiApp = async (environ, startResponse) => {
+  if (environ.PATH_INFO === '/body') {
+    const body = Buffer.from(await environ['wsgi.input'].read()).toString('latin1');
+    bodiesRead.push(body);
+    startResponse('200 OK', [['Content-Type', 'application/json']]);
+    return [JSON.stringify({ CONTENT_LENGTH: environ.CONTENT_LENGTH, SERVER_PROTOCOL: environ.SERVER_PROTOCOL, body })];
+  }
+  if (environ.PATH_INFO === '/stream-short') {
+    startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+    return (async function* () {
+      for (let i = 0; i < 3; i++) {
+        await sleep(5);
+        yield new Uint8Array(1024);
+      }
+    })();
+  }
   if (environ.PATH_INFO === '/stream') {
     startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
     return Object.assign((async function* () {
@@ -112,6 +134,53 @@ describe('makeServer', () => {
       '"OPTIONS * HTTP/1.1" 200 0',
       '"CONNECT example.test:443 HTTP/1.1" 400 11',
     ]);
+  });
+
+  it('answers 400 to two Host lines (RFC 9112 §3.2), also beside an absolute-form target, without calling the app', async () => {
+    for (const requestLine of ['GET /twice HTTP/1.1', 'GET http://example.test/twice HTTP/1.1']) {
+      const answer = await rawRequest(server.port, `${requestLine}\r\nHost: localhost\r\nHost: evil.example.com\r\nConnection: close\r\n\r\n`);
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).not.toContain('PATH_INFO');
+    }
+  });
+
+  it('answers the request sent with Connection: close, closes, and ignores one pipelined behind it (RFC 9112 §9.6)', async () => {
+    const before = accessLog.length;
+    const answer = await rawRequest(server.port,
+      'GET /first HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200']);
+    expect(answer).toContain('"PATH_INFO":"/first"');
+    expect(answer).not.toContain('/second');
+    expect(accessLog.slice(before).map((line) => line.replace(/^.*\] /, '').replace(/ \d+$/, ''))).toEqual(['"GET /first HTTP/1.1" 200']);
+    // A stream still under way when the pipelined bytes arrive goes out whole too.
+    const streamed = await rawRequest(server.port,
+      'GET /stream-short HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(streamed.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200']);
+    expect(streamed.endsWith('\r\n0\r\n\r\n')).toBe(true);
+  });
+
+  it('delivers a GET or HEAD body to wsgi.input as CONTENT_LENGTH says; HTTP/1.0 reaches SERVER_PROTOCOL', async () => {
+    const get = await rawRequest(server.port, 'GET /body HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello');
+    expect(JSON.parse(get.slice(get.indexOf('\r\n\r\n') + 4))).toMatchObject({ CONTENT_LENGTH: '5', body: 'hello', SERVER_PROTOCOL: 'HTTP/1.1' });
+    const chunked = await rawRequest(server.port, 'GET /body HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n');
+    expect(JSON.parse(chunked.slice(chunked.indexOf('\r\n\r\n') + 4))).toMatchObject({ body: 'abc', SERVER_PROTOCOL: 'HTTP/1.0' });
+    const before = bodiesRead.length;
+    const head = await rawRequest(server.port, 'HEAD /body HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nxyz');
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(bodiesRead.slice(before)).toEqual(['xyz']);
+  });
+
+  it.each([
+    ['Content-Length with Transfer-Encoding', 'POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    ['two Content-Lengths', 'POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd'],
+    ['an obs-fold line', 'GET /s HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n'],
+    ['bare LF line ends', 'GET /s HTTP/1.1\nHost: x\n\n'],
+    ['a NUL in a header value', 'GET /s HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n'],
+    ['an unknown Transfer-Encoding', 'POST /s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n'],
+  ])('answers 400 to %s (request smuggling), without calling the app', async (_what, request) => {
+    const answer = await rawRequest(server.port, request);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).not.toContain('PATH_INFO');
   });
 
   it('closes the body when the client goes away mid-stream, and keeps serving', async () => {

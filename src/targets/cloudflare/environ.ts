@@ -1,12 +1,14 @@
 /**
  * What the Workers runtime knows about a request, as core `GatewayOptions`: the client address Cloudflare
- * reports in `CF-Connecting-IP`, and the Worker's `env`, `ctx` and `request.cf` under `cloudflare.*`
+ * reports in `CF-Connecting-IP`, the HTTP version it reports in `request.cf` as `SERVER_PROTOCOL`, and the
+ * Worker's `env`, `ctx` and `request.cf` under `cloudflare.*`
  * environ keys (PEP 3333 "server-defined variables", namespaced by the server's name).
  * @module
  */
 
+import { reportedProtocol } from '../../core/protocol.ts';
 import type { GatewayOptions } from '../../core/types.ts';
-import type { ExecutionContext, WorkerRequest } from './types.ts';
+import type { ExecutionContext, IncomingRequestCf, WorkerRequest } from './types.ts';
 
 /**
  * `cloudflare.cf` as a getter, one for every request: workerd builds `request.cf` from its serialized
@@ -26,12 +28,31 @@ const LAZY_CF: PropertyDescriptor = {
   },
 };
 
+/**
+ * `SERVER_PROTOCOL` as a getter too: Cloudflare's edge reports the client's HTTP version in
+ * `request.cf.httpProtocol` (`HTTP/1.0`, `HTTP/2`, ...), read through the lazy `cloudflare.cf` above only
+ * when the app asks; without it (workerd run locally) it is `HTTP/1.1`. The getter stays a getter (a
+ * property read and a pattern test each time): turning it into a value costs more than that.
+ */
+const LAZY_PROTOCOL: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: Record<string, unknown>) {
+    const cf = this['cloudflare.cf'] as IncomingRequestCf | undefined;
+    return reportedProtocol(cf?.httpProtocol) ?? 'HTTP/1.1';
+  },
+  set(this: Record<string, unknown>, value: unknown) {
+    Object.defineProperty(this, 'SERVER_PROTOCOL', { value, writable: true, enumerable: true, configurable: true });
+  },
+};
+
 /** Options of the Cloudflare target: the core's, less what the platform itself supplies. */
-export type CloudflareOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri'>;
+export type CloudflareOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol'>;
 
 export function cloudflareGatewayOptions(env: unknown, ctx: ExecutionContext, options: CloudflareOptions): GatewayOptions {
   const environ: Record<string, unknown> = { 'cloudflare.env': env, 'cloudflare.ctx': ctx };
   Object.defineProperty(environ, 'cloudflare.cf', LAZY_CF);
+  Object.defineProperty(environ, 'SERVER_PROTOCOL', LAZY_PROTOCOL);
   if (options.environ) Object.assign(environ, options.environ);
   return {
     ...options,

@@ -8,7 +8,7 @@ import type { GatewayOptions } from '../../core/types.ts';
 import type { ServeHandlerInfo } from './types.ts';
 
 /** Options of the Deno target: the core's, less what the platform itself supplies. */
-export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri'>;
+export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol'>;
 
 export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions): GatewayOptions {
   const address = info.remoteAddr;

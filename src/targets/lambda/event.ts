@@ -1,13 +1,13 @@
 /**
  * Lambda HTTP event → the request parts the core reads (no Fetch `Request` is built) plus the gateway options the core needs (`remoteAddr`,
- * `scriptName`, `rawUri`, environ extras). One function per concern: which front end sent the event,
+ * `scriptName`, `rawUri`, `serverProtocol`, environ extras). One function per concern: which front end sent the event,
  * the path, the query, the headers (with cookies), the body and the client address.
  * @module
  */
 
 import { normalizeScriptName } from '../../core/environ.ts';
 import { toNative } from '../../core/native-string.ts';
-import { normalizeMethod } from '../../core/protocol.ts';
+import { normalizeMethod, reportedProtocol } from '../../core/protocol.ts';
 import type { ErrorStream, GatewayOptions, IncomingRequest } from '../../core/types.ts';
 import type { AlbEvent, EventSource, EventV1, EventV2, LambdaContext, LambdaOptions } from './types.ts';
 
@@ -36,6 +36,16 @@ export function detectSource(event: unknown): EventSource {
   throw new TypeError(
     `Not an HTTP event from a function URL, API Gateway or ALB (got ${typeof event} with keys ${JSON.stringify(keys)})`,
   );
+}
+
+/** `OPTIONS *` (its path is the asterisk form, RFC 9112 §3.2.4), which the target answers itself. */
+export function isServerWideOptions(event: EventV2 | EventV1 | AlbEvent, source: EventSource): boolean {
+  if (source === 'function-url' || source === 'http-api') {
+    const v2 = event as EventV2;
+    return v2.requestContext.http.method === 'OPTIONS' && v2.rawPath === '*';
+  }
+  const v1 = event as EventV1 | AlbEvent;
+  return v1.httpMethod === 'OPTIONS' && v1.path === '*';
 }
 
 export interface Converted {
@@ -83,6 +93,9 @@ export function toIncomingRequest(
   };
   const remoteAddr = sourceIp(event, source);
   if (remoteAddr) gateway.remoteAddr = remoteAddr;
+  // ALB events carry no HTTP version: SERVER_PROTOCOL is then the core's default.
+  const protocol = reportedProtocol(v2 ? v2.requestContext.http.protocol : (v1 as EventV1).requestContext?.protocol);
+  if (protocol) gateway.serverProtocol = protocol;
   if (options.maxBodyBytes !== undefined) gateway.maxBodyBytes = options.maxBodyBytes;
   return { request, gateway };
 }
@@ -154,21 +167,12 @@ export function safePath(path: string): string {
   return out;
 }
 
-/** The query as given, made safe for URL parsing: `#` would start a fragment, controls would vanish. */
+/**
+ * The query as given, so that it reaches `QUERY_STRING` as it came (the core takes the query from the
+ * URL as written): only `#`, which would start a fragment, is escaped.
+ */
 export function safeQuery(query: string): string {
-  let out = '';
-  for (let i = 0; i < query.length; i++) {
-    const char = query[i]!;
-    const code = char.charCodeAt(0);
-    if (char === '#' || code < 0x20 || code >= 0x7f) {
-      const point = query.codePointAt(i)!;
-      if (point > 0xffff) i++;
-      out += percentEncode(String.fromCodePoint(point));
-    } else {
-      out += char;
-    }
-  }
-  return out;
+  return query.replaceAll('#', '%23');
 }
 
 function percentEncode(text: string): string {

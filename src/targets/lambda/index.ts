@@ -15,7 +15,7 @@ import type { WsgiResult } from '../../core/result.ts';
 import { logError } from '../../core/error-stream.ts';
 import { CLIENT_ERROR_BODY } from '../../core/errors.ts';
 import type { IncomingRequest, WsgiApp } from '../../core/types.ts';
-import { BadEventError, detectSource, toIncomingRequest } from './event.ts';
+import { BadEventError, detectSource, isServerWideOptions, toIncomingRequest } from './event.ts';
 import { LoggerErrorStream, resolveLogger } from './logger.ts';
 import { errorResult, MAX_BUFFERED_BYTES, splitHeaders, toResult } from './result.ts';
 import { writeResponse } from './stream.ts';
@@ -38,7 +38,7 @@ export function handle(app: WsgiApp, options: LambdaOptions = {}): LambdaHandler
   return async (event, context) => {
     const source = detectSource(event);
     const call = await prepare(event, context, options);
-    if (call.rejected) return errorResult(source, 400, 'Bad Request', BAD_REQUEST_BODY);
+    if (call.answer) return errorResult(source, call.answer.status, call.answer.reason, call.answer.body);
     // Nothing leaves a buffered invocation before the end: read the body ahead, up to the payload limit.
     const result = await respond(app, call.request, { ...call.gateway, bufferBodyUpTo: MAX_BUFFERED_BYTES });
     return toResult(result, source, {
@@ -58,7 +58,7 @@ export function streamHandle(app: WsgiApp, options: LambdaOptions = {}): LambdaS
     const awslambda = runtimeGlobal();
     detectSource(event);
     const call = await prepare(event, context, options);
-    const result = call.rejected ? badRequestResult() : await respond(app, call.request, call.gateway);
+    const result = call.answer ? fixedResult(call.answer) : await respond(app, call.request, call.gateway);
     const headers = splitHeaders(result.headers);
     const encoding = headers.get('content-encoding');
     if (encoding && encoding.toLowerCase() !== 'identity') {
@@ -72,20 +72,30 @@ export function streamHandle(app: WsgiApp, options: LambdaOptions = {}): LambdaS
   return streamify(handler);
 }
 
-const BAD_REQUEST_BODY = 'Bad Request';
+/** A request the target answers itself, without calling the app. */
+interface FixedAnswer {
+  status: number;
+  reason: string;
+  body: string;
+}
 
-function badRequestResult(): WsgiResult {
+/** An event no request can express (a method Fetch forbids, a URL that is none). */
+const BAD_REQUEST: FixedAnswer = { status: 400, reason: 'Bad Request', body: 'Bad Request' };
+/** `OPTIONS *` asks about the server, not a resource: answered as the Node simple server answers it. */
+const SERVER_WIDE_OPTIONS: FixedAnswer = { status: 200, reason: 'OK', body: '' };
+
+function fixedResult(answer: FixedAnswer): WsgiResult {
   return {
-    status: 400,
+    status: answer.status,
     statusText: '',
     headers: [['content-type', 'text/plain; charset=utf-8']],
-    body: new TextEncoder().encode(BAD_REQUEST_BODY),
+    body: new TextEncoder().encode(answer.body),
   };
 }
 
 type Prepared =
-  | { rejected: false; request: IncomingRequest; gateway: Parameters<typeof respond>[2]; errors: LoggerErrorStream; logger: Awaited<ReturnType<typeof resolveLogger>>; label: string }
-  | { rejected: true; errors: LoggerErrorStream; logger: Awaited<ReturnType<typeof resolveLogger>>; label: string };
+  | { answer?: undefined; request: IncomingRequest; gateway: Parameters<typeof respond>[2]; errors: LoggerErrorStream; logger: Awaited<ReturnType<typeof resolveLogger>>; label: string }
+  | { answer: FixedAnswer; errors: LoggerErrorStream; logger: Awaited<ReturnType<typeof resolveLogger>>; label: string };
 
 /** Logger with this invocation's context, `wsgi.errors`, and the converted request. */
 async function prepare(event: LambdaHttpEvent, context: LambdaContext, options: LambdaOptions): Promise<Prepared> {
@@ -93,13 +103,14 @@ async function prepare(event: LambdaHttpEvent, context: LambdaContext, options: 
   logger.addContext?.(context);
   const errors = new LoggerErrorStream(logger);
   const source = detectSource(event);
+  if (isServerWideOptions(event, source)) return { answer: SERVER_WIDE_OPTIONS, errors, logger, label: 'OPTIONS *' };
   try {
     const { request, gateway } = toIncomingRequest(event, context, source, options, errors);
-    return { rejected: false, request, gateway, errors, logger, label: `${request.method} ${gateway.rawUri}` };
+    return { request, gateway, errors, logger, label: `${request.method} ${gateway.rawUri}` };
   } catch (error) {
     if (!(error instanceof BadEventError)) throw error;
     logError(errors, `400 Bad Request: ${error.message}`);
-    return { rejected: true, errors, logger, label: '' };
+    return { answer: BAD_REQUEST, errors, logger, label: '' };
   }
 }
 

@@ -55,6 +55,8 @@ export interface EventV1 {
     domainName?: string;
     stage?: string;
     path?: string;
+    /** The request's HTTP version, `HTTP/1.1`. */
+    protocol?: string;
     identity?: { sourceIp?: string | null; [key: string]: unknown };
     [key: string]: unknown;
   };
