@@ -129,7 +129,7 @@ describe('wsgi-edge serve', () => {
   it('npm run start:python builds, then serves the seed\'s Python app (app/wsgi_app.py:simple_app) at HOST and PORT', async () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
     const [build, command] = pkg.scripts['start:python']!.split(' && ');
-    expect(build).toBe('npm run build --silent');
+    expect(build).toBe('npm run build:js --silent');
     // The build ran in the global setup; running it here would rewrite dist/ under the other suites.
     const child = spawn('sh', ['-c', `exec ${command!}`], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
