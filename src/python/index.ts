@@ -12,6 +12,7 @@
  * @module
  */
 
+import { readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PyodideInterface } from 'pyodide';
@@ -133,7 +134,45 @@ export function mountFolder(pyodide: PyodideInterface, folder: string, at: strin
   if (!done) mounted.set(pyodide, (done = new Set()));
   if (done.has(mountPoint)) return mountPoint;
   pyodide.FS.mkdirTree(mountPoint);
+  readLinksAsWritten(pyodide);
   pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: folder }, mountPoint);
   done.add(mountPoint);
   return mountPoint;
+}
+
+const linksFixed = new WeakSet<PyodideInterface>();
+
+interface NodefsNode {
+  readonly mount: { readonly mountpoint: string; readonly opts: { readonly root: string } };
+}
+
+interface Nodefs {
+  node_ops: { readlink(node: NodefsNode): string };
+  realPath(node: NodefsNode): string;
+  convertNodeCode(error: NodeJS.ErrnoException): number;
+}
+
+/**
+ * Emscripten's NODEFS (Pyodide 0.27) resolves a relative symlink's target against the process's working
+ * folder instead of the link's own folder, so a relative link inside a mounted folder (static/logo.png ->
+ * ../assets/logo.png) points nowhere, and an absolute one inside the mount is made relative to the mount's
+ * root rather than to the link. Here a relative target is given as written (Pyodide resolves it from the
+ * link's folder, as the host does), and an absolute one inside the mount is moved under the mount point.
+ */
+function readLinksAsWritten(pyodide: PyodideInterface): void {
+  if (linksFixed.has(pyodide)) return;
+  linksFixed.add(pyodide);
+  const FS = pyodide.FS as typeof pyodide.FS & { ErrnoError: new (errno: number) => Error };
+  const nodefs = FS.filesystems.NODEFS as unknown as Nodefs;
+  nodefs.node_ops.readlink = (node) => {
+    let target: string;
+    try {
+      target = readlinkSync(nodefs.realPath(node));
+    } catch (error) {
+      throw new FS.ErrnoError(nodefs.convertNodeCode(error as NodeJS.ErrnoException));
+    }
+    const { mountpoint, opts: { root } } = node.mount;
+    if (!path.isAbsolute(target) || !isInside(target, path.resolve(root))) return target;
+    return path.posix.join(mountpoint, path.relative(path.resolve(root), target).split(path.sep).join('/'));
+  };
 }
