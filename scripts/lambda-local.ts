@@ -3,8 +3,10 @@
  * serves a Lambda zip (one `wsgi-edge build lambda` made) on localhost as a function URL serves it, in
  * either invoke mode: each HTTP request becomes a function URL event for the real runtime client
  * (aws-lambda-ric, as the tests run it), and what the function returns, buffered or streamed, becomes
- * the HTTP response. Run from a clone of wsgi-edge: it uses the tests' Runtime API server and function
- * URL front end (test/lambda), and the runtime client's native part that `npm test` builds.
+ * the HTTP response. The function's log (what the runtime process writes: the app's wsgi.errors, a
+ * traceback) is printed as it comes, as it would reach CloudWatch. Run from a clone of wsgi-edge: it
+ * uses the tests' Runtime API server and function URL front end (test/lambda), and the runtime client's
+ * native part that `npm test` builds.
  * @module
  */
 
@@ -41,7 +43,7 @@ const handler = MODES[mode as keyof typeof MODES];
 const zip = path.resolve(process.env.INIT_CWD ?? process.cwd(), positionals[0]!);
 const taskRoot = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-lambda-local-'));
 unzipWithDates(zip, taskRoot);
-const fn = await startFunction({ taskRoot, handler });
+const fn = await startFunction({ taskRoot, handler, onLog: (line) => console.log(line) });
 
 const server = createServer((req, res) => {
   answer(req, res).catch((error: unknown) => {

@@ -1,7 +1,9 @@
 /**
  * `wsgi-edge build` as the tests run it: the built CLI (dist/src/cli.js) in a child process, and the
  * Lambda zip unzipped as Lambda unzips it, file dates included (a reader independent of the writer:
- * CPython's zipfile, the dates from the extended timestamp field, else the DOS field).
+ * CPython's zipfile, the dates from the extended timestamp field, else the DOS field). Then each
+ * artifact served as its user serves it: a Deno folder under the `deno serve` line the build printed, a
+ * Lambda zip under `npm run lambda:local` (scripts/lambda-local.ts).
  * @module
  */
 
@@ -9,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DENO, quietDenoEnv, startServer, type ServerProcess } from '../deno/deno.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const BUILD_TIMEOUT_MS = 120_000;
@@ -71,4 +74,21 @@ export async function buildDenoArtifact(app: string, args: readonly string[] = [
   const dir = path.join(work, 'site');
   const printed = await cli(['build', 'deno', app, ...args, '--out', dir], { env });
   return { dir, printed, remove: () => rmSync(work, { recursive: true, force: true }) };
+}
+
+/** `deno serve` exactly as the build printed it, on a free loopback port. */
+export function servePrinted(artifact: DenoArtifact, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const line = /^Serve it with: deno serve (.*) (\S+\/main\.mjs)$/m.exec(artifact.printed);
+  if (!line) throw new Error(`The build printed no deno serve line:\n${artifact.printed}`);
+  const [, flags, entry] = line;
+  return startServer(DENO, ['serve', '--host', '127.0.0.1', '--port', '0', ...flags!.split(' '), entry!], quietDenoEnv(env),
+    /Listening on (http:\/\/127\.0\.0\.1:\d+)\//, `deno serve ${entry}`);
+}
+
+export type InvokeMode = 'BUFFERED' | 'RESPONSE_STREAM';
+
+/** `npm run lambda:local -- ZIP --port 0 --invoke-mode MODE`: the zip as a function URL serves it; its URL ends in a slash. */
+export function serveLambdaLocal(zip: string, mode: InvokeMode): Promise<ServerProcess> {
+  return startServer(process.execPath, ['--import', 'tsx', 'scripts/lambda-local.ts', zip, '--port', '0', '--invoke-mode', mode],
+    process.env, / on (http:\/\/127\.0\.0\.1:\d+\/)$/m, `lambda:local ${mode}`);
 }

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectAnswersAsCPython } from '../app/seed-cases.ts';
-import { DENO, quietDenoEnv, startServer, type ServerProcess } from '../deno/deno.ts';
+import type { ServerProcess } from '../deno/deno.ts';
 import { AWKWARD_VALUE, RUN_ONLY, SNAPSHOT_ONLY } from '../helpers/environ.ts';
-import { buildDenoArtifact, type DenoArtifact } from './artifacts.ts';
+import { buildDenoArtifact, servePrinted, type DenoArtifact } from './artifacts.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-deno-app-'));
 const appFolder = path.join(work, 'site');
@@ -26,15 +26,6 @@ let files: DenoArtifact;
 let seedServer: ServerProcess;
 let filesServer: ServerProcess;
 let filesStartedAt: number;
-
-/** `deno serve` as the build printed it, on a free loopback port. */
-function servePrinted(artifact: DenoArtifact, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const line = /^Serve it with: deno serve (.*) (\S+\/main\.mjs)$/m.exec(artifact.printed);
-  expect(line, artifact.printed).not.toBeNull();
-  const [, flags, entry] = line!;
-  return startServer(DENO, ['serve', '--host', '127.0.0.1', '--port', '0', ...flags!.split(' '), entry!], quietDenoEnv(env),
-    /Listening on (http:\/\/127\.0\.0\.1:\d+)\//, `deno serve ${entry}`);
-}
 
 beforeAll(async () => {
   mkdirSync(path.join(appFolder, 'data'), { recursive: true });

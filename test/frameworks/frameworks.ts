@@ -35,6 +35,11 @@ export interface Framework {
    * as it does without the project's EMAIL_BACKEND, the gateway would log the traceback here).
    */
   readonly tracebackInWsgiErrors: boolean;
+  /**
+   * Debian's relative symlinks (into /usr/share/javascript) among `packages`, which dangle once copied:
+   * `wsgi-edge build` names each in a warning and leaves it out.
+   */
+  readonly danglingLinks: readonly string[];
 }
 
 export const FRAMEWORKS: readonly Framework[] = [
@@ -44,6 +49,7 @@ export const FRAMEWORKS: readonly Framework[] = [
     packages: ['flask', 'werkzeug', 'jinja2', 'markupsafe', 'itsdangerous', 'click', 'blinker'],
     zoneinfo: false,
     tracebackInWsgiErrors: true,
+    danglingLinks: ['werkzeug/debug/shared/jquery.js'],
   },
   {
     name: 'Bottle',
@@ -51,6 +57,7 @@ export const FRAMEWORKS: readonly Framework[] = [
     packages: ['bottle.py'],
     zoneinfo: false,
     tracebackInWsgiErrors: true,
+    danglingLinks: [],
   },
   {
     name: 'Django',
@@ -58,6 +65,7 @@ export const FRAMEWORKS: readonly Framework[] = [
     packages: ['django', 'asgiref', 'sqlparse', 'pytz'],
     zoneinfo: true,
     tracebackInWsgiErrors: false,
+    danglingLinks: ['django/contrib/admin/static/admin/js/vendor/jquery/jquery.js', 'django/contrib/admin/static/admin/js/vendor/jquery/jquery.min.js'],
   },
 ];
 
@@ -69,12 +77,13 @@ const NOT_COPIED = /(\.so|\.pyc|\.po|[/\\]__pycache__)$/;
  * dist-packages instead would put some eighty unrelated Debian packages ahead of Pyodide's own on
  * sys.path, among them `.abi3.so` files (cryptography's) whose suffix Pyodide accepts but cannot load;
  * a copy of the named packages also makes a missing dependency fail the import. markupsafe, the one
- * with a C speedup here, falls back to its pure-Python `_native` module without it.
+ * with a C speedup here, falls back to its pure-Python `_native` module without it. Symlinks are copied
+ * as they are (as `cp -a` copies them), so Debian's relative ones into /usr/share dangle in the copy.
  */
 export function copyPurePython(packages: Iterable<string>, into: string): void {
   for (const name of packages) {
     const source = path.join(DIST_PACKAGES, name);
     if (!existsSync(source)) throw new Error(`${source} is missing: apt-get install python3-flask python3-bottle python3-django`);
-    cpSync(source, path.join(into, name), { recursive: true, filter: (file) => !NOT_COPIED.test(file) });
+    cpSync(source, path.join(into, name), { recursive: true, verbatimSymlinks: true, filter: (file) => !NOT_COPIED.test(file) });
   }
 }

@@ -13,6 +13,16 @@ export interface SuiteRequest extends FrameworkRequest {
 
 const FORM = 'application/x-www-form-urlencoded';
 
+/**
+ * Files of apps/static each framework serves with its own static-file machinery (Flask's
+ * send_from_directory, Bottle's static_file, Django's django.views.static.serve), by their path in
+ * test/frameworks/apps: a file, and a symlink (which git stores) to templates/page.html.
+ */
+export const STATIC_FILES = [
+  { target: '/static/hello.txt', file: 'static/hello.txt' },
+  { target: '/static/linked.html', file: 'static/linked.html' },
+] as const;
+
 export const REQUESTS: readonly SuiteRequest[] = [
   { name: 'plain text', method: 'GET', target: '/text', compare: 'all' },
   { name: 'JSON', method: 'GET', target: '/json', compare: 'all' },
@@ -27,6 +37,9 @@ export const REQUESTS: readonly SuiteRequest[] = [
   { name: 'several Set-Cookie', method: 'GET', target: '/cookies', compare: 'all' },
   { name: 'custom status and reason', method: 'GET', target: '/custom-status', compare: 'all' },
   { name: 'streamed body (a generator, over 64 KiB)', method: 'GET', target: '/stream?prefix=%C3%A9t%C3%A9', compare: 'all' },
+  { name: 'a static file', method: 'GET', target: STATIC_FILES[0].target, compare: 'all' },
+  { name: 'a symlinked static file', method: 'GET', target: STATIC_FILES[1].target, compare: 'all' },
+  { name: 'HEAD of a static file', method: 'HEAD', target: STATIC_FILES[0].target, compare: 'all' },
   { name: 'HEAD of a page', method: 'HEAD', target: '/text', compare: 'all' },
   { name: 'HEAD of a template page', method: 'HEAD', target: '/html?name=x', compare: 'all' },
   { name: 'app exception (500)', method: 'GET', target: '/boom', compare: 'status' },

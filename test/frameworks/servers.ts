@@ -1,6 +1,8 @@
 /**
- * The two servers the suite compares: CPython's wsgiref.simple_server (apps/serve_wsgiref.py under
- * Debian's python3) and wsgi-edge's Node simple server with the same app loaded into Pyodide.
+ * The servers the suite compares: CPython's wsgiref.simple_server (apps/serve_wsgiref.py under Debian's
+ * python3), the reference; and wsgi-edge serving the same app: its Node simple server with the app loaded
+ * into Pyodide in the test process, and the artifacts `wsgi-edge build` makes of it (a Deno folder under
+ * the `deno serve` line the build prints, a Lambda zip under `npm run lambda:local` in either invoke mode).
  * @module
  */
 
@@ -9,7 +11,8 @@ import path from 'node:path';
 import type { PyodideInterface } from 'pyodide';
 import { loadPythonApp, mountFolder } from '../../src/python/index.ts';
 import { makeServer } from '../../src/wsgiref/simple-server.ts';
-import { stopChild, waitForOutput } from '../deno/deno.ts';
+import { buildDenoArtifact, buildLambdaArtifact, serveLambdaLocal, servePrinted, type DenoArtifact, type InvokeMode, type LambdaArtifact } from '../build/artifacts.ts';
+import { stopChild, waitForOutput, type ServerProcess } from '../deno/deno.ts';
 import { APPS_DIR, DEBIAN_PYTHON, type Framework } from './frameworks.ts';
 
 export interface Running {
@@ -35,16 +38,54 @@ export async function startReference(framework: Framework): Promise<Running> {
   }
 }
 
-export interface WsgiEdgeRunning extends Running {
-  /** What reached wsgi.errors (and the gateway's own error log), one entry a line. */
-  readonly errors: readonly string[];
+export interface EdgeRunning extends Running {
+  /**
+   * Where the app's errors went: what reached wsgi.errors and the gateway's error log (the in-process
+   * server), or everything the server's process wrote.
+   */
+  output(): string;
 }
 
 /** `framework`'s app in `pyodide` (APPS_DIR and `site` on sys.path) on wsgi-edge's simple server. */
-export async function startWsgiEdge(framework: Framework, pyodide: PyodideInterface, site: string): Promise<WsgiEdgeRunning> {
+export async function startWsgiEdge(framework: Framework, pyodide: PyodideInterface, site: string): Promise<EdgeRunning> {
   if (framework.zoneinfo) mountFolder(pyodide, '/usr/share/zoneinfo');
   const app = await loadPythonApp({ app: framework.app, path: [APPS_DIR, site], pyodide });
   const errors: string[] = [];
   const server = await makeServer('127.0.0.1', 0, app, { accessLog: false, errors: (line) => errors.push(line) });
-  return { port: server.port, errors, stop: () => server.close() };
+  return { port: server.port, output: () => errors.join('\n'), stop: () => server.close() };
+}
+
+export interface Builds {
+  readonly deno: DenoArtifact;
+  readonly lambda: LambdaArtifact;
+}
+
+/**
+ * `wsgi-edge build deno` and `build lambda` of `framework`'s app, with APPS_DIR and `site` as
+ * --pythonpath (and the tz database mounted for Django), one after the other: each build runs a
+ * Pyodide, and a caller building several frameworks at once keeps to one build per framework.
+ */
+export async function buildArtifacts(framework: Framework, site: string): Promise<Builds> {
+  const args = ['--pythonpath', `${APPS_DIR},${site}`, ...(framework.zoneinfo ? ['--mount', '/usr/share/zoneinfo'] : [])];
+  const deno = await buildDenoArtifact(framework.app, args);
+  try {
+    return { deno, lambda: await buildLambdaArtifact(framework.app, args) };
+  } catch (error) {
+    deno.remove();
+    throw error;
+  }
+}
+
+function fromProcess(server: ServerProcess): EdgeRunning {
+  return { port: Number(new URL(server.url).port), output: server.output, stop: server.stop };
+}
+
+/** The Deno folder under the `deno serve` line its build printed. */
+export async function startDenoBuild(builds: Builds): Promise<EdgeRunning> {
+  return fromProcess(await servePrinted(builds.deno));
+}
+
+/** The Lambda zip under `npm run lambda:local`, as a function URL in `mode` serves it. */
+export async function startLambdaBuild(builds: Builds, mode: InvokeMode): Promise<EdgeRunning> {
+  return fromProcess(await serveLambdaLocal(builds.lambda.zip, mode));
 }

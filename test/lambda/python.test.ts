@@ -10,8 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { askPython, encodedPage, HTML, seedOracleCases, targetPath } from '../app/seed-cases.ts';
-import { startServer } from '../deno/deno.ts';
-import { buildLambdaArtifact, cli, type LambdaArtifact } from '../build/artifacts.ts';
+import { buildLambdaArtifact, cli, serveLambdaLocal, type LambdaArtifact } from '../build/artifacts.ts';
 import { requestToEvent, type Payload } from './function-url.ts';
 import { closeAll, startFunction, type LambdaFunction, type Outcome } from './runtime-api.ts';
 import { AWKWARD_VALUE, RUN_ONLY, SNAPSHOT_ONLY } from '../helpers/environ.ts';
@@ -156,11 +155,10 @@ describe.each(['buffered', 'streaming'] as const)('the seed app, %s, answers as 
 });
 
 describe('npm run lambda:local serves the zip on localhost as a function URL does', () => {
-  test.each(['BUFFERED', 'RESPONSE_STREAM'])('invoke mode %s', async (mode) => {
+  test.each(['BUFFERED', 'RESPONSE_STREAM'] as const)('invoke mode %s', async (mode) => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts['lambda:local']).toContain('node --import tsx scripts/lambda-local.ts');
-    const server = await startServer(process.execPath, ['--import', 'tsx', 'scripts/lambda-local.ts', seedZip.zip, '--port', '0', '--invoke-mode', mode],
-      process.env, / on (http:\/\/127\.0\.0\.1:\d+\/)$/m, `lambda:local ${mode}`);
+    const server = await serveLambdaLocal(seedZip.zip, mode);
     try {
       const answer = await fetch(`${server.url}encode?mystring=hello`);
       expect(answer.status).toBe(200);

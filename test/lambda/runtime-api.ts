@@ -85,6 +85,8 @@ export interface FunctionOptions {
   handler: string;
   /** Extra environment for the runtime process. */
   env?: Record<string, string>;
+  /** Called with each line the runtime process writes (stdout or stderr), as it is added to `logs`. */
+  onLog?: (line: string) => void;
 }
 
 export interface InvokeOptions {
@@ -267,6 +269,7 @@ export class LambdaFunction {
         const lines = (rest + text).split('\n');
         rest = lines.pop() ?? '';
         this.logs.push(...lines);
+        if (this.#options.onLog) for (const line of lines) this.#options.onLog(line);
       });
     }
     child.on('exit', (code, signal) => {

@@ -1,7 +1,8 @@
 """The framework suite's routes as a Bottle app (test/frameworks): the same paths as flask_app.py."""
+import os
 from datetime import datetime
 
-from bottle import Bottle, HTTPResponse, SimpleTemplate, redirect, request, response
+from bottle import Bottle, HTTPResponse, SimpleTemplate, redirect, request, response, static_file
 
 app = Bottle()
 
@@ -84,6 +85,12 @@ def stream():
     path = request.path
     for i in range(40):
         yield f'{prefix} {i} {path} ' + '.' * 2048 + '\n'
+
+
+# static/linked.html is a symlink to templates/page.html.
+@app.get('/static/<name:path>')
+def static(name):
+    return static_file(name, root=os.path.join(os.path.dirname(os.path.abspath(__file__)), 'static'))
 
 
 @app.get('/boom')

@@ -1,6 +1,8 @@
-from django.urls import path
+from django.urls import path, re_path
+from django.views.static import serve
 
 from . import views
+from .settings import HERE
 
 urlpatterns = [
     path('text', views.text),
@@ -14,4 +16,6 @@ urlpatterns = [
     path('custom-status', views.custom_status),
     path('stream', views.stream),
     path('boom', views.boom),
+    # The apps' shared static folder (static/linked.html is a symlink to templates/page.html).
+    re_path(r'^static/(?P<path>.*)$', serve, {'document_root': HERE.parent / 'static'}),
 ]
