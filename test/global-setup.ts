@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
+import { makePyodideConsumers } from './helpers/pyodide-versions.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,7 +16,8 @@ declare module 'vitest' {
 const run = promisify(execFile);
 
 /**
- * Runtime tests load the built package (dist/), as users and other runtimes do: build it once. Beside it,
+ * Runtime tests load the built package (dist/), as users and other runtimes do: build it once, and copy it
+ * where it resolves each supported Pyodide (test/helpers/pyodide-versions.ts). Beside it,
  * one snapshot of the Python fault fixture: its suites start it in a dozen processes, and a snapshot
  * restores in a third of a fresh Pyodide's CPU time.
  */
@@ -24,7 +26,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const snapshot = join(scratch, 'faults.snapshot');
   await Promise.all([
     run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']).then(() =>
-      run(process.execPath, ['scripts/finish-dist.mjs', 'dist'])),
+      run(process.execPath, ['scripts/finish-dist.mjs', 'dist'])).then(makePyodideConsumers),
     run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'snapshot', 'test/faults/python/faults.py', '--out', snapshot]),
   ]).catch((error: { stdout?: string; stderr?: string }) => {
     throw new Error(`test setup failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
