@@ -12,7 +12,7 @@
  */
 
 import { cpSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 export interface PyodideVersion {
   /** The name tests show: `0.27.7`, `314`. */
@@ -77,14 +77,25 @@ export function makePyodideConsumers(): void {
 }
 
 /**
- * Copies the entry module `file` (a test's server for `deno serve`, say) into `version`'s root, at the
- * same relative path, so that its `wsgi-edge/...` imports resolve that version; gives its path. For the
- * default it is the file itself.
+ * The entry module `file` (a Worker, a `deno serve` module) as `version`'s consumer would write it: a copy
+ * in its root whose imports of this repository's src/ name the consumer's built copy (dist/), whose
+ * `pyodide` is that version, and whose other relative imports (Python sources, fixtures) name the
+ * originals. Gives its path; for the default, the file itself.
  */
 export function placeEntry(version: PyodideVersion, file: string): string {
-  if (version.isDefault) return resolve(file);
-  const placed = join(version.root, file);
-  mkdirSync(join(placed, '..'), { recursive: true });
-  cpSync(resolve(file), placed);
+  const original = resolve(file);
+  if (version.isDefault) return original;
+  const placed = join(version.root, 'entries', relative(resolve('.'), original));
+  mkdirSync(dirname(placed), { recursive: true });
+  const source = readFileSync(original, 'utf8').replace(RELATIVE_IMPORT, (_whole, head: string, specifier: string, tail: string) => {
+    const target = resolve(dirname(original), specifier);
+    const fromSrc = relative(resolve('src'), target);
+    const rewritten = fromSrc.startsWith('..') ? target : join(version.root, 'node_modules/wsgi-edge/dist/src', fromSrc.replace(/\.ts$/, '.js'));
+    return `${head}${rewritten}${tail}`;
+  });
+  writeFileSync(placed, source);
   return placed;
 }
+
+/** `from './x'`, `import('../y')`, `import '../z'`: the relative specifiers of a module. */
+const RELATIVE_IMPORT = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)(['"])/g;
