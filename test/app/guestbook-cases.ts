@@ -16,12 +16,12 @@ export const GUESTBOOK_APP = 'app/guestbook.py';
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
 /** The exchange: each request after the ones before it (the database remembers). */
-export const GUESTBOOK_REQUESTS: ReadonlyArray<{ method: string; path: string; headers?: Record<string, string>; body?: string | Uint8Array }> = [
+export const GUESTBOOK_REQUESTS: ReadonlyArray<{ method: string; path: string; headers?: Record<string, string>; body?: string | ArrayBuffer }> = [
   { method: 'GET', path: '/' },
   { method: 'POST', path: '/', headers: FORM, body: 'name=Ada&message=Hello+%3Cworld%3E+%26+%22quotes%22+%C3%A9' },
   { method: 'POST', path: '/', headers: FORM, body: 'name=&message=nobody' },
   { method: 'POST', path: '/', headers: { 'Content-Type': 'text/plain' }, body: 'name=Eve&message=plain' },
-  { method: 'POST', path: '/', headers: FORM, body: new Uint8Array([0x6e, 0x61, 0x6d, 0x65, 0x3d, 0xff]) },
+  { method: 'POST', path: '/', headers: FORM, body: new Uint8Array([0x6e, 0x61, 0x6d, 0x65, 0x3d, 0xff]).buffer },
   { method: 'POST', path: '/', headers: FORM, body: 'name=Bob&message=two%0D%0Alines&message=ignored' },
   { method: 'GET', path: '/' },
   { method: 'HEAD', path: '/' },
