@@ -6,12 +6,12 @@
  * would: wsgi-edge's `import('pyodide')` resolves from wsgi-edge's own folder, realpaths followed. So
  * each version other than the default has a consumer folder, made once per run by the global setup
  * (`makePyodideConsumers`): `node_modules/wsgi-edge` a real copy of package.json and dist/, beside
- * `node_modules/pyodide`, a link to that version's package. It lies under the repository's
- * node_modules/.cache, so the rest (deno, tsx, aws-lambda-ric...) still resolves from the repository.
+ * `node_modules/pyodide`, a link to that version's package. It lies inside the repository (in dist/), so
+ * the rest (deno, tsx, aws-lambda-ric...) still resolves from the repository's node_modules.
  * @module
  */
 
-import { cpSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 export interface PyodideVersion {
@@ -36,7 +36,8 @@ export interface PyodideVersion {
   hasSqlite3: boolean;
 }
 
-const CONSUMERS = resolve('node_modules/.cache/wsgi-edge-pyodide');
+/** Under dist/, which git ignores and the build makes anyway; not under node_modules, where Deno strips no types. */
+const CONSUMERS = resolve('dist/.pyodide-consumers');
 
 function describeVersion(name: string, packageName: string, python: string, isDefault: boolean): PyodideVersion {
   const folder = resolve('node_modules', packageName);
@@ -71,7 +72,10 @@ export function makePyodideConsumers(): void {
     mkdirSync(join(installed, 'wsgi-edge'), { recursive: true });
     writeFileSync(join(version.root, 'package.json'), `${JSON.stringify({ name: `pyodide-${version.name}-consumer`, private: true, type: 'module' })}\n`);
     cpSync(resolve('package.json'), join(installed, 'wsgi-edge/package.json'));
-    cpSync(resolve('dist'), join(installed, 'wsgi-edge/dist'), { recursive: true });
+    // Entry by entry: cpSync refuses to copy a folder into itself, even with the consumers filtered out.
+    for (const entry of readdirSync('dist').filter((name) => resolve('dist', name) !== CONSUMERS)) {
+      cpSync(resolve('dist', entry), join(installed, 'wsgi-edge/dist', entry), { recursive: true });
+    }
     symlinkSync(realpathSync(version.folder), join(installed, 'pyodide'), 'dir');
   }
 }
