@@ -1,17 +1,14 @@
 /**
  * Python faults on Deno: test/faults/python/faults.py under a real `deno serve` (the entry
  * test/faults/python-deno-server.ts, through `wsgi-edge/deno` and `wsgi-edge/python` as published): the
- * shared fault cases (under each supported Pyodide, from a snapshot its own command made), a dead
+ * shared fault cases (under each supported Pyodide, from the fixture's snapshot its own command made), a dead
  * interpreter ending the process, and an app that cannot load.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DENO, denoServe, quietDenoEnv, type DenoServer } from '../deno/deno.ts';
-import { runCli } from '../helpers/cli.ts';
-import { PYODIDE_VERSIONS, placeEntry, type PyodideVersion } from '../helpers/pyodide-versions.ts';
+import { PYODIDE_VERSIONS, placeEntry } from '../helpers/pyodide-versions.ts';
 import { expectInterpreterDeath, pythonFaultSuite } from './python-suite.ts';
 import { faultSuite } from './suite.ts';
 
@@ -21,28 +18,12 @@ const PERMISSIONS = ['--allow-read', '--allow-env'];
 /** The servers that load the fixture start from its snapshot (a fresh Pyodide's start is the CLI suite's and the conformance suite's to show). */
 const FROM_SNAPSHOT = { FAULT_SNAPSHOT: inject('pythonFaultsSnapshot') };
 
-/**
- * The fixture's snapshot made by `version`'s own command: the global setup's for the default, a fresh one
- * (in `scratch`) for the others, whose restore under Deno it also checks.
- */
-async function fixtureSnapshot(version: PyodideVersion, scratch: string): Promise<string> {
-  if (version.isDefault) return FROM_SNAPSHOT.FAULT_SNAPSHOT;
-  const file = join(scratch, 'faults.snapshot');
-  const made = await runCli(['snapshot', 'test/faults/python/faults.py', '--out', file], 90_000, version.cli);
-  if (made.status !== 0) throw new Error(`wsgi-edge snapshot under Pyodide ${version.name} failed:\n${made.stderr}`);
-  return file;
-}
-
 describe.each(PYODIDE_VERSIONS)('Python faults: deno serve, Pyodide $name', (version) => {
   let server: DenoServer;
-  const scratch = mkdtempSync(join(tmpdir(), 'wsgi-edge-deno-faults-'));
   beforeAll(async () => {
-    server = await denoServe(placeEntry(version, ENTRY), PERMISSIONS, { FAULT_SNAPSHOT: await fixtureSnapshot(version, scratch) });
+    server = await denoServe(placeEntry(version, ENTRY), PERMISSIONS, { FAULT_SNAPSHOT: inject('pythonFaultsSnapshots')[version.name]! });
   });
-  afterAll(async () => {
-    await server?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  });
+  afterAll(() => server?.stop());
   const target = { name: `python on deno (Pyodide ${version.name})`, baseUrl: () => server.url, output: () => server.output() };
 
   faultSuite({ ...target, disconnect: 'closes', requestBody: { readAhead: true, errorsOutput: target.output } });

@@ -17,9 +17,9 @@ const FIXTURE_DIR = resolve('test/faults/python');
 const BROKEN_DIR = resolve('test/faults/python/broken');
 /** The servers start from the fixture's snapshot (a fresh Pyodide's start is cli.test.ts's to show): `wsgi-edge serve --snapshot`. */
 const FROM_SNAPSHOT = ['--snapshot', inject('pythonFaultsSnapshot')];
-/** The fixture served by `version`'s command: the default's from the global setup's snapshot (made by it), the others' fresh. */
+/** The fixture served by `version`'s command, from the snapshot that version made in the global setup. */
 const serveFixture = (version: PyodideVersion, args: readonly string[] = []) =>
-  startCli([FIXTURE, ...(version.isDefault ? FROM_SNAPSHOT : []), ...args], {}, version.cli);
+  startCli([FIXTURE, '--snapshot', inject('pythonFaultsSnapshots')[version.name]!, ...args], {}, version.cli);
 
 interface WhoAmI {
   interpreter: string;
