@@ -10,6 +10,8 @@
  * @module
  */
 
+import { isPyodide314OrLater } from './pyodide-lines.ts';
+
 /** The part of an Emscripten module this needs. */
 interface GrowableModule {
   HEAP8: Int8Array;
@@ -33,5 +35,5 @@ export function withRoomForSnapshot(factory: CreatePyodideModule, snapshotBytes:
 
 /** True for a Pyodide whose loader takes `createPyodideModule` and needs the room (314 on; 0.27.7 neither). */
 export function needsRoomForSnapshot(pyodideVersion: string): boolean {
-  return Number(pyodideVersion.split('.')[0]) >= 314;
+  return isPyodide314OrLater(pyodideVersion);
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { isPyodide314OrLater } from './pyodide-lines.ts';
+
 /** Modules missing from 0.27.7's standard library, with the import names that reveal them. */
 const UNVENDORED: ReadonlyMap<string, string> = new Map([
   ['sqlite3', 'sqlite3'],
@@ -19,7 +21,7 @@ const UNVENDORED: ReadonlyMap<string, string> = new Map([
  * that `pyodideVersion` lacks and Pyodide 314 has; otherwise `message` as it is.
  */
 export function explainMissingStdlib(message: string, pyodideVersion: string): string {
-  if (!pyodideVersion.startsWith('0.')) return message;
+  if (isPyodide314OrLater(pyodideVersion)) return message;
   return message.replace(/(ModuleNotFoundError: No module named '([\w.]+)')/, (whole, _error: string, name: string) => {
     const module = UNVENDORED.get(name);
     if (module === undefined) return whole;

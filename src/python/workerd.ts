@@ -18,7 +18,8 @@ import standardLibrary from 'pyodide/python_stdlib.zip';
 import bridgeSource from './wsgi_edge_bridge.py';
 import type { WsgiApp } from '../core/types.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
-import { needsRoomForSnapshot, withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
+import { isPyodide314OrLater } from './pyodide-lines.ts';
+import { withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
 import { installLoaderStandIns, installWasmFunctionStandIn, instantiating, replaceProperty, type ServedFiles } from './workerd-stand-ins.ts';
 
 export { InterpreterDeadError, PythonError } from './bridge.ts';
@@ -59,7 +60,7 @@ async function loadWithStandIns(options: WorkerdPyodideOptions): Promise<Pyodide
     // Imported here rather than at the top: evaluating them needs the stand-ins (and takes time).
     const { loadPyodide, version } = await import('pyodide');
     const snapshot = options.snapshot === undefined ? {} : { _loadSnapshot: options.snapshot };
-    if (!needsRoomForSnapshot(version)) {
+    if (!isPyodide314OrLater(version)) {
       // 0.27.7's glue is a script that leaves its factory in a global, where its loader looks.
       removals.push(installWasmFunctionStandIn());
       const { _createPyodideModule: factory } = await importGlue027();
@@ -69,7 +70,9 @@ async function loadWithStandIns(options: WorkerdPyodideOptions): Promise<Pyodide
     // 314's glue is a module exporting the factory, which its loader takes as an option.
     let factory = instantiating((await importGlue314()).default, pyodideWasm);
     if (options.snapshot !== undefined) factory = withRoomForSnapshot(factory, options.snapshot.byteLength);
-    return await loadPyodide({ indexURL: INDEX_URL, ...snapshot, ...{ createPyodideModule: factory } });
+    // A variable, not a literal: `createPyodideModule` is 314's option, and the types are 0.27.7's.
+    const options314 = { indexURL: INDEX_URL, ...snapshot, createPyodideModule: factory };
+    return await loadPyodide(options314);
   } finally {
     for (const remove of removals.reverse()) remove();
   }
