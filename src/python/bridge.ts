@@ -12,6 +12,7 @@ import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
 import { RequestInput } from '../core/input.ts';
 import type { Chunk, Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
+import { explainMissingStdlib } from './stdlib-gaps.ts';
 
 /** Where the bridge module lives in Pyodide's file system (on sys.path from the start). */
 export const BRIDGE_MODULE = 'wsgi_edge_bridge';
@@ -286,7 +287,7 @@ export function loadGateway(
     try {
       app = bridge.load_app(spec, [...paths]);
     } catch (error) {
-      throw new Error(loadErrorMessage(error, spec));
+      throw new Error(explainMissingStdlib(loadErrorMessage(error, spec), pyodide.version));
     }
     try {
       return bridge.Gateway(app, multiprocess);

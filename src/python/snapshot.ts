@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { PyodideInterface } from 'pyodide';
 import { BRIDGE_DIR, BRIDGE_MODULE } from './bridge.ts';
+import { needsRoomForSnapshot, withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
 
 /** What a snapshot is of. Loading compares it with the snapshot's, so a snapshot serves only the app it was made for. */
 export interface SnapshotTarget {
@@ -185,7 +186,7 @@ export async function loadSnapshot(file: string, target: SnapshotTarget, loadOpt
   const { header, memory } = parseSnapshot(bytes, file);
   const { loadPyodide, version } = await pyodideModule();
   await checkSnapshot(header, target, version, file);
-  const pyodide = await loadPyodide({ ...loadOptions, _loadSnapshot: memory });
+  const pyodide = await loadPyodide({ ...loadOptions, ...(await roomForSnapshot(version, memory.length)), _loadSnapshot: memory });
   afterRestore(pyodide);
   return pyodide;
 }
@@ -326,6 +327,17 @@ function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
 function runtimeName(): string {
   const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
   return deno ? `deno ${deno.version.deno}` : `node ${process.versions.node}`;
+}
+
+/**
+ * The `loadPyodide` option that gives a restore of `bytes` room (./snapshot-heap.ts), for the Pyodide
+ * that needs it: its factory is the default export of its glue, beside the `pyodide` this resolves.
+ */
+async function roomForSnapshot(version: string, bytes: number): Promise<{ createPyodideModule?: CreatePyodideModule }> {
+  if (!needsRoomForSnapshot(version)) return {};
+  const glue = new URL('pyodide.asm.mjs', import.meta.resolve('pyodide'));
+  const { default: factory } = (await import(glue.href)) as { default: CreatePyodideModule };
+  return { createPyodideModule: withRoomForSnapshot(factory, bytes) };
 }
 
 function pyodideModule(): Promise<PyodideModule> {

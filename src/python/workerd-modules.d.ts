@@ -15,6 +15,10 @@ declare module 'pyodide/pyodide-lock.json' {
   export default text;
 }
 declare module 'pyodide/pyodide.asm.js' {}
+declare module 'pyodide/pyodide.asm.mjs' {
+  const createPyodideModule: (settings: object) => Promise<unknown>;
+  export default createPyodideModule;
+}
 declare module '*.py' {
   const source: string;
   export default source;

@@ -1,9 +1,10 @@
 /**
- * Pyodide (the npm package `pyodide`, 0.27.7) started inside a Cloudflare Worker, unpatched, from files
- * bundled with the Worker: the wasm as a `CompiledWasm` module (workerd compiles no wasm from bytes),
- * the standard library as `Data` and the lock file and wsgi-edge's Python bridge as `Text`. The
- * Worker's wrangler.toml needs rules for those (app/cloudflare-python/wrangler.toml has them, to copy), and
- * no `nodejs_compat`: with it Pyodide takes its Node path, whose `require("node:fs")` fails in a bundled Worker.
+ * Pyodide (the npm package `pyodide`, 0.27.7 or 314.x, whichever is installed) started inside a
+ * Cloudflare Worker, unpatched, from files bundled with the Worker: the wasm as a `CompiledWasm` module
+ * (workerd compiles no wasm from bytes), the standard library as `Data` and the lock file and wsgi-edge's
+ * Python bridge as `Text`. The Worker's wrangler.toml needs rules for those (app/cloudflare-python/wrangler.toml
+ * has them, to copy), and no `nodejs_compat`: with it Pyodide takes its Node path, whose `require("node:fs")`
+ * fails in a bundled Worker.
  *
  * Call it from a request, never at the top of the module: start-up takes seconds (under half a second
  * from a memory snapshot), more than Workers allow a Worker's global scope.
@@ -17,7 +18,9 @@ import standardLibrary from 'pyodide/python_stdlib.zip';
 import bridgeSource from './wsgi_edge_bridge.py';
 import type { WsgiApp } from '../core/types.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
-import { installLoaderStandIns, instantiateWith, type ServedFiles } from './workerd-stand-ins.ts';
+import { isPyodide314OrLater } from './pyodide-lines.ts';
+import { withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
+import { installLoaderStandIns, installWasmFunctionStandIn, instantiating, replaceProperty, type ServedFiles } from './workerd-stand-ins.ts';
 
 export { InterpreterDeadError, PythonError } from './bridge.ts';
 export { FILES_DIR, type PythonAppOptions } from './load.ts';
@@ -52,18 +55,49 @@ export function loadPyodideInWorkerd(options: WorkerdPyodideOptions = {}): Promi
 }
 
 async function loadWithStandIns(options: WorkerdPyodideOptions): Promise<PyodideInterface> {
-  const removeStandIns = installLoaderStandIns(INDEX_URL, SERVED);
-  let restoreFactory: (() => void) | undefined;
+  const removals = [installLoaderStandIns(INDEX_URL, SERVED)];
   try {
     // Imported here rather than at the top: evaluating them needs the stand-ins (and takes time).
-    const { loadPyodide } = await import('pyodide');
-    await import('pyodide/pyodide.asm.js');
-    restoreFactory = instantiateWith(pyodideWasm);
-    const pyodide = await loadPyodide({ indexURL: INDEX_URL, ...(options.snapshot === undefined ? {} : { _loadSnapshot: options.snapshot }) });
-    return pyodide;
+    const { loadPyodide, version } = await import('pyodide');
+    const snapshot = options.snapshot === undefined ? {} : { _loadSnapshot: options.snapshot };
+    if (!isPyodide314OrLater(version)) {
+      // 0.27.7's glue is a script that leaves its factory in a global, where its loader looks.
+      removals.push(installWasmFunctionStandIn());
+      const { _createPyodideModule: factory } = await importGlue027();
+      removals.push(replaceProperty(globalThis, '_createPyodideModule', instantiating(factory, pyodideWasm)));
+      return await loadPyodide({ indexURL: INDEX_URL, ...snapshot });
+    }
+    // 314's glue is a module exporting the factory, which its loader takes as an option.
+    let factory = instantiating((await importGlue314()).default, pyodideWasm);
+    if (options.snapshot !== undefined) factory = withRoomForSnapshot(factory, options.snapshot.byteLength);
+    // A variable, not a literal: `createPyodideModule` is 314's option, and the types are 0.27.7's.
+    const options314 = { indexURL: INDEX_URL, ...snapshot, createPyodideModule: factory };
+    return await loadPyodide(options314);
   } finally {
-    restoreFactory?.();
-    removeStandIns();
+    for (const remove of removals.reverse()) remove();
+  }
+}
+
+/**
+ * The glue of the Pyodide installed: only the one that exists is bundled. The bundler (esbuild, under
+ * wrangler) leaves an import it cannot resolve inside `try` as it is, a module that fails only if run.
+ */
+async function importGlue027(): Promise<{ _createPyodideModule: CreatePyodideModule }> {
+  try {
+    await import('pyodide/pyodide.asm.js');
+  } catch (error) {
+    throw new Error(`wsgi-edge: Pyodide's pyodide.asm.js is not in this Worker: ${(error as Error).message}`);
+  }
+  const factory = (globalThis as { _createPyodideModule?: CreatePyodideModule })._createPyodideModule;
+  if (typeof factory !== 'function') throw new Error('wsgi-edge: pyodide.asm.js did not define _createPyodideModule');
+  return { _createPyodideModule: factory };
+}
+
+async function importGlue314(): Promise<{ default: CreatePyodideModule }> {
+  try {
+    return (await import('pyodide/pyodide.asm.mjs')) as { default: CreatePyodideModule };
+  } catch (error) {
+    throw new Error(`wsgi-edge: Pyodide's pyodide.asm.mjs is not in this Worker: ${(error as Error).message}`);
   }
 }
 

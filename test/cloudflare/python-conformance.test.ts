@@ -3,18 +3,20 @@
  * test/cloudflare/python-conformance-worker.ts bundled by `wrangler deploy --dry-run` with
  * app/cloudflare-python/wrangler.toml's rules, Pyodide started inside the Worker, run in miniflare.
  * The platform facts are workerd's (as test/cloudflare/conformance.test.ts declares them) and a Python app's.
+ * Under each supported Pyodide.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
 import { RUNTIME_REQUEST_FACTS } from '../conformance/request-cases.ts';
 import { PYTHON_PLATFORM, pythonBridgeChecks } from '../python/python-conformance.ts';
+import { PYODIDE_VERSIONS } from '../helpers/pyodide-versions.ts';
 import { startPythonWorker } from './python-workerd.ts';
 import { workerdWire, type RunningWorker } from './workerd.ts';
 
-describe('conformance: Python app in workerd (Pyodide inside the Worker)', () => {
+describe.each(PYODIDE_VERSIONS)('conformance: Python app in workerd (Pyodide $name inside the Worker)', (version) => {
   let worker: RunningWorker;
   beforeAll(async () => {
-    worker = await startPythonWorker({ entry: 'test/cloudflare/python-conformance-worker.ts' });
+    worker = await startPythonWorker({ entry: 'test/cloudflare/python-conformance-worker.ts', pyodide: version });
     // Pyodide starts on the first request: paid here, so no case carries it.
     const warm = await fetch(new URL('/hello', worker.url));
     await warm.arrayBuffer();
@@ -25,7 +27,7 @@ describe('conformance: Python app in workerd (Pyodide inside the Worker)', () =>
   });
 
   const target = {
-    name: 'python on workerd',
+    name: `python on workerd, Pyodide ${version.name}`,
     baseUrl: () => worker.url.href,
     // Miniflare stands in for Cloudflare's edge and sets CF-Connecting-IP to the client's address.
     remoteAddr: '127.0.0.1',

@@ -1,25 +1,27 @@
 /**
  * The conformance suite against the Python fixtures (test/conformance/conformance_app.py) in a real
  * `deno serve` process running test/deno/python-server.ts: Pyodide inside Deno, the fixture folder
- * mounted through NODEFS; it needs only `--allow-read` (Pyodide's files, the fixture folder).
+ * mounted through NODEFS; it needs only `--allow-read` (Pyodide's files, the fixture folder). Under each
+ * supported Pyodide: for 314 the server module runs from that version's consumer folder.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
 import { RUNTIME_REQUEST_FACTS, socketWire } from '../conformance/request-cases.ts';
 import { PYTHON_PLATFORM, pythonBridgeChecks } from '../python/python-conformance.ts';
+import { PYODIDE_VERSIONS, placeEntry } from '../helpers/pyodide-versions.ts';
 import { denoServe, type DenoServer } from './deno.ts';
 
-describe('conformance: Python app under deno serve', () => {
+describe.each(PYODIDE_VERSIONS)('conformance: Python app under deno serve, Pyodide $name', (version) => {
   let server: DenoServer;
   beforeAll(async () => {
-    server = await denoServe('test/deno/python-server.ts', ['--allow-read']);
+    server = await denoServe(placeEntry(version, 'test/deno/python-server.ts'), ['--allow-read']);
   });
   afterAll(async () => {
     await server?.stop();
   });
 
   const target = {
-    name: 'python on deno',
+    name: `python on deno, Pyodide ${version.name}`,
     baseUrl: () => server.url,
     remoteAddr: '127.0.0.1',
     environ: {

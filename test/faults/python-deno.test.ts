@@ -1,12 +1,14 @@
 /**
  * Python faults on Deno: test/faults/python/faults.py under a real `deno serve` (the entry
  * test/faults/python-deno-server.ts, through `wsgi-edge/deno` and `wsgi-edge/python` as published): the
- * shared fault cases, a dead interpreter ending the process, and an app that cannot load.
+ * shared fault cases (under each supported Pyodide, from the fixture's snapshot its own command made), a dead
+ * interpreter ending the process, and an app that cannot load.
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DENO, denoServe, quietDenoEnv, type DenoServer } from '../deno/deno.ts';
+import { PYODIDE_VERSIONS, placeEntry } from '../helpers/pyodide-versions.ts';
 import { expectInterpreterDeath, pythonFaultSuite } from './python-suite.ts';
 import { faultSuite } from './suite.ts';
 
@@ -16,13 +18,13 @@ const PERMISSIONS = ['--allow-read', '--allow-env'];
 /** The servers that load the fixture start from its snapshot (a fresh Pyodide's start is the CLI suite's and the conformance suite's to show). */
 const FROM_SNAPSHOT = { FAULT_SNAPSHOT: inject('pythonFaultsSnapshot') };
 
-describe('Python faults: deno serve', () => {
+describe.each(PYODIDE_VERSIONS)('Python faults: deno serve, Pyodide $name', (version) => {
   let server: DenoServer;
   beforeAll(async () => {
-    server = await denoServe(ENTRY, PERMISSIONS, FROM_SNAPSHOT);
+    server = await denoServe(placeEntry(version, ENTRY), PERMISSIONS, { FAULT_SNAPSHOT: inject('pythonFaultsSnapshots')[version.name]! });
   });
   afterAll(() => server?.stop());
-  const target = { name: 'python on deno', baseUrl: () => server.url, output: () => server.output() };
+  const target = { name: `python on deno (Pyodide ${version.name})`, baseUrl: () => server.url, output: () => server.output() };
 
   faultSuite({ ...target, disconnect: 'closes', requestBody: { readAhead: true, errorsOutput: target.output } });
   pythonFaultSuite(target);

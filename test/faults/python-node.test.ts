@@ -1,13 +1,15 @@
 /**
  * Python faults on Node: test/faults/python/faults.py under the built `wsgi-edge serve` (a child process,
  * over the wire): the shared fault cases (suite.ts, python-suite.ts), a dead interpreter ending the
- * process, `--workers` replacing a worker whose interpreter died, and the apps that cannot load.
+ * process (these under each supported Pyodide), `--workers` replacing a worker whose interpreter died,
+ * and the apps that cannot load.
  */
 import { get as httpGet } from 'node:http';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { outputContaining, runCli, startCli, type CliProcess } from '../helpers/cli.ts';
 import { AWKWARD_VALUE, expectProcessEnvironment, RUN_ONLY, SNAPSHOT_ONLY } from '../helpers/environ.ts';
+import { PYODIDE_VERSIONS, type PyodideVersion } from '../helpers/pyodide-versions.ts';
 import { expectInterpreterDeath, pythonFaultSuite } from './python-suite.ts';
 import { faultSuite } from './suite.ts';
 
@@ -16,6 +18,9 @@ const FIXTURE_DIR = resolve('test/faults/python');
 const BROKEN_DIR = resolve('test/faults/python/broken');
 /** The servers start from the fixture's snapshot (a fresh Pyodide's start is cli.test.ts's to show): `wsgi-edge serve --snapshot`. */
 const FROM_SNAPSHOT = ['--snapshot', inject('pythonFaultsSnapshot')];
+/** The fixture served by `version`'s command, from the snapshot that version made in the global setup. */
+const serveFixture = (version: PyodideVersion, args: readonly string[] = []) =>
+  startCli([FIXTURE, '--snapshot', inject('pythonFaultsSnapshots')[version.name]!, ...args], {}, version.cli);
 
 interface WhoAmI {
   interpreter: string;
@@ -47,13 +52,13 @@ const isAlive = (pid: number) => {
   }
 };
 
-describe('Python faults: wsgi-edge serve on Node, one process', () => {
+describe.each(PYODIDE_VERSIONS)('Python faults: wsgi-edge serve on Node, one process, Pyodide $name', (version) => {
   let server: CliProcess;
   beforeAll(async () => {
-    server = await startCli([FIXTURE, ...FROM_SNAPSHOT]);
+    server = await serveFixture(version);
   });
   afterAll(() => server?.stop());
-  const target = { name: 'python on node', baseUrl: () => server.url, output: () => server.output() };
+  const target = { name: `python on node (Pyodide ${version.name})`, baseUrl: () => server.url, output: () => server.output() };
 
   it('serves a Python file with its folder first on sys.path, as one process', async () => {
     const whoami = await (await fetch(new URL('whoami', server.url))).json() as WhoAmI;
@@ -74,10 +79,10 @@ describe('Python faults: wsgi-edge serve on Node, one process', () => {
   });
 });
 
-describe('Python faults: a wasm stack overflow under wsgi-edge serve on Node', () => {
+describe.each(PYODIDE_VERSIONS)('Python faults: a wasm stack overflow under wsgi-edge serve on Node, Pyodide $name', (version) => {
   let server: CliProcess;
   beforeAll(async () => {
-    server = await startCli([FIXTURE, ...FROM_SNAPSHOT]);
+    server = await serveFixture(version);
   });
   afterAll(() => server?.stop());
 

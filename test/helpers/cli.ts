@@ -11,9 +11,12 @@ export const CLI = 'dist/src/cli.js';
 /** The command serving: its URL (with a trailing slash), the child, everything it wrote (stdout and its wsgi.errors). */
 export type CliProcess = ServerProcess;
 
-/** Starts `wsgi-edge serve ...args --port 0` and resolves once it says where it serves. */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliProcess> {
-  return startServer(process.execPath, [CLI, 'serve', ...args, '--port', '0'], { ...process.env, ...env },
+/**
+ * Starts `wsgi-edge serve ...args --port 0` and resolves once it says where it serves. `cli` is the
+ * command's file: another Pyodide's (test/helpers/pyodide-versions.ts) runs that one.
+ */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cli = CLI): Promise<CliProcess> {
+  return startServer(process.execPath, [cli, 'serve', ...args, '--port', '0'], { ...process.env, ...env },
     /^Serving .* on (http:\/\/127\.0\.0\.1:\d+\/)/m, `wsgi-edge serve ${args.join(' ')}`);
 }
 
@@ -25,10 +28,11 @@ export interface CliRun {
 
 /**
  * Runs the command to its end (spawnSync's result, without blocking, so several can run at once); one
- * still running after `timeoutMs` is stopped (its status is then `null`).
+ * still running after `timeoutMs` is stopped (its status is then `null`). `cli` as `startCli`'s.
  */
-export function runCli(args: readonly string[], timeoutMs = 100_000, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, [path.resolve(CLI), ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+export function runCli(args: readonly string[], timeoutMs = 100_000, options: { env?: NodeJS.ProcessEnv; cwd?: string; cli?: string } = {}): Promise<CliRun> {
+  const { cli = CLI, ...spawnOptions } = options;
+  const child = spawn(process.execPath, [path.resolve(cli), ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
   const timer = setTimeout(() => void stopChild(child), timeoutMs);
   let stdout = '';
   let stderr = '';
