@@ -6,11 +6,14 @@
 
 import { build } from 'esbuild';
 
-/** For an entry that runs in a `wsgi-edge build` artifact: `import('pyodide')` finds the artifact's pyodide/ beside it. */
+/**
+ * For an entry that runs in a `wsgi-edge build` artifact: `import('pyodide')` and its files
+ * (`pyodide/pyodide.asm.mjs`) are found in the artifact's pyodide/ beside it.
+ */
 export const artifactPyodide = {
   name: 'artifact-pyodide',
   setup(builder) {
-    builder.onResolve({ filter: /^pyodide$/ }, () => ({ path: './pyodide/pyodide.mjs', external: true }));
+    builder.onResolve({ filter: /^pyodide(\/[\w.-]+)?$/ }, ({ path }) => ({ path: `./pyodide/${path === 'pyodide' ? 'pyodide.mjs' : path.slice('pyodide/'.length)}`, external: true }));
   },
 };
 

@@ -7,10 +7,11 @@
  * @module
  */
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPythonApp, snapshotPythonApp } from '../python/index.ts';
+import { pyodideRuntime, unsupportedPyodideMessage, type PyodideRuntime } from '../python/pyodide-files.ts';
 import { ARTIFACT_ROOT, CONFIG_FILE, SNAPSHOT_FILE, type ArtifactConfig } from './artifact.ts';
 import { artifactDate, copyFileKeepingDate, copyFolder, newCopyReport, sourceDateEpoch, type CopyReport } from './stage.ts';
 
@@ -46,9 +47,6 @@ export interface BuildOptions {
   log(line: string): void;
   warn(line: string): void;
 }
-
-/** Pyodide's files a runtime does not read: the CommonJS entry, maps, types, docs. */
-const NOT_RUNTIME = /(?:\.map|\.d\.ts|\.html|\.md)$|^pyodide\.js$/;
 
 /** Stages, loads and snapshots the app, then lets `preset` make the output; gives the lines it printed. */
 export async function buildArtifact(preset: Preset, options: BuildOptions): Promise<string[]> {
@@ -109,27 +107,24 @@ function stageApp(stage: string, options: BuildOptions, report: CopyReport, clam
 
 /** Pyodide's runtime files, the bridge's Python half and the preset's runtime entry. */
 function stageRuntime(stage: string, preset: Preset, clamp: Date | undefined): void {
-  const pyodide = pyodideFolder();
-  for (const name of readdirSync(pyodide)) {
-    if (!NOT_RUNTIME.test(name) && statSync(path.join(pyodide, name)).isFile()) {
-      copyFileKeepingDate(path.join(pyodide, name), path.join(stage, 'pyodide', name), clamp);
-    }
-  }
+  const pyodide = installedPyodide();
+  for (const name of pyodide.files) copyFileKeepingDate(path.join(pyodide.folder, name), path.join(stage, 'pyodide', name), clamp);
   copyFileKeepingDate(fileURLToPath(new URL('../python/wsgi_edge_bridge.py', import.meta.url)), path.join(stage, 'wsgi_edge_bridge.py'), clamp);
   const entry = fileURLToPath(new URL(`../../runtime/${preset.name}.mjs`, import.meta.url));
   if (!existsSync(entry)) throw new BuildError(`this wsgi-edge has no runtime entry for ${preset.name} (${entry}): run npm run build`);
   copyFileKeepingDate(entry, path.join(stage, preset.entry), clamp);
 }
 
-/** The installed Pyodide, found from this package as the artifact's runtime would find it. */
-function pyodideFolder(): string {
-  let entry: string;
+/** The Pyodide installed beside this package (the one the snapshot is made with), if wsgi-edge supports it. */
+function installedPyodide(): PyodideRuntime {
+  let pyodide: PyodideRuntime;
   try {
-    entry = fileURLToPath(import.meta.resolve('pyodide'));
-  } catch {
-    throw new BuildError('a Python app needs pyodide installed beside wsgi-edge (npm install pyodide)');
+    pyodide = pyodideRuntime();
+  } catch (error) {
+    throw new BuildError((error as Error).message.replace(/^wsgi-edge: /, ''));
   }
-  return path.dirname(entry);
+  if (pyodide.python === null) throw new BuildError(unsupportedPyodideMessage(pyodide.version).replace(/^wsgi-edge: /, ''));
+  return pyodide;
 }
 
 /**

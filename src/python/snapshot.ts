@@ -335,8 +335,9 @@ function runtimeName(): string {
  */
 async function roomForSnapshot(version: string, bytes: number): Promise<{ createPyodideModule?: CreatePyodideModule }> {
   if (!needsRoomForSnapshot(version)) return {};
-  const glue = new URL('pyodide.asm.mjs', import.meta.resolve('pyodide'));
-  const { default: factory } = (await import(glue.href)) as { default: CreatePyodideModule };
+  // A specifier the type checker leaves alone (0.27.7 has no such file) and a bundler still sees: a
+  // `wsgi-edge build` runtime maps it to the artifact's own pyodide/ folder.
+  const { default: factory } = (await import('pyodide/pyodide.asm.mjs' as string)) as { default: CreatePyodideModule };
   return { createPyodideModule: withRoomForSnapshot(factory, bytes) };
 }
 

@@ -17,7 +17,14 @@ import { runCli } from '../helpers/cli.ts';
 const BUILD_TIMEOUT_MS = 120_000;
 
 /** Runs `wsgi-edge ...args`, which must succeed; gives what it printed. */
-export async function cli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+/** Where and how a build runs: its environment, and the CLI of another installed Pyodide (test/helpers/pyodide-versions.ts). */
+export interface BuildRun {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  cli?: string;
+}
+
+export async function cli(args: readonly string[], options: BuildRun = {}): Promise<string> {
   const run = await runCli(args, BUILD_TIMEOUT_MS, options);
   if (run.status !== 0) throw new Error(`wsgi-edge ${args.join(' ')} exited ${run.status}:\n${run.stdout}${run.stderr}`);
   return run.stdout + run.stderr;
@@ -53,10 +60,10 @@ export interface LambdaArtifact {
 }
 
 /** `wsgi-edge build lambda <app> ...args` into a fresh folder, and the zip unzipped beside it. */
-export async function buildLambdaArtifact(app: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<LambdaArtifact> {
+export async function buildLambdaArtifact(app: string, args: readonly string[] = [], options: BuildRun = {}): Promise<LambdaArtifact> {
   const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-lambda-'));
   const zip = path.join(work, 'function.zip');
-  const printed = await cli(['build', 'lambda', app, ...args, '--out', zip], { env });
+  const printed = await cli(['build', 'lambda', app, ...args, '--out', zip], options);
   const dir = path.join(work, 'task');
   unzipWithDates(zip, dir);
   return { zip, dir, printed, remove: () => rmSync(work, { recursive: true, force: true }) };
@@ -69,10 +76,10 @@ export interface DenoArtifact {
 }
 
 /** `wsgi-edge build deno <app> ...args` into a fresh folder. */
-export async function buildDenoArtifact(app: string, args: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<DenoArtifact> {
+export async function buildDenoArtifact(app: string, args: readonly string[] = [], options: BuildRun = {}): Promise<DenoArtifact> {
   const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-deno-'));
   const dir = path.join(work, 'site');
-  const printed = await cli(['build', 'deno', app, ...args, '--out', dir], { env });
+  const printed = await cli(['build', 'deno', app, ...args, '--out', dir], options);
   return { dir, printed, remove: () => rmSync(work, { recursive: true, force: true }) };
 }
 

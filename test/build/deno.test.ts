@@ -44,7 +44,7 @@ beforeAll(async () => {
   const builds = await Promise.all([
     buildDenoArtifact('app/wsgi_app.py:simple_app'),
     buildDenoArtifact(`${path.join(appFolder, 'files_app.py')}:create_app('hello from the factory')`, ['--mount', `${zoneFolder}:/usr/share/zoneinfo`],
-      { ...process.env, [SNAPSHOT_ONLY]: 'set where the folder was built' }),
+      { env: { ...process.env, [SNAPSHOT_ONLY]: 'set where the folder was built' } }),
   ]);
   [seed, files] = builds;
   filesStartedAt = Date.now();

@@ -36,7 +36,7 @@ const seed = {} as Record<Mode, LambdaFunction>;
 const faults = {} as Record<Mode, LambdaFunction>;
 
 beforeAll(async () => {
-  [seedZip, faultsZip] = await Promise.all([buildLambdaArtifact('app/wsgi_app.py:simple_app'), buildLambdaArtifact('test/lambda/fixtures/faults_app.py', [], { ...process.env, [SNAPSHOT_ONLY]: 'set where the zip was built' })]);
+  [seedZip, faultsZip] = await Promise.all([buildLambdaArtifact('app/wsgi_app.py:simple_app'), buildLambdaArtifact('test/lambda/fixtures/faults_app.py', [], { env: { ...process.env, [SNAPSHOT_ONLY]: 'set where the zip was built' } })]);
   startedAt = Date.now();
   await Promise.all((['buffered', 'streaming'] as const).flatMap((mode) => [
     startFunction({ taskRoot: seedZip.dir, handler: HANDLERS[mode] }).then((fn) => { seed[mode] = fn; }),
