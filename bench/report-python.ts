@@ -147,11 +147,25 @@ export function renderPythonReadme(results: Results): string {
   out.push(`Streaming ${results.config.pythonStreamMiB} MiB from a Python generator: ` + python.streaming.map((s) => s.measured
     ? `${s.label} ${fmt.int(median(s.mbps))} MB/s${base && !s.baseline ? ` (${fmt.ratio(median(s.mbps) / median(base.mbps))} × gunicorn)` : ''}, RSS +${fmt.mib(Math.max(...s.rssGrowthMiB))} MiB`
     : `${s.label} ${NOT_MEASURED}`).join('; ') + '.\n');
-  out.push('Cold start, process start to the first 200 (median): ' + python.coldStart.map((l) => `${l.app} on ${l.label}${l.snapshot ? ' (snapshot)' : ''} ` +
-    (l.measured ? `${fmt.int(median(l.ms))} ms, RSS ${fmt.int(median(l.rssMiB))} MiB` : NOT_MEASURED)).join('; ') + '.\n');
+  const coldRows: string[][] = [];
+  for (const app of ['seed', 'flask'] as const) {
+    const gunicorn = python.coldStart.find((l) => l.app === app && l.server === 'gunicorn' && l.measured);
+    const versus = (ms: number) => (gunicorn ? fmt.ratio(ms / median(gunicorn.ms)) : '—');
+    for (const line of python.coldStart.filter((l) => l.app === app)) {
+      const ms = line.measured ? median(line.ms) : Number.NaN;
+      coldRows.push([app === 'seed' ? "seed's app" : 'Flask', line.label + (line.snapshot ? ', from its snapshot' : ''),
+        line.measured ? fmt.int(ms) : NOT_MEASURED, line.measured ? versus(ms) : '—', line.measured ? fmt.int(median(line.rssMiB)) : '—']);
+    }
+    const label = app === 'seed' ? "the seed's app" : 'the Flask app';
+    for (const pkg of python.lambdaPackage.filter((p) => p.label.startsWith(label))) {
+      const ms = pkg.measured ? median(pkg.initMs ?? []) : Number.NaN;
+      coldRows.push([app === 'seed' ? "seed's app" : 'Flask', `wsgi-edge build lambda (${pkg.measured ? `${fmt.mib(pkg.zipBytes! / 2 ** 20)} MiB zip` : 'zip'}), aws-lambda-ric, init + first invoke${pkg.label.endsWith('no snapshot') ? '' : ', from its snapshot'}`,
+        pkg.measured ? fmt.int(ms) : NOT_MEASURED, pkg.measured ? versus(ms) : '—', '—']);
+    }
+  }
+  out.push(`Cold start, process start to the first 200 (median of ${results.config.coldStartRuns}):\n`);
+  out.push(table(['Python app', 'Server', 'ms', '× gunicorn', 'RSS MiB'], coldRows));
   const events = results.lambda.python?.events ?? [];
-  const packages = python.lambdaPackage.filter((p) => p.measured);
-  out.push(`Lambda, Python app: ${events.length ? `\`handle()\` per event ${fmt.us(median(events.map((e) => e.pythonUs)))} µs against ${fmt.us(median(events.map((e) => e.typescriptUs)))} µs for its TypeScript port (medians over ${events.length} events)` : `per event ${NOT_MEASURED}`}; ` +
-    (packages.length ? packages.map((p) => `${p.label}: zip ${fmt.mib(p.zipBytes! / 2 ** 20)} MiB, init ${fmt.int(median(p.initMs ?? []))} ms`).join('; ') : `package ${NOT_MEASURED}`) + '.\n');
+  out.push(`Lambda, Python app: ${events.length ? `\`handle()\` per event ${fmt.us(median(events.map((e) => e.pythonUs)))} µs against ${fmt.us(median(events.map((e) => e.typescriptUs)))} µs for its TypeScript port (medians over ${events.length} events)` : `per event ${NOT_MEASURED}`}.\n`);
   return out.join('\n');
 }
