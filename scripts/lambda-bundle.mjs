@@ -7,13 +7,13 @@
 import { build } from 'esbuild';
 
 /**
- * For an entry that runs in a `wsgi-edge build` artifact: `import('pyodide')` and its files
- * (`pyodide/pyodide.asm.mjs`) are found in the artifact's pyodide/ beside it.
+ * For an entry that runs in a `wsgi-edge build` artifact: `import('pyodide')` finds the artifact's
+ * pyodide/ beside it (and the runtime tells snapshot.ts, through locatePyodide, where the rest of it is).
  */
 export const artifactPyodide = {
   name: 'artifact-pyodide',
   setup(builder) {
-    builder.onResolve({ filter: /^pyodide(\/[\w.-]+)?$/ }, ({ path }) => ({ path: `./pyodide/${path === 'pyodide' ? 'pyodide.mjs' : path.slice('pyodide/'.length)}`, external: true }));
+    builder.onResolve({ filter: /^pyodide$/ }, () => ({ path: './pyodide/pyodide.mjs', external: true }));
   },
 };
 

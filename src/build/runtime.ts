@@ -7,8 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { WsgiApp } from '../core/types.ts';
 import { loadPythonApp, type PythonAppFileOptions } from '../python/index.ts';
+import { locatePyodide } from '../python/snapshot.ts';
 import { ARTIFACT_ROOT, CONFIG_FILE, type ArtifactConfig } from './artifact.ts';
 
 /** The artifact's app, loaded from the folder `root`; `onFatal` as for loadPythonApp. */
@@ -16,6 +18,7 @@ export async function loadArtifactApp(root: string, onFatal: PythonAppFileOption
   const started = performance.now();
   const config = JSON.parse(readFileSync(path.join(root, CONFIG_FILE), 'utf8')) as ArtifactConfig;
   defineEmscriptenFactory(path.join(root, 'pyodide'));
+  locatePyodide(pathToFileURL(path.join(root, 'pyodide', 'pyodide.mjs')).href);
   const inPyodide = (relative: string) => path.posix.join(ARTIFACT_ROOT, relative);
   const mounts: Record<string, string> = { [ARTIFACT_ROOT]: root };
   for (const [at, relative] of Object.entries(config.mounts)) mounts[at] = path.join(root, relative);

@@ -329,15 +329,24 @@ function runtimeName(): string {
   return deno ? `deno ${deno.version.deno}` : `node ${process.versions.node}`;
 }
 
+let pyodideEntry: string | undefined;
+
+/**
+ * Where `pyodide.mjs` is (a file URL) when it is not the `pyodide` package this module resolves: a
+ * `wsgi-edge build` artifact carries its own Pyodide beside its bundled runtime.
+ */
+export function locatePyodide(entry: string): void {
+  pyodideEntry = entry;
+}
+
 /**
  * The `loadPyodide` option that gives a restore of `bytes` room (./snapshot-heap.ts), for the Pyodide
  * that needs it: its factory is the default export of its glue, beside the `pyodide` this resolves.
  */
 async function roomForSnapshot(version: string, bytes: number): Promise<{ createPyodideModule?: CreatePyodideModule }> {
   if (!needsRoomForSnapshot(version)) return {};
-  // A specifier the type checker leaves alone (0.27.7 has no such file) and a bundler still sees: a
-  // `wsgi-edge build` runtime maps it to the artifact's own pyodide/ folder.
-  const { default: factory } = (await import('pyodide/pyodide.asm.mjs' as string)) as { default: CreatePyodideModule };
+  const glue = new URL('pyodide.asm.mjs', pyodideEntry ?? import.meta.resolve('pyodide'));
+  const { default: factory } = (await import(glue.href)) as { default: CreatePyodideModule };
   return { createPyodideModule: withRoomForSnapshot(factory, bytes) };
 }
 
