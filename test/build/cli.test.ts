@@ -42,6 +42,11 @@ describe('wsgi-edge build refuses, in one line with status 2', () => {
       /^wsgi-edge build: cannot load the Python app "wsgi_app:no_such_app": Module 'wsgi_app' \(\/var\/task\/python\/app\/wsgi_app\.py\) has no attribute 'no_such_app'$/);
   }, PYTHON_MS);
 
+  test('a factory that raises, named with its exception, file and line', async () => {
+    expect(await refused(['deno', 'test/wsgiref/fixtures/factories.py:broken_factory()'])).toMatch(
+      /^wsgi-edge build: cannot load the Python app "factories:broken_factory\(\)": .*RuntimeError: no database configured.*factories\.py.*line \d+/);
+  }, PYTHON_MS);
+
   test('a --pythonpath folder that does not exist', async () => {
     expect(await refused(['lambda', 'wsgi_app:simple_app', '--pythonpath', path.join(work, 'missing')])).toBe(
       `--pythonpath: no folder at ${path.join(work, 'missing')}`);
