@@ -11,6 +11,8 @@
  * @module
  */
 
+import path from 'node:path';
+
 /** Where the artifact is mounted inside Pyodide: Lambda's task root, so tracebacks there name real files. */
 export const ARTIFACT_ROOT = '/var/task';
 export const CONFIG_FILE = 'wsgi-edge.json';
@@ -27,4 +29,11 @@ export interface ArtifactConfig {
   snapshot: string | null;
   /** The Pyodide it was built with (the one under pyodide/). */
   pyodide: string;
+}
+
+/** How the app of an artifact unpacked at `root` is loaded: its spec, sys.path inside Pyodide, and the mounts. */
+export function artifactAppOptions(config: ArtifactConfig, root: string): { app: string; path: string[]; mounts: Record<string, string> } {
+  const mounts: Record<string, string> = { [ARTIFACT_ROOT]: root };
+  for (const [at, relative] of Object.entries(config.mounts)) mounts[at] = path.join(root, relative);
+  return { app: config.app, path: config.path.map((folder) => path.posix.join(ARTIFACT_ROOT, folder)), mounts };
 }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPythonApp, snapshotPythonApp } from '../python/index.ts';
 import { pyodideRuntime, unsupportedPyodideMessage, type PyodideRuntime } from '../python/pyodide-files.ts';
-import { ARTIFACT_ROOT, CONFIG_FILE, SNAPSHOT_FILE, type ArtifactConfig } from './artifact.ts';
+import { artifactAppOptions, CONFIG_FILE, SNAPSHOT_FILE, type ArtifactConfig } from './artifact.ts';
 import { artifactDate, copyFileKeepingDate, copyFolder, newCopyReport, sourceDateEpoch, type CopyReport } from './stage.ts';
 
 /** A build that cannot go on: one line for the user, exit status 2. */
@@ -133,9 +133,7 @@ function installedPyodide(): PyodideRuntime {
  * build machine's: the artifact's runtime applies its own at restore.
  */
 async function loadInStage(stage: string, config: ArtifactConfig, options: BuildOptions): Promise<void> {
-  const mounts: Record<string, string> = { [ARTIFACT_ROOT]: stage };
-  for (const [at, relative] of Object.entries(config.mounts)) mounts[at] = path.join(stage, relative);
-  const appOptions = { app: config.app, path: config.path.map((folder) => path.posix.join(ARTIFACT_ROOT, folder)), mounts };
+  const appOptions = artifactAppOptions(config, stage);
   const started = Date.now();
   try {
     if (config.snapshot === null) {

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { WsgiApp } from '../core/types.ts';
 import { loadPythonApp, type PythonAppFileOptions } from '../python/index.ts';
 import { locatePyodide } from '../python/snapshot.ts';
-import { ARTIFACT_ROOT, CONFIG_FILE, type ArtifactConfig } from './artifact.ts';
+import { artifactAppOptions, CONFIG_FILE, type ArtifactConfig } from './artifact.ts';
 
 /** The artifact's app, loaded from the folder `root`; `onFatal` as for loadPythonApp. */
 export async function loadArtifactApp(root: string, onFatal: PythonAppFileOptions['onFatal']): Promise<WsgiApp> {
@@ -19,13 +19,8 @@ export async function loadArtifactApp(root: string, onFatal: PythonAppFileOption
   const config = JSON.parse(readFileSync(path.join(root, CONFIG_FILE), 'utf8')) as ArtifactConfig;
   defineEmscriptenFactory(path.join(root, 'pyodide'));
   locatePyodide(pathToFileURL(path.join(root, 'pyodide', 'pyodide.mjs')).href);
-  const inPyodide = (relative: string) => path.posix.join(ARTIFACT_ROOT, relative);
-  const mounts: Record<string, string> = { [ARTIFACT_ROOT]: root };
-  for (const [at, relative] of Object.entries(config.mounts)) mounts[at] = path.join(root, relative);
   const app = await loadPythonApp({
-    app: config.app,
-    path: config.path.map(inPyodide),
-    mounts,
+    ...artifactAppOptions(config, root),
     ...(config.snapshot === null ? {} : { snapshot: path.join(root, config.snapshot) }),
     onFatal,
   });
