@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPythonApp, snapshotPythonApp } from '../python/index.ts';
 import { pyodideRuntime, unsupportedPyodideMessage, type PyodideRuntime } from '../python/pyodide-files.ts';
 import { artifactAppOptions, CONFIG_FILE, SNAPSHOT_FILE, type ArtifactConfig } from './artifact.ts';
-import { artifactDate, copyFileKeepingDate, copyFolder, newCopyReport, sourceDateEpoch, type CopyReport } from './stage.ts';
+import { artifactDate, copyFileKeepingDate, copyFolder, listFiles, newCopyReport, sourceDateEpoch, type CopyReport } from './stage.ts';
 
 /** A build that cannot go on: one line for the user, exit status 2. */
 export class BuildError extends Error {}
@@ -74,7 +74,9 @@ export async function buildArtifact(preset: Preset, options: BuildOptions): Prom
         report.nativeExtensions.join(', '));
     }
     config.snapshot = options.snapshot ? SNAPSHOT_FILE : null;
+    const staged = new Set(listFiles(stage));
     await loadInStage(stage, config, options);
+    dropWhatTheLoadWrote(stage, staged, config, options);
     writeFileSync(path.join(stage, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
     // What the build wrote is dated now, or SOURCE_DATE_EPOCH when that is earlier.
     const now = artifactDate(new Date(), clamp);
@@ -83,6 +85,16 @@ export async function buildArtifact(preset: Preset, options: BuildOptions): Prom
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+}
+
+/**
+ * Files the app wrote into its own folders while it was loaded here (a database it creates at import, a
+ * cache) are the build machine's state, not the app: they are left out, and named.
+ */
+function dropWhatTheLoadWrote(stage: string, staged: ReadonlySet<string>, config: ArtifactConfig, options: BuildOptions): void {
+  const written = listFiles(stage).filter((file) => !staged.has(file) && file !== config.snapshot);
+  for (const file of written) rmSync(path.join(stage, file));
+  if (written.length > 0) options.warn(`left out what the app wrote while it was loaded at build time: ${written.join(', ')}`);
 }
 
 /** Copies the app's folders and mounts into the stage; gives the config naming them. */
