@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64App } from '../../app/base64-app.ts';
@@ -248,8 +249,13 @@ describe('the seed app on the simple server (what npm start runs)', () => {
 
 describe('npm start', () => {
   it('serves the seed app on the port given, prints where, and stops on Ctrl-C', async () => {
-    // Its own process group, so Ctrl-C can be sent the way a terminal sends it: to the whole group.
-    const child = spawn('npm', ['start', '--silent'], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const [build, command] = pkg.scripts.start!.split(' && ');
+    expect(build).toBe('npm run build:js --silent');
+    // The build ran in the global setup; running it again here would rewrite dist/ under the suites
+    // running beside this one (a module read half-written fails their import). Its own process group,
+    // so Ctrl-C can be sent the way a terminal sends it: to the whole group.
+    const child = spawn('sh', ['-c', `exec ${command!}`], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     try {
       let output = '';
       let errors = '';
@@ -264,7 +270,7 @@ describe('npm start', () => {
       const exited = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
       process.kill(-child.pid!, 'SIGINT');
       const [code, signal] = await exited;
-      // npm itself ends by the signal; the server under it closes and exits without a word.
+      // The server closes and exits without a word (under npm, npm itself ends by the signal).
       expect(code === 0 || signal === 'SIGINT').toBe(true);
       expect(errors).not.toMatch(/Error|at /);
       await expect(fetch(`http://localhost:${port}/`)).rejects.toThrow();
