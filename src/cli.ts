@@ -39,14 +39,15 @@ Serves a WSGI app on the simple server (default: the demo app on 127.0.0.1:8000)
 
 Writes Pyodide's memory with the Python app imported, for loadPythonApp({ snapshot }).
 
-       wsgi-edge build <lambda|deno> <app.py|module>[:callable] [--pythonpath DIR[,DIR]] [--mount DIR[:AT]]
+       wsgi-edge build <lambda|deno|cloudflare> <app.py|module>[:callable] [--pythonpath DIR[,DIR]] [--mount DIR[:AT]]
                        [--out PATH] [--no-snapshot]
 
 Builds a deployable artifact of the Python app: for lambda a zip (handlers index.handler and
-index.streamingHandler), for deno a folder for deno serve; Pyodide, the app's folders and a memory
-snapshot of the app imported are inside.
+index.streamingHandler), for deno a folder for deno serve, for cloudflare a Worker's folder with its
+wrangler.toml (npx wrangler dev -c DIR/wrangler.toml); Pyodide, the app's folders and a memory snapshot
+of the app imported are inside.
   --mount DIR[:AT]   also ship a folder the app reads at a fixed path (AT, default DIR itself)
-  --out PATH         the zip or folder (default .wsgi-edge/lambda.zip, .wsgi-edge/deno)
+  --out PATH         the zip or folder (default .wsgi-edge/lambda.zip, .wsgi-edge/deno, .wsgi-edge/cloudflare)
   --no-snapshot      start Python from scratch (when the app cannot be snapshotted)`;
 
 /** `wsgi-edge snapshot`: the app and its sys.path folders, and where the snapshot goes. */
@@ -90,7 +91,7 @@ function parseCommand(argv: string[]): Command | SnapshotCommand | BuildCommandL
   const pythonPath = values.pythonpath.flatMap((list) => list.split(',')).filter((folder) => folder !== '');
   if (command === 'build') {
     const [app, ...rest] = extra;
-    if (spec === undefined || app === undefined || rest.length > 0) throw new UsageError('Usage: wsgi-edge build <lambda|deno> <app> [options] (wsgi-edge --help)');
+    if (spec === undefined || app === undefined || rest.length > 0) throw new UsageError('Usage: wsgi-edge build <lambda|deno|cloudflare> <app> [options] (wsgi-edge --help)');
     return { build: { target: spec, spec: app, pythonPath, mounts: values.mount, out: values.out, snapshot: !values['no-snapshot'] } };
   }
   if (command === 'snapshot' && spec !== undefined && extra.length === 0) {

@@ -7,11 +7,10 @@
  * the bridge's Python half, the app's folders under `python/`, folders the app reads under `mounts/`,
  * an optional memory snapshot, and `wsgi-edge.json` saying how they fit together. Inside Pyodide the
  * artifact is always mounted at ARTIFACT_ROOT, wherever it is unpacked, because a snapshot holds the
- * absolute paths on sys.path and in every imported module's `__file__`.
+ * absolute paths on sys.path and in every imported module's `__file__`. It imports nothing of Node's:
+ * the Cloudflare runtime entry reads it in a Worker.
  * @module
  */
-
-import path from 'node:path';
 
 /** Where the artifact is mounted inside Pyodide: Lambda's task root, so tracebacks there name real files. */
 export const ARTIFACT_ROOT = '/var/task';
@@ -34,6 +33,11 @@ export interface ArtifactConfig {
 /** How the app of an artifact unpacked at `root` is loaded: its spec, sys.path inside Pyodide, and the mounts. */
 export function artifactAppOptions(config: ArtifactConfig, root: string): { app: string; path: string[]; mounts: Record<string, string> } {
   const mounts: Record<string, string> = { [ARTIFACT_ROOT]: root };
-  for (const [at, relative] of Object.entries(config.mounts)) mounts[at] = path.join(root, relative);
-  return { app: config.app, path: config.path.map((folder) => path.posix.join(ARTIFACT_ROOT, folder)), mounts };
+  for (const [at, relative] of Object.entries(config.mounts)) mounts[at] = `${root.replace(/[\\/]+$/, '')}/${relative}`;
+  return { app: config.app, path: artifactSysPath(config), mounts };
+}
+
+/** sys.path inside Pyodide: the artifact's folders under ARTIFACT_ROOT. */
+export function artifactSysPath(config: ArtifactConfig): string[] {
+  return config.path.map((folder) => `${ARTIFACT_ROOT}/${folder}`);
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPythonApp, snapshotPythonApp } from '../python/index.ts';
@@ -172,6 +172,17 @@ function uniqueName(name: string, taken: readonly string[]): string {
   let candidate = name;
   for (let n = 2; taken.includes(candidate); n++) candidate = `${name}-${n}`;
   return candidate;
+}
+
+/** Moves the finished `stage` to `out`, replacing an earlier build there, never a folder of the user's. */
+export function replaceFolder(stage: string, out: string): void {
+  if (existsSync(out)) {
+    if (readdirSync(out).length > 0 && !existsSync(path.join(out, CONFIG_FILE))) {
+      throw new BuildError(`${out} exists and is not a wsgi-edge build: choose another --out`);
+    }
+    rmSync(out, { recursive: true, force: true });
+  }
+  renameSync(stage, out);
 }
 
 /** Sizes as the build prints them. */

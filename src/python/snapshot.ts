@@ -19,6 +19,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { PyodideInterface } from 'pyodide';
 import { BRIDGE_DIR, BRIDGE_MODULE } from './bridge.ts';
 import { needsRoomForSnapshot, withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
+import { afterRestore, encodeHeader, FORMAT, parseSnapshot, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
+
+export { afterRestore, parseSnapshot, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
+
+const BRIDGE_FILE = `${BRIDGE_DIR}/${BRIDGE_MODULE}.py`;
 
 /** What a snapshot is of. Loading compares it with the snapshot's, so a snapshot serves only the app it was made for. */
 export interface SnapshotTarget {
@@ -35,28 +40,6 @@ export interface SnapshotTarget {
   hostPath?: (pyodidePath: string) => string;
 }
 
-/** The snapshot file's header. */
-export interface SnapshotHeader {
-  format: typeof FORMAT;
-  /** The Pyodide that made it; only the same version can load it. */
-  pyodide: string;
-  /** `sys.version` inside it. */
-  python: string;
-  app: string;
-  path: string[];
-  /** SHA-256 of `files` (sorted by name), or null when there were none. */
-  files: string | null;
-  /** SHA-256 of each file the snapshot imported from `path`, by its path inside Pyodide: a changed one makes it stale. */
-  sources: Record<string, string>;
-  /**
-   * SHA-256 of the bridge's Python half it holds, or null for none: imported, it is kept over the one a
-   * later wsgi-edge installs, so only the same one may load it.
-   */
-  bridge: string | null;
-  /** Where and when it was made, for people reading the header. */
-  made: { by: string; at: string };
-}
-
 /**
  * Options passed on to `loadPyodide` (streams, indexURL...), without the snapshot ones this module sets,
  * and without `env`: a restored Python keeps the os.environ of where the snapshot was made whatever
@@ -69,18 +52,6 @@ export type PyodideLoadOptions = Omit<
 
 /** Runs in the Pyodide being snapshotted: mounts, sys.path, imports (the bridge supplies it). */
 export type PrepareSnapshot = (pyodide: PyodideInterface) => void | Promise<void>;
-
-/** A snapshot that must not be loaded here: another Pyodide, another app, or a source changed since. */
-export class SnapshotMismatchError extends Error {
-  override readonly name = 'SnapshotMismatchError';
-}
-
-const MAGIC = 'wsgi-edge snapshot ';
-const BRIDGE_FILE = `${BRIDGE_DIR}/${BRIDGE_MODULE}.py`;
-const FORMAT = 2;
-/** Pyodide reads its part as 32-bit words (and emscripten copies it page by page): keep it aligned. */
-const ALIGN = 16;
-const NEWLINE = 0x0a;
 
 type PyodideModule = typeof import('pyodide');
 
@@ -119,29 +90,6 @@ export async function writeSnapshot(file: string, target: SnapshotTarget, prepar
   const bytes = await makeSnapshot(target, prepare, loadOptions);
   await writeFile(file, bytes);
   return parseSnapshot(bytes, file).header;
-}
-
-/** Splits a snapshot file into its header and Pyodide's part; throws when it is not one. */
-export function parseSnapshot(bytes: Uint8Array, name = 'the snapshot'): { header: SnapshotHeader; memory: Uint8Array } {
-  const end = bytes.indexOf(NEWLINE);
-  const magic = new TextEncoder().encode(MAGIC);
-  if (end < 0 || bytes.length < magic.length || magic.some((byte, i) => bytes[i] !== byte)) {
-    throw new SnapshotMismatchError(`wsgi-edge: ${name} is not a wsgi-edge snapshot (make one with wsgi-edge snapshot)`);
-  }
-  let header: SnapshotHeader;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.length, end))) as SnapshotHeader;
-  } catch {
-    throw new SnapshotMismatchError(`wsgi-edge: ${name} has an unreadable header`);
-  }
-  if (header.format !== FORMAT) {
-    throw new SnapshotMismatchError(`wsgi-edge: ${name} is in snapshot format ${String(header.format)}, this wsgi-edge reads format ${FORMAT}: make it again`);
-  }
-  const start = Math.ceil((end + 1) / ALIGN) * ALIGN;
-  let memory = bytes.subarray(start);
-  // A Buffer from a pool can start anywhere; Pyodide needs its part on a 4-byte boundary.
-  if (memory.byteOffset % ALIGN !== 0) memory = memory.slice();
-  return { header, memory };
 }
 
 /**
@@ -189,31 +137,6 @@ export async function loadSnapshot(file: string, target: SnapshotTarget, loadOpt
   const pyodide = await loadPyodide({ ...loadOptions, ...(await roomForSnapshot(version, memory.length)), _loadSnapshot: memory });
   afterRestore(pyodide);
   return pyodide;
-}
-
-/**
- * What Python must be told after a restore: fresh random state (else every process from one snapshot
- * draws the same numbers), and the empty sys.path entry that each loadPyodide adds kept once.
- * `loadSnapshot` calls it. The environment is not set here: os.environ still holds the values of where
- * the snapshot was made until the app is started with its `env` (load.ts), which replaces them all.
- *
- * The mounted folders' finders forget their listings when the bridge looks the app up (`load_app`), not
- * here. Not `json` either: its first import after a restore costs 0.15 s.
- */
-export function afterRestore(pyodide: PyodideInterface): void {
-  // Its own globals, so that nothing lands in __main__.
-  const scope = pyodide.toPy({});
-  try {
-    pyodide.runPython(`
-import sys
-if 'random' in sys.modules:
-    sys.modules['random'].seed()
-while sys.path.count('') > 1:
-    sys.path.remove('')
-`, { globals: scope });
-  } finally {
-    scope.destroy();
-  }
 }
 
 /**
@@ -306,15 +229,6 @@ function bridgeDigest(pyodide: PyodideInterface): string | null {
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-function encodeHeader(header: SnapshotHeader): Uint8Array {
-  const line = `${MAGIC}${JSON.stringify(header)}`;
-  const length = Math.ceil((new TextEncoder().encode(line).length + 1) / ALIGN) * ALIGN;
-  const bytes = new Uint8Array(length).fill(0x20);
-  const { written } = new TextEncoder().encodeInto(line, bytes);
-  bytes[written] = NEWLINE;
-  return bytes;
 }
 
 function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {

@@ -19,19 +19,23 @@ import bridgeSource from './wsgi_edge_bridge.py';
 import type { WsgiApp } from '../core/types.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
 import { isPyodide314OrLater } from './pyodide-lines.ts';
+import { afterRestore, isSnapshotFile, parseSnapshot, SnapshotMismatchError } from './snapshot-format.ts';
 import { withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
 import { installLoaderStandIns, installWasmFunctionStandIn, instantiating, replaceProperty, type ServedFiles } from './workerd-stand-ins.ts';
 
 export { InterpreterDeadError, PythonError } from './bridge.ts';
+export { SnapshotMismatchError } from './snapshot-format.ts';
 export { FILES_DIR, type PythonAppOptions } from './load.ts';
 
 export type { PyodideInterface } from 'pyodide';
 
 export interface WorkerdPyodideOptions {
   /**
-   * A memory snapshot of this same Pyodide build, made in Node with `loadPyodide({ _makeSnapshot: true })`
-   * and `pyodide.makeMemorySnapshot()`, bundled as a `Data` module: start-up then skips Python's own
-   * initialisation. Pyodide marks both as internal (underscore), so they may change between versions.
+   * A memory snapshot of this same Pyodide build, bundled as a `Data` module: start-up then skips Python's
+   * own initialisation (and the app's imports, when the snapshot has them). Either a file `wsgi-edge
+   * snapshot` wrote, whose header must name this Pyodide, or the bare bytes of Pyodide's own
+   * `makeMemorySnapshot()` (made in Node under `loadPyodide({ _makeSnapshot: true })`; Pyodide marks both
+   * as internal, so they may change between versions). `wsgi-edge build cloudflare` makes and bundles one.
    */
   snapshot?: ArrayBuffer | Uint8Array;
 }
@@ -59,23 +63,40 @@ async function loadWithStandIns(options: WorkerdPyodideOptions): Promise<Pyodide
   try {
     // Imported here rather than at the top: evaluating them needs the stand-ins (and takes time).
     const { loadPyodide, version } = await import('pyodide');
-    const snapshot = options.snapshot === undefined ? {} : { _loadSnapshot: options.snapshot };
+    const memory = options.snapshot === undefined ? undefined : snapshotMemory(options.snapshot, version);
+    const snapshot = memory === undefined ? {} : { _loadSnapshot: memory };
     if (!isPyodide314OrLater(version)) {
       // 0.27.7's glue is a script that leaves its factory in a global, where its loader looks.
       removals.push(installWasmFunctionStandIn());
       const { _createPyodideModule: factory } = await importGlue027();
       removals.push(replaceProperty(globalThis, '_createPyodideModule', instantiating(factory, pyodideWasm)));
-      return await loadPyodide({ indexURL: INDEX_URL, ...snapshot });
+      return restored(await loadPyodide({ indexURL: INDEX_URL, ...snapshot }), memory);
     }
     // 314's glue is a module exporting the factory, which its loader takes as an option.
     let factory = instantiating((await importGlue314()).default, pyodideWasm);
-    if (options.snapshot !== undefined) factory = withRoomForSnapshot(factory, options.snapshot.byteLength);
+    if (memory !== undefined) factory = withRoomForSnapshot(factory, memory.byteLength);
     // A variable, not a literal: `createPyodideModule` is 314's option, and the types are 0.27.7's.
     const options314 = { indexURL: INDEX_URL, ...snapshot, createPyodideModule: factory };
-    return await loadPyodide(options314);
+    return restored(await loadPyodide(options314), memory);
   } finally {
     for (const remove of removals.reverse()) remove();
   }
+}
+
+/** Pyodide's part of `snapshot`: a wsgi-edge snapshot file's, after checking it was made by `version`, or the bytes as given. */
+function snapshotMemory(snapshot: ArrayBuffer | Uint8Array, version: string): Uint8Array {
+  const bytes = snapshot instanceof Uint8Array ? snapshot : new Uint8Array(snapshot);
+  if (!isSnapshotFile(bytes)) return bytes;
+  const { header, memory } = parseSnapshot(bytes);
+  if (header.pyodide !== version) {
+    throw new SnapshotMismatchError(`wsgi-edge: the snapshot was made by Pyodide ${header.pyodide}, but this Worker bundles Pyodide ${version}: make it again with that Pyodide`);
+  }
+  return memory;
+}
+
+function restored(pyodide: PyodideInterface, memory: Uint8Array | undefined): PyodideInterface {
+  if (memory !== undefined) afterRestore(pyodide);
+  return pyodide;
 }
 
 /**

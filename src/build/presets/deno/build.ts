@@ -5,24 +5,15 @@
  * @module
  */
 
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { CONFIG_FILE } from '../../artifact.ts';
-import { BuildError, type Preset } from '../../index.ts';
+import { replaceFolder, type Preset } from '../../index.ts';
 
 export const denoPreset: Preset = {
   name: 'deno',
   entry: 'main.mjs',
   defaultOut: '.wsgi-edge/deno',
   finish(stage, out) {
-    if (existsSync(out)) {
-      // Replace an earlier build, never a folder of the user's.
-      if (readdirSync(out).length > 0 && !existsSync(path.join(out, CONFIG_FILE))) {
-        throw new BuildError(`${out} exists and is not a wsgi-edge build: choose another --out`);
-      }
-      rmSync(out, { recursive: true, force: true });
-    }
-    renameSync(stage, out);
+    replaceFolder(stage, out);
     const folder = path.relative(process.cwd(), out) || '.';
     return [`Wrote ${folder}/`, `Serve it with: ${denoServeCommand(folder)}`];
   },
