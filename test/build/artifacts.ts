@@ -3,15 +3,18 @@
  * Lambda zip unzipped as Lambda unzips it, file dates included (a reader independent of the writer:
  * CPython's zipfile, the dates from the extended timestamp field, else the DOS field). Then each
  * artifact served as its user serves it: a Deno folder under the `deno serve` line the build printed, a
- * Lambda zip under `npm run lambda:local` (scripts/lambda-local.ts).
+ * Lambda zip under `npm run lambda:local` (scripts/lambda-local.ts), a Worker's folder under the
+ * `wrangler dev` line the build printed.
  * @module
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DENO, quietDenoEnv, startServer, type ServerProcess } from '../deno/deno.ts';
+import { offlineWranglerEnv } from '../cloudflare/workerd.ts';
+import { DENO, quietDenoEnv, startServer, stopChild, waitForOutput, type ServerProcess } from '../deno/deno.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const BUILD_TIMEOUT_MS = 120_000;
@@ -98,4 +101,53 @@ export type InvokeMode = 'BUFFERED' | 'RESPONSE_STREAM';
 export function serveLambdaLocal(zip: string, mode: InvokeMode): Promise<ServerProcess> {
   return startServer(process.execPath, ['--import', 'tsx', 'scripts/lambda-local.ts', zip, '--port', '0', '--invoke-mode', mode],
     process.env, / on (http:\/\/127\.0\.0\.1:\d+\/)$/m, `lambda:local ${mode}`);
+}
+
+/** `wsgi-edge build cloudflare <app> ...args` into a fresh folder. */
+export async function buildCloudflareArtifact(app: string, args: readonly string[] = [], options: BuildRun = {}): Promise<DenoArtifact> {
+  const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-cloudflare-'));
+  const dir = path.join(work, 'worker');
+  const printed = await cli(['build', 'cloudflare', app, ...args, '--out', dir], options);
+  return { dir, printed, remove: () => rmSync(work, { recursive: true, force: true }) };
+}
+
+/** Bundling 40 MB of modules and starting workerd, on a busy machine. */
+const WRANGLER_DEV_MS = 120_000;
+
+/**
+ * `npx wrangler dev -c DIR/wrangler.toml` exactly as the build printed it, offline, on a free loopback
+ * port, with `vars` as the Worker's text bindings (`--var NAME:VALUE`). Its own process group, so that
+ * stopping it stops workerd too.
+ */
+export async function wranglerDevPrinted(artifact: DenoArtifact, vars: Record<string, string> = {}): Promise<ServerProcess> {
+  const line = /^Serve it with: npx wrangler dev -c (\S+\/wrangler\.toml)/m.exec(artifact.printed);
+  if (!line) throw new Error(`The build printed no wrangler dev line:\n${artifact.printed}`);
+  // Its inspector too: wrangler's default (9229) is one port for every wrangler dev at once.
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const args = ['node_modules/wrangler/bin/wrangler.js', 'dev', '-c', line[1]!, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])];
+  const child = spawn(process.execPath, args, { env: offlineWranglerEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout!.on('data', (data: Buffer) => { output += data.toString(); });
+  child.stderr!.on('data', (data: Buffer) => { output += data.toString(); });
+  const stop = () => stopChild(child, true);
+  try {
+    const match = await waitForOutput(child, () => output, /Ready on (http:\/\/127\.0\.0\.1:\d+)/, `wrangler dev -c ${line[1]}`, WRANGLER_DEV_MS);
+    return { url: match[1]!, child, output: () => output, exited, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -22,11 +22,11 @@ export function quietDenoEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', NO_COLOR: '1', ...extra };
 }
 
-/** Waits (bounded) until `output()` matches `pattern`, or the process exits. */
-export async function waitForOutput(child: ChildProcess, output: () => string, pattern: RegExp, what: string): Promise<RegExpExecArray> {
+/** Waits (bounded, 30 s by default) until `output()` matches `pattern`, or the process exits. */
+export async function waitForOutput(child: ChildProcess, output: () => string, pattern: RegExp, what: string, timeoutMs = 30_000): Promise<RegExpExecArray> {
   let exited = false;
   child.once('exit', () => { exited = true; });
-  for (let i = 0; i < 600 && !exited; i++) {
+  for (let i = 0; i < timeoutMs / 50 && !exited; i++) {
     const match = pattern.exec(output());
     if (match) return match;
     await new Promise((resolve) => setTimeout(resolve, 50));
