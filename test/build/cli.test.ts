@@ -29,7 +29,7 @@ async function refused(args: readonly string[]): Promise<string> {
 
 describe('wsgi-edge build refuses, in one line with status 2', () => {
   test('an unknown target', async () => {
-    expect(await refused(['cloudfront', 'app/wsgi_app.py:simple_app'])).toBe('wsgi-edge build: unknown target "cloudfront" (one of lambda, deno)');
+    expect(await refused(['cloudfront', 'app/wsgi_app.py:simple_app'])).toBe('wsgi-edge build: unknown target "cloudfront" (one of lambda, deno, cloudflare)');
   });
 
   test('a module that is nowhere', async () => {
@@ -75,9 +75,26 @@ describe('wsgi-edge build refuses, in one line with status 2', () => {
       /^wsgi-edge build: .*function\.zip: \d+ bytes \((5[1-9]|[6-9]\d)\.\d MiB\), .*: the zip is over Lambda's 50\.0 MiB for a direct upload$/);
   }, PYTHON_MS);
 
+  test('a Worker over Workers\' 64 MiB upload, saying its size', async () => {
+    const big = path.join(work, 'big-worker');
+    mkdirSync(big);
+    writeFileSync(path.join(big, 'big_app.py'), 'def application(environ, start_response):\n    start_response("200 OK", [])\n    return [b""]\n');
+    // Random bytes do not deflate: beside Pyodide's 12 MiB they pass the limit even without a snapshot.
+    writeFileSync(path.join(big, 'payload.bin'), randomBytes(53 * 1024 * 1024));
+    expect(await refused(['cloudflare', path.join(big, 'big_app.py'), '--no-snapshot'])).toMatch(
+      /^wsgi-edge build: .*function\.zip: \d+ bytes \((6[4-9]|[7-9]\d)\.\d MiB\) to upload, 2 app files in app-files\.bin: over Workers' 64\.0 MiB per Worker$/);
+  }, PYTHON_MS);
+
+  test('a Worker whose module is nowhere, at build time', async () => {
+    expect(await refused(['cloudflare', 'no_such_module'])).toMatch(
+      /^wsgi-edge build: cannot load the Python app "no_such_module:application": No module named 'no_such_module'; sys\.path is \[/);
+  }, PYTHON_MS);
+
   test('an app whose snapshot cannot be made, naming why and the way out; --no-snapshot builds it', async () => {
-    expect(await refused(['lambda', 'test/build/fixtures/holds_js.py'])).toMatch(
-      /^wsgi-edge build: cannot snapshot holds_js:application: .*Python holds a JavaScript object .*; wsgi-edge build --no-snapshot ships the app without one$/);
+    for (const target of ['lambda', 'cloudflare']) {
+      expect(await refused([target, 'test/build/fixtures/holds_js.py'])).toMatch(
+        /^wsgi-edge build: cannot snapshot holds_js:application: .*Python holds a JavaScript object .*; wsgi-edge build --no-snapshot ships the app without one$/);
+    }
     const run = await runCli(['build', 'lambda', 'test/build/fixtures/holds_js.py', '--no-snapshot', '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);
