@@ -69,10 +69,10 @@ export function writeFiles(pyodide: PyodideInterface, files: Readonly<Record<str
 
 /**
  * A `WsgiApp` that loads on its first request (Workers allow no seconds-long work at start-up), saying
- * on the console what that load cost. A failed load is tried again by the next request; after the
+ * on the console what that load cost (and `from` where, as ` from its snapshot`). A failed load is tried again by the next request; after the
  * interpreter dies (`onFatal`) the next request loads a fresh one, when `load` makes a new interpreter.
  */
-export function lazyApp(spec: string, load: (onFatal: BridgeOptions['onFatal']) => Promise<WsgiApp>, onFatal?: BridgeOptions['onFatal']): WsgiApp {
+export function lazyApp(spec: string, load: (onFatal: BridgeOptions['onFatal']) => Promise<WsgiApp>, onFatal?: BridgeOptions['onFatal'], from = ''): WsgiApp {
   let loading: Promise<WsgiApp> | undefined;
   const fatal: NonNullable<BridgeOptions['onFatal']> = (error) => {
     loading = undefined;
@@ -81,7 +81,7 @@ export function lazyApp(spec: string, load: (onFatal: BridgeOptions['onFatal']) 
   const timedLoad = async () => {
     const started = Date.now();
     const app = await load(fatal);
-    console.log(`wsgi-edge: Python app ${spec} loaded in ${Date.now() - started} ms, on its first request`);
+    console.log(`wsgi-edge: Python app ${spec} loaded${from} in ${Date.now() - started} ms, on its first request`);
     return app;
   };
   return async (environ, startResponse) => {

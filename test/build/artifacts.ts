@@ -97,10 +97,13 @@ export function servePrinted(artifact: DenoArtifact, env: NodeJS.ProcessEnv = {}
 
 export type InvokeMode = 'BUFFERED' | 'RESPONSE_STREAM';
 
+/** Unzipping a Django site and starting the runtime client, on a busy machine. */
+const LAMBDA_LOCAL_MS = 90_000;
+
 /** `npm run lambda:local -- ZIP --port 0 --invoke-mode MODE`: the zip as a function URL serves it; its URL ends in a slash. */
 export function serveLambdaLocal(zip: string, mode: InvokeMode): Promise<ServerProcess> {
   return startServer(process.execPath, ['--import', 'tsx', 'scripts/lambda-local.ts', zip, '--port', '0', '--invoke-mode', mode],
-    process.env, / on (http:\/\/127\.0\.0\.1:\d+\/)$/m, `lambda:local ${mode}`);
+    process.env, / on (http:\/\/127\.0\.0\.1:\d+\/)$/m, `lambda:local ${mode}`, LAMBDA_LOCAL_MS);
 }
 
 /** `wsgi-edge build cloudflare <app> ...args` into a fresh folder. */

@@ -74,7 +74,7 @@ describe.each(PYODIDE_VERSIONS)('the seed\'s Python app, from wsgi-edge build cl
     const { server } = seeds.get(pyodide.name)!;
     expect(server.output()).not.toContain('loaded in');
     await expectAnswersAsCPython(`${server.url}/`);
-    expect(server.output()).toMatch(/wsgi-edge: Python app wsgi_app:simple_app \(from its snapshot\) loaded in \d+ ms, on its first request/);
+    expect(server.output()).toMatch(/wsgi-edge: Python app wsgi_app:simple_app loaded from its snapshot in \d+ ms, on its first request/);
     expect(server.output().match(/loaded in \d+ ms/g)).toHaveLength(1);
   });
 });

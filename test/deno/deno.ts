@@ -61,14 +61,14 @@ export interface ServerProcess extends DenoServer {
  * Spawns `command args` with its output kept, and resolves once the output matches `listening` (whose
  * first group is the URL); a process that exits or stays silent first is stopped, and the call throws.
  */
-export async function startServer(command: string, args: readonly string[], env: NodeJS.ProcessEnv, listening: RegExp, what: string): Promise<ServerProcess> {
+export async function startServer(command: string, args: readonly string[], env: NodeJS.ProcessEnv, listening: RegExp, what: string, timeoutMs?: number): Promise<ServerProcess> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.on('data', (data: Buffer) => { output += data.toString(); });
   child.stderr!.on('data', (data: Buffer) => { output += data.toString(); });
   try {
-    const match = await waitForOutput(child, () => output, listening, what);
+    const match = await waitForOutput(child, () => output, listening, what, timeoutMs);
     return { url: match[1]!, child, output: () => output, exited, stop: () => stopChild(child) };
   } catch (error) {
     await stopChild(child);

@@ -3,8 +3,9 @@
  * request in requests.ts, the same status line, the same headers the app set and the same body bytes.
  * Each app is served four ways: by wsgi-edge's Node server (one Pyodide in the test process serves all
  * three apps), from the Deno folder `wsgi-edge build deno` makes of it (under the `deno serve` line the
- * build prints), and from the zip `wsgi-edge build lambda` makes of it (under `npm run lambda:local`, in
- * both invoke modes). Each reference is `python3 apps/serve_wsgiref.py` (Debian's python3).
+ * build prints), from the zip `wsgi-edge build lambda` makes of it (under `npm run lambda:local`, in
+ * both invoke modes), and from the Worker's folder `wsgi-edge build cloudflare` makes of it (bundled by
+ * `wrangler deploy --dry-run`, in workerd). Each reference is `python3 apps/serve_wsgiref.py` (Debian's python3).
  * `npm run test:frameworks` (apt-get install python3-flask python3-bottle python3-django).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,11 +18,16 @@ import { send, type Answer } from './exchange.ts';
 import { APPS_DIR, copyPurePython, FRAMEWORKS, type Framework } from './frameworks.ts';
 import { appHeaders, REQUESTS, STATIC_FILES } from './requests.ts';
 import {
-  buildArtifacts, startDenoBuild, startLambdaBuild, startReference, startWsgiEdge, type Builds, type EdgeRunning, type Running,
+  buildArtifacts, startCloudflareBuild, startDenoBuild, startLambdaBuild, startReference, startWsgiEdge, type Builds, type EdgeRunning, type Running,
 } from './servers.ts';
 
 /** What a Python traceback or the exception's own text would show if it reached the client. */
 const TRACEBACK_MARKS = ['Traceback', 'ZeroDivisionError', 'division by zero', '.py"', 'line '];
+
+/** Polls `condition` for up to five seconds. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 let pyodide: PyodideInterface;
 let work: string;
@@ -50,6 +56,7 @@ const SERVERS: readonly ServerKind[] = [
   { name: 'wsgi-edge build deno, under deno serve', built: true, reasonPhrase: false, start: async (framework) => startDenoBuild(await builtFor(framework)) },
   { name: 'wsgi-edge build lambda, BUFFERED', built: true, reasonPhrase: false, start: async (framework) => startLambdaBuild(await builtFor(framework), 'BUFFERED') },
   { name: 'wsgi-edge build lambda, RESPONSE_STREAM', built: true, reasonPhrase: false, start: async (framework) => startLambdaBuild(await builtFor(framework), 'RESPONSE_STREAM') },
+  { name: 'wsgi-edge build cloudflare, in workerd', built: true, reasonPhrase: false, start: async (framework) => startCloudflareBuild(await builtFor(framework)) },
 ];
 
 /** What each server wrote, by server and framework, kept when it stops for the checks at the end. */
@@ -75,7 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const settled = await Promise.allSettled(builds.values());
-  for (const result of settled) if (result.status === 'fulfilled') [result.value.deno, result.value.lambda].forEach((artifact) => artifact.remove());
+  for (const result of settled) if (result.status === 'fulfilled') [result.value.deno, result.value.lambda, result.value.cloudflare].forEach((artifact) => artifact.remove());
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -124,6 +131,8 @@ describe.each(SERVERS)('$name', (kind) => {
       expect(actual.status).toBe(expected.status);
       const seen = actual.body.toString('utf8') + actual.headers.map(([name, value]) => `${name}: ${value}`).join('\n');
       for (const mark of TRACEBACK_MARKS) expect(seen).not.toContain(mark);
+      // workerd writes a Worker's console a moment after the answer has gone.
+      if (framework.tracebackInWsgiErrors) await until(() => edge!.output().includes('ZeroDivisionError'));
       expect(edge!.output().includes('ZeroDivisionError')).toBe(framework.tracebackInWsgiErrors);
     });
   });
@@ -139,9 +148,9 @@ describe('the builds', () => {
   });
 
   it.each(FRAMEWORKS)('$name: each build names Debian\'s symlinks that dangle in the copy in a warning, and carries on', async (framework) => {
-    const { deno, lambda } = await builtFor(framework);
+    const { deno, lambda, cloudflare } = await builtFor(framework);
     const expected = framework.danglingLinks.map((link) => path.join(sites.get(framework)!, link));
-    for (const printed of [deno.printed, lambda.printed]) {
+    for (const printed of [deno.printed, lambda.printed, cloudflare.printed]) {
       const named = [...printed.matchAll(/^wsgi-edge build: warning: (.*) is a dangling symlink: skipped$/gm)].map((match) => match[1]);
       expect(named.sort()).toEqual(expected.sort());
     }

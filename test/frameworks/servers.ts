@@ -2,7 +2,8 @@
  * The servers the suite compares: CPython's wsgiref.simple_server (apps/serve_wsgiref.py under Debian's
  * python3), the reference; and wsgi-edge serving the same app: its Node simple server with the app loaded
  * into Pyodide in the test process, and the artifacts `wsgi-edge build` makes of it (a Deno folder under
- * the `deno serve` line the build prints, a Lambda zip under `npm run lambda:local` in either invoke mode).
+ * the `deno serve` line the build prints, a Lambda zip under `npm run lambda:local` in either invoke mode,
+ * a Worker's folder as `wrangler deploy` bundles it, in workerd).
  * @module
  */
 
@@ -11,7 +12,10 @@ import path from 'node:path';
 import type { PyodideInterface } from 'pyodide';
 import { loadPythonApp, mountFolder } from '../../src/python/index.ts';
 import { makeServer } from '../../src/wsgiref/simple-server.ts';
-import { buildDenoArtifact, buildLambdaArtifact, serveLambdaLocal, servePrinted, type DenoArtifact, type InvokeMode, type LambdaArtifact } from '../build/artifacts.ts';
+import {
+  buildCloudflareArtifact, buildDenoArtifact, buildLambdaArtifact, serveLambdaLocal, servePrinted, type DenoArtifact, type InvokeMode, type LambdaArtifact,
+} from '../build/artifacts.ts';
+import { buildWorker, startWorker } from '../cloudflare/workerd.ts';
 import { stopChild, waitForOutput, type ServerProcess } from '../deno/deno.ts';
 import { APPS_DIR, DEBIAN_PYTHON, type Framework } from './frameworks.ts';
 
@@ -58,20 +62,25 @@ export async function startWsgiEdge(framework: Framework, pyodide: PyodideInterf
 export interface Builds {
   readonly deno: DenoArtifact;
   readonly lambda: LambdaArtifact;
+  readonly cloudflare: DenoArtifact;
 }
 
 /**
- * `wsgi-edge build deno` and `build lambda` of `framework`'s app, with APPS_DIR and `site` as
+ * `wsgi-edge build deno`, `build lambda` and `build cloudflare` of `framework`'s app, with APPS_DIR and `site` as
  * --pythonpath (and the tz database mounted for Django), one after the other: each build runs a
  * Pyodide, and a caller building several frameworks at once keeps to one build per framework.
  */
 export async function buildArtifacts(framework: Framework, site: string): Promise<Builds> {
   const args = ['--pythonpath', `${APPS_DIR},${site}`, ...(framework.zoneinfo ? ['--mount', '/usr/share/zoneinfo'] : [])];
-  const deno = await buildDenoArtifact(framework.app, args);
+  const built: Array<{ remove(): void }> = [];
   try {
-    return { deno, lambda: await buildLambdaArtifact(framework.app, args) };
+    const deno = await buildDenoArtifact(framework.app, args);
+    built.push(deno);
+    const lambda = await buildLambdaArtifact(framework.app, args);
+    built.push(lambda);
+    return { deno, lambda, cloudflare: await buildCloudflareArtifact(framework.app, args) };
   } catch (error) {
-    deno.remove();
+    for (const artifact of built) artifact.remove();
     throw error;
   }
 }
@@ -83,6 +92,16 @@ function fromProcess(server: ServerProcess): EdgeRunning {
 /** The Deno folder under the `deno serve` line its build printed. */
 export async function startDenoBuild(builds: Builds): Promise<EdgeRunning> {
   return fromProcess(await servePrinted(builds.deno));
+}
+
+/**
+ * The Worker's folder as `wrangler deploy -c DIR/wrangler.toml` bundles it (--dry-run, offline), run in
+ * workerd. Not under `wrangler dev`: its local proxy re-chunks an HTML answer and drops the app's
+ * Content-Length, which the Worker itself sends (test/build/cloudflare.test.ts runs the `wrangler dev` line).
+ */
+export async function startCloudflareBuild(builds: Builds): Promise<EdgeRunning> {
+  const worker = await startWorker(await buildWorker(path.join(builds.cloudflare.dir, 'wrangler.toml')));
+  return { port: Number(worker.url.port), output: worker.output, stop: () => worker.miniflare.dispose() };
 }
 
 /** The Lambda zip under `npm run lambda:local`, as a function URL in `mode` serves it. */

@@ -29,10 +29,11 @@ export interface CloudflareArtifact {
 
 /** The Worker: the artifact's app behind the Cloudflare target. */
 export function serveArtifact(artifact: CloudflareArtifact): WorkerHandler {
-  const from = artifact.snapshot === undefined ? 'without a snapshot' : 'from its snapshot';
+  const from = artifact.snapshot === undefined ? ' without a snapshot' : ' from its snapshot';
   let app: WsgiApp | undefined;
   return handle((environ, startResponse) => {
-    app ??= lazyApp(`${artifact.config.app} (${from})`, (onFatal) => loadArtifactApp(artifact, textBindings(environ['cloudflare.env']), onFatal));
+    const load: Parameters<typeof lazyApp>[1] = (onFatal) => loadArtifactApp(artifact, textBindings(environ['cloudflare.env']), onFatal);
+    app ??= lazyApp(artifact.config.app, load, undefined, from);
     return app(environ, startResponse);
   });
 }
