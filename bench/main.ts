@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     runtimes: [],
     lambda: { measured: false, reason: 'not run' },
     size: [],
-    python: { measured: false, reason: 'not run', cpython, pyodide: '', apps: [], streaming: [], snapshots: [], coldStart: [], lambdaPackage: [] },
+    python: { measured: false, reason: 'not run', cpython, pyodide: '', apps: [], streaming: [], snapshots: [], coldStart: [], lambdaPackage: [], workersPackage: [] },
     durationSeconds: 0,
   };
   try {

@@ -124,16 +124,19 @@ async function kill(child: ChildProcess): Promise<void> {
 
 /** An app as `wsgi-edge build` takes it: its spec and its --pythonpath folders. */
 export interface BuildableApp {
-  id: 'seed' | 'flask';
+  id: 'seed' | 'flask' | 'django';
   spec: string;
   path: readonly string[];
+  /** Folders the app reads at a fixed path (`--mount`). */
+  mounts?: readonly string[];
   unavailable?: string;
 }
 
 /** `wsgi-edge build <target>` of `app` into `out`; throws with the command's last words when it fails. */
-export function buildArtifact(paths: PythonPaths, target: 'lambda' | 'deno', app: BuildableApp, snapshot: boolean, out: string): void {
+export function buildArtifact(paths: PythonPaths, target: 'lambda' | 'deno' | 'cloudflare', app: BuildableApp, snapshot: boolean, out: string): void {
   rmSync(out, { recursive: true, force: true });
-  const args = [join(paths.root, 'dist', 'src', 'cli.js'), 'build', target, app.spec, '--pythonpath', app.path.join(','), ...(snapshot ? [] : ['--no-snapshot']), '--out', out];
+  const args = [join(paths.root, 'dist', 'src', 'cli.js'), 'build', target, app.spec, '--pythonpath', app.path.join(','),
+    ...(app.mounts ?? []).flatMap((mount) => ['--mount', mount]), ...(snapshot ? [] : ['--no-snapshot']), '--out', out];
   const built = spawnSync(process.execPath, args, { cwd: paths.root, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`wsgi-edge build ${target} failed: ${built.stderr.trim().slice(-300)}`);
 }

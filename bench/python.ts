@@ -15,7 +15,9 @@ import type { BenchConfig } from './config.ts';
 import { encodePage, ROUTES } from './apps/shared.ts';
 import { log, procStatusBytes, processTree, startServer, stopServer, type Server } from './lib.ts';
 import { checkAnswers, measureStreams, measureThroughput, type Contender, type StreamSpec } from './measure.ts';
-import { coldStarts, denoArtifacts, lambdaPackages, type StartCommand } from './python-start.ts';
+import { coldStarts, denoArtifacts, lambdaPackages, type BuildableApp, type StartCommand } from './python-start.ts';
+import { workersPackages } from './workers-start.ts';
+import { APPS_DIR, copyPurePython, FRAMEWORKS } from '../test/frameworks/frameworks.ts';
 import type { PythonAppResult, PythonSection, PythonServerId, PythonServerResult, SnapshotLine } from './types.ts';
 
 export interface PythonPaths {
@@ -187,6 +189,7 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
     snapshots: [],
     coldStart: [],
     lambdaPackage: [],
+    workersPackage: [],
   };
   if (cpython.version === 'not found') log(`  no python3 found: the CPython lines will say so`);
   const site = join(paths.built, 'python-site');
@@ -253,10 +256,29 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
     return unavailable(spec, app, paths, cpython);
   }, config.coldStartRuns);
   section.lambdaPackage = await lambdaPackages(apps, paths, config.coldStartRuns);
+  section.workersPackage = await workersPackages(apps, [djangoApp(paths)], paths, config.coldStartRuns);
   return section;
 }
 
 type ColdStartSpec = PythonServerSpec & { snapshot?: boolean };
+
+/**
+ * The framework suite's Django project (Debian's python3-django, copied as test/frameworks does), for
+ * the Workers memory line: the largest app of the three, read with its tz database.
+ */
+function djangoApp(paths: PythonPaths): BuildableApp & { route: string } {
+  const django = FRAMEWORKS.find(({ name }) => name === 'Django')!;
+  const site = join(paths.built, 'python-site-django');
+  const app = { id: 'django' as const, spec: django.app, path: [APPS_DIR, site], mounts: ['/usr/share/zoneinfo'], route: '/html?name=Zo%C3%AB' };
+  try {
+    rmSync(site, { recursive: true, force: true });
+    mkdirSync(site, { recursive: true });
+    copyPurePython(django.packages, site);
+    return app;
+  } catch (error) {
+    return { ...app, unavailable: `Django not copied (apt-get install python3-django): ${(error as Error).message.slice(0, 200)}` };
+  }
+}
 
 /** Each app's memory snapshot (bench/servers/python-snapshot.ts, i.e. `snapshotPythonApp`), made once for the cold starts. */
 function makeSnapshots(apps: readonly PythonApp[], paths: PythonPaths): Map<PythonApp['id'], SnapshotLine & { file: string }> {

@@ -84,6 +84,16 @@ export function renderPythonResults(results: Results): string {
   out.push(table(['Package', 'zip MiB', 'unzipped MiB', 'init + first invoke ms (median)', 'ms of each run'], python.lambdaPackage.map((p) => p.measured
     ? [p.label, fmt.mib(p.zipBytes! / 2 ** 20), fmt.mib(p.unzippedBytes! / 2 ** 20), fmt.int(median(p.initMs ?? [])), (p.initMs ?? []).map((n) => Math.round(n)).join(', ')]
     : [p.label, NOT_MEASURED, '—', '—', p.reason ?? ''])));
+
+  out.push('### Cloudflare Workers, Python app\n');
+  out.push('`wsgi-edge build cloudflare` folders bundled by `wrangler deploy --dry-run`, each run in a fresh workerd (miniflare). ' +
+    'Global scope: the bundle\'s top level, timed inside the Worker (Workers allow 1 s). First request: Python started or restored inside it. Memory: the isolate after ' +
+    '1,000 requests, over the V8 inspector (Workers allow 128 MB).\n');
+  out.push(table(['Worker', 'upload MiB', 'global scope ms (median)', 'first request ms (median)', 'JS heap used / total MiB', 'ArrayBuffers MiB', 'wasm memory MiB'],
+    python.workersPackage.map((w) => w.measured
+      ? [w.label, fmt.mib(w.uploadBytes! / 2 ** 20), w.globalScopeMs ? fmt.int(median(w.globalScopeMs)) : '—', w.firstRequestMs ? fmt.int(median(w.firstRequestMs)) : '—',
+        w.memory ? `${fmt.mib(w.memory.jsHeapUsedMiB)} / ${fmt.mib(w.memory.jsHeapTotalMiB)}` : '—', w.memory ? fmt.mib(w.memory.arrayBuffersMiB) : '—', w.memory ? fmt.mib(w.memory.wasmMemoryMiB) : '—']
+      : [w.label, NOT_MEASURED, '—', '—', '—', '—', w.reason ?? ''])));
   return out.join('\n');
 }
 
@@ -162,6 +172,12 @@ export function renderPythonReadme(results: Results): string {
       coldRows.push([app === 'seed' ? "seed's app" : 'Flask', `wsgi-edge build lambda (${pkg.measured ? `${fmt.mib(pkg.zipBytes! / 2 ** 20)} MiB zip` : 'zip'}), aws-lambda-ric, init + first invoke${pkg.label.endsWith('no snapshot') ? '' : ', from its snapshot'}`,
         pkg.measured ? fmt.int(ms) : NOT_MEASURED, pkg.measured ? versus(ms) : '—', '—']);
     }
+  }
+  for (const worker of python.workersPackage.filter((w) => w.app !== 'django' && w.firstRequestMs)) {
+    const ms = worker.measured ? median(worker.globalScopeMs!) + median(worker.firstRequestMs!) : Number.NaN;
+    const gunicorn = python.coldStart.find((l) => l.app === worker.app && l.server === 'gunicorn' && l.measured);
+    coldRows.push([worker.app === 'seed' ? "seed's app" : 'Flask', `wsgi-edge build cloudflare, workerd, global scope + first request${worker.snapshot ? ', from its snapshot' : ''}`,
+      worker.measured ? fmt.int(ms) : NOT_MEASURED, worker.measured && gunicorn ? fmt.ratio(ms / median(gunicorn.ms)) : '—', '—']);
   }
   out.push(`Cold start, process start to the first 200 (median of ${results.config.coldStartRuns}):\n`);
   out.push(table(['Python app', 'Server', 'ms', '× gunicorn', 'RSS MiB'], coldRows));

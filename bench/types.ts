@@ -153,6 +153,7 @@ export interface PythonSection {
   snapshots: SnapshotLine[];
   coldStart: ColdStartLine[];
   lambdaPackage: LambdaPackageLine[];
+  workersPackage: WorkersPackageLine[];
 }
 
 /** One app's memory snapshot, made by `snapshotPythonApp` (what `wsgi-edge snapshot` runs). */
@@ -209,6 +210,33 @@ export interface LambdaPackageLine {
   unzippedBytes?: number;
   /** Fresh `node` importing the entry until its handler is ready (Pyodide and the app loaded), ms each run. */
   initMs?: number[];
+}
+
+/** A `wsgi-edge build cloudflare` folder in workerd (./workers-start.ts). */
+export interface WorkersPackageLine {
+  app: 'seed' | 'flask' | 'django';
+  label: string;
+  snapshot: boolean;
+  measured: boolean;
+  reason?: string;
+  /** What `wrangler deploy --dry-run` bundled: the script and its modules, bytes. */
+  uploadBytes?: number;
+  /** The bundle's top level, timed inside the Worker, ms each run. */
+  globalScopeMs?: number[];
+  /** The first request, Python started (or restored) inside it, ms each run. */
+  firstRequestMs?: number[];
+  memory?: WorkersMemory;
+}
+
+/** The Worker's isolate after `requests` requests, MiB. */
+export interface WorkersMemory {
+  requests: number;
+  jsHeapUsedMiB: number;
+  jsHeapTotalMiB: number;
+  /** ArrayBuffers' backing stores outside the heap: the Data modules (the snapshot, the archive, the standard library). */
+  arrayBuffersMiB: number;
+  /** Pyodide's linear memory: every WebAssembly.Memory. */
+  wasmMemoryMiB: number;
 }
 
 export interface SizeRow {

@@ -17,7 +17,8 @@ import { offlineWranglerEnv } from '../cloudflare/workerd.ts';
 import { DENO, quietDenoEnv, startServer, stopChild, waitForOutput, type ServerProcess } from '../deno/deno.ts';
 import { runCli } from '../helpers/cli.ts';
 
-const BUILD_TIMEOUT_MS = 120_000;
+/** A Django site loads in a fresh Pyodide at build time: a minute on a busy machine. */
+const BUILD_TIMEOUT_MS = 240_000;
 
 /** Runs `wsgi-edge ...args`, which must succeed; gives what it printed. */
 /** Where and how a build runs: its environment, and the CLI of another installed Pyodide (test/helpers/pyodide-versions.ts). */
