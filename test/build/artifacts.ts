@@ -135,7 +135,15 @@ export async function wranglerDevPrinted(artifact: DenoArtifact, vars: Record<st
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.on('data', (data: Buffer) => { output += data.toString(); });
   child.stderr!.on('data', (data: Buffer) => { output += data.toString(); });
-  const stop = () => stopChild(child, true);
+  // The group, even once wrangler itself has exited: workerd outlives a wrangler that failed to start.
+  const stop = async () => {
+    await stopChild(child, true);
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // The whole group is gone.
+    }
+  };
   try {
     const match = await waitForOutput(child, () => output, /Ready on (http:\/\/127\.0\.0\.1:\d+)/, `wrangler dev -c ${line[1]}`, WRANGLER_DEV_MS);
     return { url: match[1]!, child, output: () => output, exited, stop };

@@ -1,9 +1,10 @@
 /**
  * What a user gets: the package as `npm pack` makes it (from the dist/ the global setup built; its
  * prepack script would build it again under the other suites' feet), installed with `pyodide` into an empty folder
- * outside the repository, and `npx wsgi-edge build lambda` run there. A file the package forgets (the
- * runtime entries, the bridge) fails the build or the zip; the zip's handler then answers a function
- * URL event in a fresh Node process. Installing runs no script of the package's.
+ * outside the repository, and `npx wsgi-edge build lambda` and `build cloudflare` run there. A file the
+ * package forgets (the runtime entries, the bridge, the wasm adapters) fails the build or the artifact;
+ * the zip's handler then answers a function URL event in a fresh Node process, and the Worker, bundled
+ * by wrangler, answers in workerd. Installing runs no script of the package's.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { buildWorker, startWorker } from '../cloudflare/workerd.ts';
 import { unzipWithDates } from './artifacts.ts';
 
 const run = promisify(execFile);
@@ -54,3 +56,15 @@ test('npx wsgi-edge build lambda makes a zip whose handler answers', async () =>
   const result = JSON.parse(answered.slice(answered.indexOf('{"statusCode"'))) as { statusCode: number; body: string };
   expect(result).toMatchObject({ statusCode: 200, body: 'hello from /from-the-zip' });
 }, 120_000);
+
+test('npx wsgi-edge build cloudflare makes a Worker that wrangler bundles and workerd runs', async () => {
+  const { stdout } = await run('npx', ['wsgi-edge', 'build', 'cloudflare', 'hello.py', '--out', 'worker'], npm);
+  expect(stdout).toMatch(/Wrote worker\/: \d+ bytes \(\d+\.\d MiB\) to upload/);
+  const worker = await startWorker(await buildWorker(path.join(consumer, 'worker', 'wrangler.toml')));
+  try {
+    const answer = await fetch(new URL('/from-the-worker', worker.url));
+    expect([answer.status, await answer.text()]).toEqual([200, 'hello from /from-the-worker']);
+  } finally {
+    await worker.miniflare.dispose();
+  }
+}, 240_000);
