@@ -19,6 +19,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { PyodideInterface } from 'pyodide';
 import { BRIDGE_DIR, BRIDGE_MODULE } from './bridge.ts';
 import { needsRoomForSnapshot, withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
+import { afterRestore } from './snapshot-restore.ts';
 
 /** What a snapshot is of. Loading compares it with the snapshot's, so a snapshot serves only the app it was made for. */
 export interface SnapshotTarget {
@@ -189,31 +190,6 @@ export async function loadSnapshot(file: string, target: SnapshotTarget, loadOpt
   const pyodide = await loadPyodide({ ...loadOptions, ...(await roomForSnapshot(version, memory.length)), _loadSnapshot: memory });
   afterRestore(pyodide);
   return pyodide;
-}
-
-/**
- * What Python must be told after a restore: fresh random state (else every process from one snapshot
- * draws the same numbers), and the empty sys.path entry that each loadPyodide adds kept once.
- * `loadSnapshot` calls it. The environment is not set here: os.environ still holds the values of where
- * the snapshot was made until the app is started with its `env` (load.ts), which replaces them all.
- *
- * The mounted folders' finders forget their listings when the bridge looks the app up (`load_app`), not
- * here. Not `json` either: its first import after a restore costs 0.15 s.
- */
-export function afterRestore(pyodide: PyodideInterface): void {
-  // Its own globals, so that nothing lands in __main__.
-  const scope = pyodide.toPy({});
-  try {
-    pyodide.runPython(`
-import sys
-if 'random' in sys.modules:
-    sys.modules['random'].seed()
-while sys.path.count('') > 1:
-    sys.path.remove('')
-`, { globals: scope });
-  } finally {
-    scope.destroy();
-  }
 }
 
 /**

@@ -20,6 +20,7 @@ import type { WsgiApp } from '../core/types.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
 import { isPyodide314OrLater } from './pyodide-lines.ts';
 import { withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
+import { afterRestore } from './snapshot-restore.ts';
 import { installLoaderStandIns, installWasmFunctionStandIn, instantiating, replaceProperty, type ServedFiles } from './workerd-stand-ins.ts';
 
 export { InterpreterDeadError, PythonError } from './bridge.ts';
@@ -47,11 +48,14 @@ const SERVED: ServedFiles = new Map([
 /** The stand-ins are globals, so loads take turns. */
 let previousLoad: Promise<unknown> = Promise.resolve();
 
-/** A new Pyodide (its own interpreter each call). */
+/** A new Pyodide (its own interpreter each call); from a snapshot, told what a restore needs (`afterRestore`). */
 export function loadPyodideInWorkerd(options: WorkerdPyodideOptions = {}): Promise<PyodideInterface> {
   const load = previousLoad.then(() => loadWithStandIns(options));
   previousLoad = load.catch(() => undefined);
-  return load;
+  return options.snapshot === undefined ? load : load.then((pyodide) => {
+    afterRestore(pyodide);
+    return pyodide;
+  });
 }
 
 async function loadWithStandIns(options: WorkerdPyodideOptions): Promise<PyodideInterface> {
