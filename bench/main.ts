@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     runtimes: [],
     lambda: { measured: false, reason: 'not run' },
     size: [],
-    python: { measured: false, reason: 'not run', cpython, pyodide: '', apps: [], streaming: [], snapshots: [], coldStart: [], lambdaPackage: [], workersPackage: [] },
+    python: { measured: false, reason: 'not run', cpython, pyodide: '', pyodideVersions: [], apps: [], streaming: [], snapshots: [], coldStart: [], lambdaPackage: [], workersPackage: [] },
     durationSeconds: 0,
   };
   try {
@@ -200,6 +200,7 @@ function machine(): Results['machine'] {
       python: `${cpython.command}: Python ${cpython.version}`,
       ...Object.fromEntries(Object.entries(cpython.packages).map(([name, version]) => [`${name} (CPython)`, version])),
       pyodide: pkg('pyodide'),
+      'pyodide-314': pkg('pyodide-314'),
       wrk: versionOf('wrk', ['--version']).replace(/ Copyright.*/, ''),
       curl: versionOf('curl', ['--version']).split(' ').slice(0, 2).join(' '),
       hono: pkg('hono'),

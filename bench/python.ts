@@ -9,8 +9,9 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { PYODIDE_VERSIONS, type PyodideVersion } from '../test/helpers/pyodide-versions.ts';
 import type { BenchConfig } from './config.ts';
 import { encodePage, ROUTES } from './apps/shared.ts';
 import { log, procStatusBytes, processTree, startServer, stopServer, type Server } from './lib.ts';
@@ -106,8 +107,41 @@ interface PythonApp {
   unavailable?: string;
 }
 
+/** The server bundles that load a Python app (bench/build.mjs), and the bridge's Python half `loadPythonApp()` reads beside them. */
+const PYTHON_BUNDLES = ['node-python.js', 'deno-python.js', 'python-snapshot.js', 'wsgi_edge_bridge.py'];
+
+/** A supported Pyodide (test/helpers/pyodide-versions.ts) and the folder whose Python bundles run it. */
+export interface PlacedPyodide {
+  version: PyodideVersion;
+  dir: string;
+  /** What its wsgi-edge lines' ids end with: nothing for the default, `-314` for 314. */
+  suffix: '' | `-${string}`;
+}
+
+/**
+ * Every supported Pyodide, the default first, each with the folder its wsgi-edge lines run from: dist/bench
+ * itself for the default (the bundles' `import('pyodide')` resolves the repository's), else a folder of
+ * copies of the same bundles beside a `node_modules/pyodide` that is that version, as a user who
+ * installed it has. Only Pyodide differs between the lines.
+ */
+export function placePyodides(built: string): PlacedPyodide[] {
+  return PYODIDE_VERSIONS.map((version) => {
+    if (version.isDefault) return { version, dir: built, suffix: '' };
+    const dir = join(built, `pyodide-${version.name}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    // A package.json of its own: `deno serve` resolves bare specifiers through the node_modules beside the nearest one.
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ private: true, type: 'module' })}\n`);
+    symlinkSync(realpathSync(version.folder), join(dir, 'node_modules', 'pyodide'), 'dir');
+    for (const file of PYTHON_BUNDLES.filter((name) => existsSync(join(built, name)))) copyFileSync(join(built, file), join(dir, file));
+    return { version, dir, suffix: `-${version.name}` };
+  });
+}
+
 interface PythonServerSpec extends Contender {
   id: PythonServerId;
+  /** The Pyodide a wsgi-edge line runs (none for CPython's servers). */
+  pyodide?: PlacedPyodide;
   /** The dist/bench bundle it needs. */
   needs?: string;
   package?: Package;
@@ -117,22 +151,25 @@ interface PythonServerSpec extends Contender {
   worker?: boolean;
 }
 
-export function pythonServers(paths: PythonPaths, cpython: CPython): PythonServerSpec[] {
+export function pythonServers(paths: PythonPaths, cpython: CPython, pyodides: readonly PlacedPyodide[]): PythonServerSpec[] {
   const pythonEnv = (app: PythonApp) => ({ PYTHONPATH: app.path.join(':') });
   const pyodideEnv = (app: PythonApp) => ({ BENCH_PY_APP: app.spec, BENCH_PY_PATH: app.path.join(':') });
-  return [
+  const wsgiEdge = (pyodide: PlacedPyodide): PythonServerSpec[] => [
     {
-      id: 'wsgi-edge-node', label: 'wsgi-edge, Node simple server (Pyodide)', needs: 'node-python',
-      command: (app) => ({ command: process.execPath, args: [join(paths.built, 'node-python.js')], env: pyodideEnv(app) }),
+      id: `wsgi-edge-node${pyodide.suffix}`, label: `wsgi-edge, Node simple server (Pyodide ${pyodide.version.version})`, needs: 'node-python', pyodide,
+      command: (app) => ({ command: process.execPath, args: [join(pyodide.dir, 'node-python.js')], env: pyodideEnv(app) }),
     },
     {
-      id: 'wsgi-edge-deno', label: 'wsgi-edge, deno serve (Pyodide)', needs: 'deno-python',
+      id: `wsgi-edge-deno${pyodide.suffix}`, label: `wsgi-edge, deno serve (Pyodide ${pyodide.version.version})`, needs: 'deno-python', pyodide,
       command: (app) => ({
         command: paths.deno,
-        args: ['serve', '--quiet', '--no-check', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', '__PORT__', join(paths.built, 'deno-python.js')],
+        args: ['serve', '--quiet', '--no-check', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', '__PORT__', join(pyodide.dir, 'deno-python.js')],
         env: pyodideEnv(app),
       }),
     },
+  ];
+  return [
+    ...pyodides.flatMap(wsgiEdge),
     {
       id: 'gunicorn', label: 'gunicorn, 1 sync worker', package: 'gunicorn', closesConnections: true, worker: true,
       command: (app) => ({
@@ -172,6 +209,17 @@ async function start(spec: PythonServerSpec, app: PythonApp): Promise<Server> {
   return server;
 }
 
+/**
+ * Why a server did not start serving, in one line: where it could not load the app, the loader's own
+ * message without the stack, `sys.path` or colour codes (and under which Pyodide), else the start of the error.
+ */
+function startFailure(error: Error, spec: PythonServerSpec): string {
+  const plain = error.message.replace(/\x1b\[[0-9;]*m/g, '');
+  const load = /wsgi-edge: (cannot load the Python app .*?)(?:; sys\.path is|\n|$)/.exec(plain)?.[1];
+  if (!load) return plain.slice(0, 300);
+  return spec.pyodide ? `under Pyodide ${spec.pyodide.version.version} (Python ${spec.pyodide.version.python}), ${load}` : load;
+}
+
 /** The process that answers: gunicorn's worker (its master's first child), else the server itself. */
 export function servingPid(server: Server, worker: boolean): number {
   return worker ? (processTree(server.child.pid!)[1] ?? server.pid) : server.pid;
@@ -184,6 +232,7 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
     measured: true,
     cpython,
     pyodide: pyodideVersion(paths.root),
+    pyodideVersions: PYODIDE_VERSIONS.map((version) => version.version),
     apps: [],
     streaming: [],
     snapshots: [],
@@ -206,7 +255,8 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
     { id: 'seed', label: "The seed's app (app/wsgi_app.py)", spec: 'seed_bench:application', path: [benchApps, join(paths.root, 'app')] },
     { id: 'flask', label: 'Flask app (bench/apps/python/flask_bench.py)', spec: 'flask_bench:application', path: [benchApps, site], unavailable: flaskMissing },
   ];
-  const specs = pythonServers(paths, cpython);
+  const pyodides = placePyodides(paths.built);
+  const specs = pythonServers(paths, cpython, pyodides);
   for (const app of apps) {
     const { result, up } = await benchApp(app, specs, paths, cpython, config);
     section.apps.push(result);
@@ -224,18 +274,23 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
       await Promise.all([...up.values()].map(stopServer));
     }
   }
-  const snapshots = makeSnapshots(apps, paths);
+  /** Why `spec` did not serve `app` in the throughput runs (not available, or it failed to start): its other lines go without it too. */
+  const refused = (spec: PythonServerSpec, app: PythonApp) =>
+    section.apps.find((a) => a.id === app.id)?.servers.find((s) => s.id === spec.id && !s.measured)?.reason;
+  const snapshots = makeSnapshots(apps, pyodides, paths, (app, pyodide) => refused(specs.find((s) => s.pyodide === pyodide)!, app));
   section.snapshots = [...snapshots.values()].map(({ file: _file, ...made }) => made);
   const starts: ColdStartSpec[] = [];
-  for (const spec of specs.filter((s) => ['wsgi-edge-node', 'wsgi-edge-deno', 'gunicorn'].includes(s.id))) {
+  for (const spec of specs.filter((s) => s.pyodide !== undefined || s.id === 'gunicorn')) {
     starts.push(spec);
-    if (spec.id === 'gunicorn') continue;
+    if (!spec.pyodide) continue;
+    const snapshotOf = (app: PythonApp) => snapshots.get(snapshotKey(app, spec.pyodide!));
     starts.push({
       ...spec,
       snapshot: true,
+      snapshotOf,
       command: (app) => {
         const command = spec.command(app);
-        return { ...command, env: { ...command.env, BENCH_PY_SNAPSHOT: snapshots.get(app.id)?.file ?? '' } };
+        return { ...command, env: { ...command.env, BENCH_PY_SNAPSHOT: snapshotOf(app)?.file ?? '' } };
       },
     });
   }
@@ -251,16 +306,19 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
   }
   section.coldStart = await coldStarts(apps, starts, (spec, app) => {
     if (spec.id === 'wsgi-edge-deno-build') return builds.get(`${app.id}:${spec.snapshot === true}`)?.reason;
-    const made = snapshots.get(app.id);
+    const reason = refused(spec, app) ?? unavailable(spec, app, paths, cpython);
+    if (reason) return reason;
+    const made = spec.snapshotOf?.(app);
     if (spec.snapshot && !made?.measured) return `no snapshot: ${made?.reason ?? 'not made'}`;
-    return unavailable(spec, app, paths, cpython);
+    return undefined;
   }, config.coldStartRuns);
   section.lambdaPackage = await lambdaPackages(apps, paths, config.coldStartRuns);
   section.workersPackage = await workersPackages(apps, [djangoApp(paths)], paths, config.coldStartRuns);
   return section;
 }
 
-type ColdStartSpec = PythonServerSpec & { snapshot?: boolean };
+type MadeSnapshot = SnapshotLine & { file: string };
+type ColdStartSpec = PythonServerSpec & { snapshot?: boolean; snapshotOf?: (app: PythonApp) => MadeSnapshot | undefined };
 
 /**
  * The framework suite's Django project (Debian's python3-django, copied as test/frameworks does), for
@@ -280,31 +338,38 @@ function djangoApp(paths: PythonPaths): BuildableApp & { route: string } {
   }
 }
 
-/** Each app's memory snapshot (bench/servers/python-snapshot.ts, i.e. `snapshotPythonApp`), made once for the cold starts. */
-function makeSnapshots(apps: readonly PythonApp[], paths: PythonPaths): Map<PythonApp['id'], SnapshotLine & { file: string }> {
+const snapshotKey = (app: PythonApp, pyodide: PlacedPyodide) => `${app.id}${pyodide.suffix}`;
+
+/**
+ * Each app's memory snapshot under each Pyodide (bench/servers/python-snapshot.ts, i.e. `snapshotPythonApp`, run beside
+ * that Pyodide: a snapshot restores only in the Pyodide that made it), made once for the cold starts; not for an app
+ * that `refused` says that Pyodide could not serve.
+ */
+function makeSnapshots(apps: readonly PythonApp[], pyodides: readonly PlacedPyodide[], paths: PythonPaths,
+  refused: (app: PythonApp, pyodide: PlacedPyodide) => string | undefined): Map<string, MadeSnapshot> {
   log('-- memory snapshots');
-  const made = new Map<PythonApp['id'], SnapshotLine & { file: string }>();
-  for (const app of apps) {
-    const file = join(paths.built, `snapshot-${app.id}.bin`);
-    const line: SnapshotLine & { file: string } = { app: app.id, measured: false, file };
-    made.set(app.id, line);
+  const made = new Map<string, MadeSnapshot>();
+  for (const app of apps) for (const pyodide of pyodides) {
+    const file = join(paths.built, `snapshot-${snapshotKey(app, pyodide)}.bin`);
+    const line: MadeSnapshot = { app: app.id, pyodide: pyodide.version.version, measured: false, file };
+    made.set(snapshotKey(app, pyodide), line);
     if (paths.buildFailures['python-snapshot']) line.reason = `not built: ${paths.buildFailures['python-snapshot']}`;
-    else if (app.unavailable) line.reason = app.unavailable;
+    else line.reason = app.unavailable ?? refused(app, pyodide);
     if (line.reason) continue;
     rmSync(file, { force: true });
     const started = performance.now();
-    const result = spawnSync(process.execPath, [join(paths.built, 'python-snapshot.js'), file], {
+    const result = spawnSync(process.execPath, [join(pyodide.dir, 'python-snapshot.js'), file], {
       env: { ...process.env, BENCH_PY_APP: app.spec, BENCH_PY_PATH: app.path.join(':') }, encoding: 'utf8',
     });
     if (result.status !== 0 || !existsSync(file)) {
       line.reason = `snapshotPythonApp failed (${result.status}): ${result.stderr.trim().slice(-300)}`;
-      log(`  ${app.id}: ${line.reason}`);
+      log(`  ${app.id}, Pyodide ${line.pyodide}: ${line.reason}`);
       continue;
     }
     line.measured = true;
     line.makeMs = performance.now() - started;
     line.bytes = statSync(file).size;
-    log(`  ${app.id}: ${(line.bytes / 2 ** 20).toFixed(1)} MiB, made in ${line.makeMs.toFixed(0)} ms`);
+    log(`  ${app.id}, Pyodide ${line.pyodide}: ${(line.bytes / 2 ** 20).toFixed(1)} MiB, made in ${line.makeMs.toFixed(0)} ms`);
   }
   return made;
 }
@@ -330,7 +395,7 @@ async function benchApp(app: PythonApp, specs: PythonServerSpec[], paths: Python
       workers.set(spec.id, spec.worker === true);
       entry.measured = true;
     } catch (error) {
-      entry.reason = (error as Error).message.slice(0, 300);
+      entry.reason = startFailure(error as Error, spec);
       log(`  ${spec.label}: not measured: ${entry.reason}`);
       const server = up.get(spec.id);
       up.delete(spec.id);

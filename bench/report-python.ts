@@ -28,7 +28,8 @@ export function renderPythonResults(results: Results): string {
     return out.join('\n');
   }
   out.push([
-    `- **Same app, same core**: each app is served by wsgi-edge over Pyodide ${python.pyodide} (the Node simple server and \`deno serve\`, through \`loadPythonApp()\`) ` +
+    `- **Same app, same core**: each app is served by wsgi-edge over Pyodide ${python.pyodideVersions.join(' and ')} (the Node simple server and \`deno serve\`, through \`loadPythonApp()\`; ` +
+      'the same server bundles under each, copied beside a `node_modules/pyodide` of that version) ' +
       `and by CPython (\`${python.cpython.command}\`, Python ${python.cpython.version}) on gunicorn (one sync worker), waitress (one thread, and its default of four) ` +
       'and `wsgiref.simple_server`, all pinned to the server core, with the same wrk method and rotation as above. Flask is the same package files on both sides ' +
       `(those CPython imports, copied into a folder Pyodide mounts: ${Object.entries(python.cpython.packages).map(([n, v]) => `${n} ${v}`).join(', ')}). ` +
@@ -71,7 +72,7 @@ export function renderPythonResults(results: Results): string {
     : [line.app, line.label, line.snapshot ? 'yes' : 'no', NOT_MEASURED, line.reason ?? '', '—'])));
 
   out.push('Memory snapshots (`snapshotPythonApp`, what `wsgi-edge snapshot` writes; the snapshot lines start from them): ' +
-    python.snapshots.map((s) => `${s.app} ${s.measured ? `${fmt.mib(s.bytes! / 2 ** 20)} MiB, made in ${fmt.int(s.makeMs!)} ms` : `${NOT_MEASURED} (${s.reason ?? ''})`}`).join('; ') + '.\n');
+    python.snapshots.map((s) => `${s.app} (Pyodide ${s.pyodide}) ${s.measured ? `${fmt.mib(s.bytes! / 2 ** 20)} MiB, made in ${fmt.int(s.makeMs!)} ms` : `${NOT_MEASURED} (${s.reason ?? ''})`}`).join('; ') + '.\n');
 
   out.push('### AWS Lambda, Python app\n');
   const lambda = results.lambda.python;
@@ -153,6 +154,11 @@ export function renderPythonReadme(results: Results): string {
     }
   }
   out.push(table(['Python app', 'Server', '`/encode` req/s', '× gunicorn', 'CPU µs/req', 'RSS MiB'], rows));
+  const notServed = python.apps.flatMap((app) => app.servers.filter((s) => !s.measured).map((server) => ({ app: app.id, server })));
+  if (notServed.length) {
+    out.push(`Not measured (nor its cold start): ${notServed.map(({ app, server }) => `${app === 'seed' ? "the seed's app" : 'Flask'} on ${server.label}: ${server.reason ?? ''}`).join('; ')}.\n`);
+  }
+  const served = (line: ColdStartLine) => !notServed.some(({ app, server }) => app === line.app && server.id === line.server);
   const base = python.streaming.find((s) => s.baseline && s.measured);
   out.push(`Streaming ${results.config.pythonStreamMiB} MiB from a Python generator: ` + python.streaming.map((s) => s.measured
     ? `${s.label} ${fmt.int(median(s.mbps))} MB/s${base && !s.baseline ? ` (${fmt.ratio(median(s.mbps) / median(base.mbps))} × gunicorn)` : ''}, RSS +${fmt.mib(Math.max(...s.rssGrowthMiB))} MiB`
@@ -161,7 +167,7 @@ export function renderPythonReadme(results: Results): string {
   for (const app of ['seed', 'flask'] as const) {
     const gunicorn = python.coldStart.find((l) => l.app === app && l.server === 'gunicorn' && l.measured);
     const versus = (ms: number) => (gunicorn ? fmt.ratio(ms / median(gunicorn.ms)) : '—');
-    for (const line of python.coldStart.filter((l) => l.app === app)) {
+    for (const line of python.coldStart.filter((l) => l.app === app && served(l))) {
       const ms = line.measured ? median(line.ms) : Number.NaN;
       coldRows.push([app === 'seed' ? "seed's app" : 'Flask', line.label + (line.snapshot ? ', from its snapshot' : ''),
         line.measured ? fmt.int(ms) : NOT_MEASURED, line.measured ? versus(ms) : '—', line.measured ? fmt.int(median(line.rssMiB)) : '—']);

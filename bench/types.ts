@@ -145,7 +145,10 @@ export interface PythonSection {
   reason?: string;
   /** The CPython the gunicorn, waitress and wsgiref lines run on, and the package versions it imports. */
   cpython: { command: string; version: string; packages: Record<string, string> };
+  /** The default Pyodide (the package's devDependency). */
   pyodide: string;
+  /** Every Pyodide the wsgi-edge lines run, the default first. */
+  pyodideVersions: string[];
   apps: PythonAppResult[];
   /** A generator of 64 KiB chunks (the seed app's /stream/gen route); the baseline is gunicorn. */
   streaming: StreamResult[];
@@ -159,6 +162,8 @@ export interface PythonSection {
 /** One app's memory snapshot, made by `snapshotPythonApp` (what `wsgi-edge snapshot` runs). */
 export interface SnapshotLine {
   app: 'seed' | 'flask';
+  /** The Pyodide that made it (and the only one that restores it). */
+  pyodide: string;
   measured: boolean;
   reason?: string;
   bytes?: number;
@@ -166,7 +171,8 @@ export interface SnapshotLine {
   makeMs?: number;
 }
 
-export type PythonServerId = 'wsgi-edge-node' | 'wsgi-edge-deno' | 'wsgi-edge-deno-build' | 'gunicorn' | 'waitress-1' | 'waitress' | 'wsgiref';
+/** The wsgi-edge lines under the default Pyodide; under another, the same id ending in `-<its name>` (`wsgi-edge-node-314`). */
+export type PythonServerId = 'wsgi-edge-node' | 'wsgi-edge-deno' | `wsgi-edge-${'node' | 'deno'}-${string}` | 'wsgi-edge-deno-build' | 'gunicorn' | 'waitress-1' | 'waitress' | 'wsgiref';
 
 export interface PythonAppResult {
   id: 'seed' | 'flask';

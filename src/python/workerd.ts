@@ -51,7 +51,7 @@ const SERVED: ServedFiles = new Map([
 /** The stand-ins are globals, so loads take turns. */
 let previousLoad: Promise<unknown> = Promise.resolve();
 
-/** A new Pyodide (its own interpreter each call). */
+/** A new Pyodide (its own interpreter each call); from a snapshot, told what a restore needs (`afterRestore`). */
 export function loadPyodideInWorkerd(options: WorkerdPyodideOptions = {}): Promise<PyodideInterface> {
   const load = previousLoad.then(() => loadWithStandIns(options));
   previousLoad = load.catch(() => undefined);

@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConformanceFixture, buildTaskRoot, startWithControl, type TaskRoot } from '../lambda/build.ts';
-import { requestToEvent, resultToResponse, streamToResponse } from '../lambda/function-url.ts';
+import { functionUrlFetch } from '../lambda/function-url.ts';
 import { closeAll, type LambdaFunction } from '../lambda/runtime-api.ts';
 
 const BASE = 'http://fn-id.lambda-url.us-east-1.on.aws';
@@ -37,11 +37,8 @@ afterAll(async () => {
 for (const mode of ['streaming', 'buffered'] as const) {
   describe(`faults: Lambda function URL, ${mode}`, () => {
     const fn = () => fns[mode]!;
-    const send = async (pathAndQuery: string, init: RequestInit = {}): Promise<Response> => {
-      const event = await requestToEvent(new Request(BASE + pathAndQuery, init), { sourceIp: '198.51.100.7' });
-      if (mode === 'streaming') return streamToResponse(fn().invokeStream(event, { timeoutMs: 20_000 }));
-      return resultToResponse(await fn().invoke(event, { timeoutMs: 20_000 }));
-    };
+    const client = functionUrlFetch(fn, mode, { sourceIp: '198.51.100.7' });
+    const send = (pathAndQuery: string, init: RequestInit = {}): Promise<Response> => client(new Request(BASE + pathAndQuery, init));
     const closeCount = async (id: string): Promise<number> => {
       const response = await fetch(`http://127.0.0.1:${fn().progress.get('control')}/close-count?id=${id}`);
       return (await response.json() as { count: number }).count;

@@ -1,6 +1,7 @@
 /**
  * The faults only a Python app has, written once for every runtime that serves
- * test/faults/python/faults.py over the wire (python-node.test.ts, python-deno.test.ts): a traceback
+ * test/faults/python/faults.py (over the wire: python-node.test.ts, python-deno.test.ts; as function URL
+ * invocations: python-lambda.test.ts): a traceback
  * reaches wsgi.errors (the server's output) and never the client, a raising `close()`, values of the
  * wrong type, and a dead interpreter (SystemExit in a handler, a wasm stack overflow), after which the
  * process exits rather than let a later request meet it. Each survivable case ends by serving the next request.
@@ -15,6 +16,14 @@ export interface PythonFaultTarget {
   baseUrl: () => string;
   /** Everything the server process wrote so far: its wsgi.errors goes there. */
   output: () => string;
+  /** How a request reaches the app; by default over the wire, with the global `fetch`. */
+  fetch?: (request: Request) => Promise<Response>;
+  /**
+   * What the client gets when the app fails after its headers: the body `cut` short (the status already
+   * sent), or the whole response `replaced` by the 500 (a buffered Lambda invocation, where nothing left
+   * the function before the end). By default `cut`.
+   */
+  failedBody?: 'cut' | 'replaced';
 }
 
 /** The fixed body a 500 carries on every target. */
@@ -35,7 +44,8 @@ export function expectInOrder(text: string, pieces: readonly (string | RegExp)[]
 
 export function pythonFaultSuite(target: PythonFaultTarget): void {
   const url = (path: string) => new URL(path, target.baseUrl());
-  const get = (path: string) => fetch(url(path), { headers: { 'Accept-Encoding': 'identity' } });
+  const send = target.fetch ?? fetch;
+  const get = (path: string) => send(new Request(url(path), { headers: { 'Accept-Encoding': 'identity' } }));
   const closesOf = async (id: string): Promise<number> => ((await (await get(`/state?id=${id}`)).json()) as { closes: number }).closes;
   const servesNext = async () => {
     const response = await get('/hello');
@@ -52,6 +62,16 @@ export function pythonFaultSuite(target: PythonFaultTarget): void {
   };
   /** A body the client may see cut off (a rejected read): what arrived, if anything. */
   const textOf = (response: Response) => response.text().catch(() => '');
+  /** The answer to a request whose app failed after its headers, as `failedBody` says the client gets it. */
+  const expectFailedBody = async (response: Response, leaked: string) => {
+    if (target.failedBody === 'replaced') {
+      expect(response.status).toBe(500);
+      expect(await response.text()).toBe(SERVER_ERROR_BODY);
+      return;
+    }
+    expect(response.status).toBe(200);
+    expect(await textOf(response)).not.toContain(leaked);
+  };
 
   it(`${target.name}: a Python exception before headers answers 500; its traceback goes to wsgi.errors, not to the client`, async () => {
     const path = `/error-before?id=${uniqueId('before')}`;
@@ -64,11 +84,10 @@ export function pythonFaultSuite(target: PythonFaultTarget): void {
     await servesNext();
   });
 
-  it(`${target.name}: a Python exception after headers cuts the body, logs the traceback and ends in close() once`, async () => {
+  const failed = target.failedBody === 'replaced' ? 'answers 500 (nothing was sent yet)' : 'cuts the body';
+  it(`${target.name}: a Python exception after headers ${failed}, logs the traceback and ends in close() once`, async () => {
     const id = uniqueId('after');
-    const response = await get(`/error-after?id=${id}`);
-    expect(response.status).toBe(200);
-    expect(await textOf(response)).not.toContain('Traceback');
+    await expectFailedBody(await get(`/error-after?id=${id}`), 'Traceback');
     const { output, at } = await loggedFor(`/error-after?id=${id}`, 'RuntimeError: fault-after-headers');
     expectInOrder(output, ['Traceback (most recent call last):', /faults\.py", line \d+, in generate\n/, 'RuntimeError: fault-after-headers\n'], at);
     expect(await closesOf(id)).toBe(1);
@@ -105,11 +124,9 @@ export function pythonFaultSuite(target: PythonFaultTarget): void {
     });
   }
 
-  it(`${target.name}: a str chunk after bytes cuts the body, is logged, and ends in close() once`, async () => {
+  it(`${target.name}: a str chunk after bytes ${failed}, is logged, and ends in close() once`, async () => {
     const id = uniqueId('chunk');
-    const response = await get(`/str-chunk?id=${id}`);
-    expect(response.status).toBe(200);
-    expect(await textOf(response)).not.toContain('TypeError');
+    await expectFailedBody(await get(`/str-chunk?id=${id}`), 'TypeError');
     const message = "TypeError: The body must give bytes, not str 'fault-str-chunk'";
     const { output, at } = await loggedFor(`/str-chunk?id=${id}`, message);
     expectInOrder(output, [message], at);

@@ -171,3 +171,16 @@ export async function streamToResponse(live: LiveStream): Promise<Response> {
   }
   return new Response(live.body, init);
 }
+
+/**
+ * A client of `fn` behind a function URL, in the invoke mode given: each `Request` becomes one invocation,
+ * and what the runtime sent back the `Response` (a streamed body read as the client reads it).
+ */
+export function functionUrlFetch(fn: () => LambdaFunction, mode: 'buffered' | 'streaming', options: EventOptions & { timeoutMs?: number } = {}): (request: Request) => Promise<Response> {
+  const { timeoutMs = 20_000, ...eventOptions } = options;
+  return async (request) => {
+    const event = await requestToEvent(request, eventOptions);
+    if (mode === 'streaming') return streamToResponse(fn().invokeStream(event, { timeoutMs, clientPaced: true }));
+    return resultToResponse(await fn().invoke(event, { timeoutMs }));
+  };
+}

@@ -13,7 +13,6 @@
 import { respond } from '../../core/gateway.ts';
 import type { WsgiResult } from '../../core/result.ts';
 import { logError } from '../../core/error-stream.ts';
-import { CLIENT_ERROR_BODY } from '../../core/errors.ts';
 import type { IncomingRequest, WsgiApp } from '../../core/types.ts';
 import { BadEventError, detectSource, isServerWideOptions, toIncomingRequest } from './event.ts';
 import { LoggerErrorStream, resolveLogger } from './logger.ts';
