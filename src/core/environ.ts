@@ -10,6 +10,7 @@ import { fileWrapper } from './file-wrapper.ts';
 import { RequestInput } from './input.ts';
 import { toNative, unquoteToNative } from './native-string.ts';
 import { quote } from './protocol.ts';
+import { lazyEnviron, PRINT_FILLED, printFilled } from './lazy-environ.ts';
 import { resolveForwarded } from './proxy.ts';
 import type { Environ, GatewayOptions, IncomingRequest, RequestHeaders } from './types.ts';
 import { splitUrl } from './url.ts';
@@ -95,12 +96,13 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
   if (pathInfo === undefined) {
     return new Refusal(404, `Request path ${JSON.stringify(fullPath)} is outside scriptName ${JSON.stringify(scriptName)}`);
   }
-  const headers = request.headers;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const refusal = checkFraming(request, url.host, maxBodyBytes, options.framingChecked === true);
+  if (refusal) return refusal;
 
   // SERVER_PROTOCOL is added below, unless the extras hold a getter for it: turning a value into a getter
   // costs far more (about 1.7 µs in V8) than adding the key.
-  const cgiAndWsgi: Omit<Environ, 'SERVER_PROTOCOL'> = {
+  const ground: Omit<Environ, 'SERVER_PROTOCOL'> = {
     REQUEST_METHOD: request.method,
     SCRIPT_NAME: scriptName,
     PATH_INFO: pathInfo,
@@ -119,13 +121,33 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
     'wsgi.input_terminated': true,
     'wsgi.file_wrapper': fileWrapper,
     'wsgi_edge.request': request,
+    [PRINT_FILLED]: printFilled,
   };
-  const environ = cgiAndWsgi as Environ;
+  const environ = ground as Environ;
   const extras = options.environ;
-  if (extras === undefined || !Object.hasOwn(extras, 'SERVER_PROTOCOL')) environ.SERVER_PROTOCOL = options.serverProtocol ?? DEFAULT_PROTOCOL;
+  let groundKeys = GROUND_KEYS;
+  if (extras === undefined || !Object.hasOwn(extras, 'SERVER_PROTOCOL')) {
+    environ.SERVER_PROTOCOL = options.serverProtocol ?? DEFAULT_PROTOCOL;
+    groundKeys++;
+  }
+  if (extras) addExtras(environ, extras);
+  const lazy = lazyEnviron(environ, groundKeys, (target) => addHeaderKeys(target, request, url.host, options));
+  // Forwarded headers can change ground keys (the scheme, the server name): read them now.
+  if (options.trustProxy !== undefined) Reflect.ownKeys(lazy);
+  return lazy;
+}
+
+/** The ground object's keys before `SERVER_PROTOCOL`: REQUEST_METHOD to `wsgi_edge.request` above. */
+const GROUND_KEYS = 17;
+
+/**
+ * The keys the request headers and the peer give, as the environ's `fill` (./lazy-environ.ts): one
+ * `HTTP_*` per header, `CONTENT_*`, `HTTP_HOST` from the URL when no header gave it, `REMOTE_ADDR`.
+ */
+function addHeaderKeys(environ: Environ, request: IncomingRequest, urlHost: string, options: GatewayOptions): void {
+  const headers = request.headers;
   const peerHeader = options.remoteAddrHeader;
   let peer = options.remoteAddr;
-
   // One pass over the headers, CONTENT_* included (forEach: Deno's Headers iterator costs six times as much).
   headers.forEach((value, name) => {
     if (name === peerHeader && peer === undefined) peer = value;
@@ -135,18 +157,11 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
     // Fetch merges repeats itself, except Set-Cookie; join any that remain the way it does.
     environ[key] = typeof previous === 'string' ? `${previous}, ${toNative(value)}` : toNative(value);
   });
-  const refusal = checkDeclaredLength(environ.CONTENT_LENGTH, maxBodyBytes);
-  if (refusal) return refusal;
-  // Repeats arrive joined with ","; no host name has one (RFC 9112 §3.2: more than one Host is a 400).
-  if (environ.HTTP_HOST?.includes(',')) return new Refusal(400, `more than one Host header (${quote(environ.HTTP_HOST)})`, BAD_REQUEST_BODY);
-  environ.HTTP_HOST ??= url.host;
+  environ.HTTP_HOST ??= urlHost;
   if (peer) {
     environ.REMOTE_ADDR = peer;
     if (options.trustProxy !== undefined) applyForwarded(environ, headers, peer, options);
   }
-
-  if (extras) addExtras(environ, extras);
-  return environ;
 }
 
 /**
@@ -162,9 +177,23 @@ function addExtras(environ: Environ, extras: Record<string, unknown>): void {
   }
 }
 
+/**
+ * What is refused before the app runs: a `Content-Length` that is malformed or over the limit, more than
+ * one `Host` (repeats arrive joined with ","; no host name has one: RFC 9112 §3.2). Where the platform's
+ * own parser refuses a malformed or repeated `Content-Length` and a second `Host` line (`framingChecked`),
+ * a request without a body needs no header read for it: its URL's authority is its one Host line.
+ */
+function checkFraming(request: IncomingRequest, urlHost: string, maxBodyBytes: number, framingChecked: boolean): Refusal | undefined {
+  const skipHeaders = framingChecked && request.body === null;
+  const refusal = skipHeaders ? undefined : checkDeclaredLength(request.headers.get('content-length'), maxBodyBytes);
+  if (refusal) return refusal;
+  const host = skipHeaders ? urlHost : request.headers.get('host');
+  return host?.includes(',') ? new Refusal(400, `more than one Host header (${quote(toNative(host))})`, BAD_REQUEST_BODY) : undefined;
+}
+
 /** A `Content-Length` that is malformed or over the limit is refused before the app runs. */
-function checkDeclaredLength(declared: string | undefined, maxBodyBytes: number): Refusal | undefined {
-  if (declared === undefined) return undefined;
+function checkDeclaredLength(declared: string | null, maxBodyBytes: number): Refusal | undefined {
+  if (declared === null) return undefined;
   if (!/^\d+$/.test(declared.trim())) return new Refusal(400, `malformed Content-Length ${quote(declared)}`);
   if (Number(declared) > maxBodyBytes) {
     return new Refusal(413, `Content-Length ${declared} exceeds maxBodyBytes (${maxBodyBytes})`);

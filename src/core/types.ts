@@ -124,6 +124,12 @@ export interface GatewayOptions {
    * A platform that can only read it at a cost gives `SERVER_PROTOCOL` as a getter in `environ` instead.
    */
   serverProtocol?: string;
+  /**
+   * For targets: the platform's own HTTP parser already refuses a malformed or repeated `Content-Length`
+   * and a second `Host` line, and the request URL's authority is the request's `Host` (`deno serve`). A
+   * request without a body then reaches the app without any of its headers read, unless the app reads one.
+   */
+  framingChecked?: boolean;
   /** Extra environ keys, merged in last (PEP 3333 "Application Configuration"); getters stay getters. */
   environ?: Record<string, unknown>;
   /** The `wsgi.errors` sink: a stream, or a function given each complete line. Default: `console.error`. */

@@ -8,7 +8,7 @@ import type { GatewayOptions } from '../../core/types.ts';
 import type { ServeHandlerInfo } from './types.ts';
 
 /** Options of the Deno target: the core's, less what the platform itself supplies. */
-export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol'>;
+export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked'>;
 
 export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions): GatewayOptions {
   const address = info.remoteAddr;
@@ -17,6 +17,8 @@ export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions)
   return {
     ...options,
     ...(remoteAddr === undefined ? {} : { remoteAddr }),
+    // hyper refuses a malformed or repeated Content-Length and a second Host line, and Deno builds the URL from the Host.
+    framingChecked: true,
     environ: { 'deno.info': info, ...options.environ },
   };
 }
