@@ -97,8 +97,14 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
     return new Refusal(404, `Request path ${JSON.stringify(fullPath)} is outside scriptName ${JSON.stringify(scriptName)}`);
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const refusal = checkFraming(request, url.host, maxBodyBytes, options.framingChecked === true);
-  if (refusal) return refusal;
+  // Forwarded headers change ground keys (the scheme, the server name): those are read at once.
+  const lazy = options.lazyHeaders === true && options.trustProxy === undefined;
+  if (lazy) {
+    const refusal = options.framingChecked && request.body === null
+      ? checkFraming(undefined, url.host, maxBodyBytes)
+      : checkFraming(request.headers.get('content-length'), request.headers.get('host'), maxBodyBytes);
+    if (refusal) return refusal;
+  }
 
   // SERVER_PROTOCOL is added below, unless the extras hold a getter for it: turning a value into a getter
   // costs far more (about 1.7 µs in V8) than adding the key.
@@ -121,7 +127,6 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
     'wsgi.input_terminated': true,
     'wsgi.file_wrapper': fileWrapper,
     'wsgi_edge.request': request,
-    [PRINT_FILLED]: printFilled,
   };
   const environ = ground as Environ;
   const extras = options.environ;
@@ -130,22 +135,27 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
     environ.SERVER_PROTOCOL = options.serverProtocol ?? DEFAULT_PROTOCOL;
     groundKeys++;
   }
+  if (lazy) {
+    if (extras) addExtras(environ, extras);
+    Reflect.set(environ, PRINT_FILLED, printFilled);
+    return lazyEnviron(environ, groundKeys, (target) => addPeer(target, request.headers, addHeaderKeys(target, request.headers, options), url.host, options));
+  }
+  const peer = addHeaderKeys(environ, request.headers, options);
+  const refusal = checkFraming(environ.CONTENT_LENGTH, environ.HTTP_HOST, maxBodyBytes);
+  if (refusal) return refusal;
+  addPeer(environ, request.headers, peer, url.host, options);
   if (extras) addExtras(environ, extras);
-  const lazy = lazyEnviron(environ, groundKeys, (target) => addHeaderKeys(target, request, url.host, options));
-  // Forwarded headers can change ground keys (the scheme, the server name): read them now.
-  if (options.trustProxy !== undefined) Reflect.ownKeys(lazy);
-  return lazy;
+  return environ;
 }
 
 /** The ground object's keys before `SERVER_PROTOCOL`: REQUEST_METHOD to `wsgi_edge.request` above. */
 const GROUND_KEYS = 17;
 
 /**
- * The keys the request headers and the peer give, as the environ's `fill` (./lazy-environ.ts): one
- * `HTTP_*` per header, `CONTENT_*`, `HTTP_HOST` from the URL when no header gave it, `REMOTE_ADDR`.
+ * One `HTTP_*` key per header, and `CONTENT_*`; returns the peer address (the platform's, or the one its
+ * `remoteAddrHeader` gives).
  */
-function addHeaderKeys(environ: Environ, request: IncomingRequest, urlHost: string, options: GatewayOptions): void {
-  const headers = request.headers;
+function addHeaderKeys(environ: Environ, headers: RequestHeaders, options: GatewayOptions): string | undefined {
   const peerHeader = options.remoteAddrHeader;
   let peer = options.remoteAddr;
   // One pass over the headers, CONTENT_* included (forEach: Deno's Headers iterator costs six times as much).
@@ -157,6 +167,11 @@ function addHeaderKeys(environ: Environ, request: IncomingRequest, urlHost: stri
     // Fetch merges repeats itself, except Set-Cookie; join any that remain the way it does.
     environ[key] = typeof previous === 'string' ? `${previous}, ${toNative(value)}` : toNative(value);
   });
+  return peer;
+}
+
+/** `HTTP_HOST` from the URL when no header gave it, `REMOTE_ADDR`, and what trusted proxies say. */
+function addPeer(environ: Environ, headers: RequestHeaders, peer: string | undefined, urlHost: string, options: GatewayOptions): void {
   environ.HTTP_HOST ??= urlHost;
   if (peer) {
     environ.REMOTE_ADDR = peer;
@@ -179,21 +194,18 @@ function addExtras(environ: Environ, extras: Record<string, unknown>): void {
 
 /**
  * What is refused before the app runs: a `Content-Length` that is malformed or over the limit, more than
- * one `Host` (repeats arrive joined with ","; no host name has one: RFC 9112 §3.2). Where the platform's
- * own parser refuses a malformed or repeated `Content-Length` and a second `Host` line (`framingChecked`),
- * a request without a body needs no header read for it: its URL's authority is its one Host line.
+ * one `Host` (repeats arrive joined with ","; no host name has one: RFC 9112 §3.2). With `framingChecked`,
+ * a request without a body passes `host` from its URL, whose authority is its one Host line.
  */
-function checkFraming(request: IncomingRequest, urlHost: string, maxBodyBytes: number, framingChecked: boolean): Refusal | undefined {
-  const skipHeaders = framingChecked && request.body === null;
-  const refusal = skipHeaders ? undefined : checkDeclaredLength(request.headers.get('content-length'), maxBodyBytes);
+function checkFraming(declaredLength: string | null | undefined, host: string | null | undefined, maxBodyBytes: number): Refusal | undefined {
+  const refusal = checkDeclaredLength(declaredLength ?? undefined, maxBodyBytes);
   if (refusal) return refusal;
-  const host = skipHeaders ? urlHost : request.headers.get('host');
   return host?.includes(',') ? new Refusal(400, `more than one Host header (${quote(toNative(host))})`, BAD_REQUEST_BODY) : undefined;
 }
 
 /** A `Content-Length` that is malformed or over the limit is refused before the app runs. */
-function checkDeclaredLength(declared: string | null, maxBodyBytes: number): Refusal | undefined {
-  if (declared === null) return undefined;
+function checkDeclaredLength(declared: string | undefined, maxBodyBytes: number): Refusal | undefined {
+  if (declared === undefined) return undefined;
   if (!/^\d+$/.test(declared.trim())) return new Refusal(400, `malformed Content-Length ${quote(declared)}`);
   if (Number(declared) > maxBodyBytes) {
     return new Refusal(413, `Content-Length ${declared} exceeds maxBodyBytes (${maxBodyBytes})`);

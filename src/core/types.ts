@@ -125,7 +125,14 @@ export interface GatewayOptions {
    */
   serverProtocol?: string;
   /**
-   * For targets: the platform's own HTTP parser already refuses a malformed or repeated `Content-Length`
+   * For targets where reading request headers crosses into the runtime (`deno serve`, workerd): the
+   * environ reads them only when something asks for a header key or lists the keys, and looks the same
+   * either way (src/core/lazy-environ.ts). Where headers are plain JavaScript already (Node's
+   * `rawHeaders`, a Lambda event) building the environ at once costs less.
+   */
+  lazyHeaders?: boolean;
+  /**
+   * For targets, with `lazyHeaders`: the platform's own HTTP parser already refuses a malformed or repeated `Content-Length`
    * and a second `Host` line, and the request URL's authority is the request's `Host` (`deno serve`). A
    * request without a body then reaches the app without any of its headers read, unless the app reads one.
    */

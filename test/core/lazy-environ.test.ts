@@ -41,7 +41,7 @@ function lazyEnviron(options: GatewayOptions = {}): { environ: Environ; headers:
   const extras = Object.defineProperty({ 'myapp.config': 42 }, 'myapp.lazy', { enumerable: true, configurable: true, get: () => 'got' });
   const environ = buildEnviron(
     { method: 'GET', url: 'http://example.test/p?q=1', headers, body: null },
-    { remoteAddr: '192.0.2.7', environ: extras, ...options },
+    { remoteAddr: '192.0.2.7', environ: extras, lazyHeaders: true, ...options },
   );
   return { environ, headers };
 }
@@ -146,7 +146,7 @@ describe('lazy environ: mutation behaves as on a plain object', () => {
         return value;
       },
     });
-    const environ = buildEnviron({ method: 'GET', url: 'http://example.test/p', headers: new Headers({ host: 'h.test' }), body: null }, { environ: extras });
+    const environ = buildEnviron({ method: 'GET', url: 'http://example.test/p', headers: new Headers({ host: 'h.test' }), body: null }, { environ: extras, lazyHeaders: true });
     expect(environ['myapp.once']).toBe('path /p, host h.test');
     expect(Object.getOwnPropertyDescriptor(environ, 'myapp.once')?.value).toBe('path /p, host h.test');
     expect(Object.keys(environ)).toEqual([...GROUND, 'HTTP_HOST', 'myapp.once']);
@@ -164,6 +164,15 @@ describe('lazy environ: what is read, and when', () => {
     expect(environ.HTTP_X_MANY).toBe('1, 2');
     expect(Object.keys(environ)).toEqual(EXPECTED_KEYS);
     expect(headers.passes).toBe(1);
+  });
+
+  it('without lazyHeaders, reads the headers at once (one pass) and gives the same environ', () => {
+    const { environ, headers } = lazyEnviron({ lazyHeaders: false });
+    expect(headers.passes).toBe(1);
+    expect(headers.gets).toEqual([]);
+    expect(Object.keys(environ)).toEqual(EXPECTED_KEYS);
+    expect(Object.getOwnPropertySymbols(environ)).toEqual([]);
+    expect(environ).toMatchObject(EXPECTED_HEADER_VALUES);
   });
 
   it('reads only Content-Length and Host before the app where the platform does not check framing itself', () => {
@@ -184,13 +193,14 @@ describe('lazy environ: what is read, and when', () => {
     const request = new Request('http://example.test/post', {
       method: 'POST', body: 'hello body', headers: { 'content-type': 'text/x-test', 'content-length': '10', 'x-late': 'late value' },
     });
-    const response = await handle(app, request);
+    const response = await handle(app, request, { lazyHeaders: true });
     expect(seen).toEqual(['hello body', 'text/x-test', '10', 'late value', 'example.test']);
     expect(await response.text()).toBe('CONTENT_LENGTH CONTENT_TYPE HTTP_X_LATE HTTP_HOST');
   });
 
-  it('still refuses a malformed Content-Length or a second Host without the platform check, before the app runs', async () => {
-    const refusedBy = async (headers: [string, string][], options: GatewayOptions = {}) => {
+  it.each([false, true])('lazyHeaders %s: still refuses a malformed Content-Length or a second Host without the platform check, before the app runs', async (lazyHeaders) => {
+    const refusedBy = async (headers: [string, string][], more: GatewayOptions = {}) => {
+      const options = { lazyHeaders, ...more };
       let called = false;
       const response = await handle((_environ, startResponse) => {
         called = true;
@@ -203,19 +213,20 @@ describe('lazy environ: what is read, and when', () => {
     expect(await refusedBy([['host', 'a.test'], ['host', 'b.test']])).toEqual({ status: 400, called: false });
     expect(await refusedBy([['content-length', '99'], ['host', 'a.test'], ['host', 'b.test']], { maxBodyBytes: 10 })).toEqual({ status: 413, called: false });
     // Where the platform's parser has refused those already, a request without a body is taken as it comes.
-    expect(await refusedBy([['content-length', 'x1']], { framingChecked: true })).toEqual({ status: 200, called: true });
+    expect(await refusedBy([['content-length', 'x1']], { framingChecked: true })).toEqual({ status: lazyHeaders ? 200 : 400, called: lazyHeaders });
   });
 
   it('with framingChecked, still refuses a Host with a comma in the URL, and a body over the limit', async () => {
-    expect(() => buildEnviron({ method: 'GET', url: 'http://a.test,b.test/', headers: new Headers(), body: null }, { framingChecked: true })).toThrow(/more than one Host header/);
+    const options = { lazyHeaders: true, framingChecked: true };
+    expect(() => buildEnviron({ method: 'GET', url: 'http://a.test,b.test/', headers: new Headers(), body: null }, options)).toThrow(/more than one Host header/);
     const body = new Uint8Array(20);
-    expect(() => buildEnviron({ method: 'POST', url: 'http://a.test/', headers: new Headers({ 'content-length': '20' }), body }, { framingChecked: true, maxBodyBytes: 10 })).toThrow(/exceeds maxBodyBytes/);
-    expect(() => buildEnviron({ method: 'POST', url: 'http://a.test/', headers: new Headers({ 'content-length': 'x' }), body }, { framingChecked: true })).toThrow(/malformed Content-Length/);
+    expect(() => buildEnviron({ method: 'POST', url: 'http://a.test/', headers: new Headers({ 'content-length': '20' }), body }, { ...options, maxBodyBytes: 10 })).toThrow(/exceeds maxBodyBytes/);
+    expect(() => buildEnviron({ method: 'POST', url: 'http://a.test/', headers: new Headers({ 'content-length': 'x' }), body }, options)).toThrow(/malformed Content-Length/);
   });
 
   it('reads the forwarded headers at once when trustProxy is set, since they change ground keys', () => {
     const headers = new CountingHeaders([['x-forwarded-proto', 'https'], ['x-forwarded-for', '198.51.100.1']]);
-    const environ = buildEnviron({ method: 'GET', url: 'http://example.test/', headers, body: null }, { remoteAddr: '10.0.0.1', trustProxy: 1 });
+    const environ = buildEnviron({ method: 'GET', url: 'http://example.test/', headers, body: null }, { remoteAddr: '10.0.0.1', trustProxy: 1, lazyHeaders: true });
     expect(headers.passes).toBe(1);
     expect(environ['wsgi.url_scheme']).toBe('https');
     expect(environ.REMOTE_ADDR).toBe('198.51.100.1');
@@ -229,7 +240,7 @@ describe('lazy environ: what is read, and when', () => {
         startResponse('200 OK', [['Content-Type', 'text/plain']]);
         return [String(environ.HTTP_ACCEPT)];
       });
-      const response = await handle(app, new Request('http://example.test/v', { headers: { accept: 'text/plain' } }));
+      const response = await handle(app, new Request('http://example.test/v', { headers: { accept: 'text/plain' } }), { lazyHeaders: true });
       expect(response.status).toBe(200);
       expect(await response.text()).toBe('text/plain');
     }

@@ -8,7 +8,7 @@ import type { GatewayOptions } from '../../core/types.ts';
 import type { ServeHandlerInfo } from './types.ts';
 
 /** Options of the Deno target: the core's, less what the platform itself supplies. */
-export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked'>;
+export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders'>;
 
 export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions): GatewayOptions {
   const address = info.remoteAddr;
@@ -17,7 +17,9 @@ export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions)
   return {
     ...options,
     ...(remoteAddr === undefined ? {} : { remoteAddr }),
-    // hyper refuses a malformed or repeated Content-Length and a second Host line, and Deno builds the URL from the Host.
+    // Each header read is a call into Deno's runtime; hyper refuses a malformed or repeated Content-Length
+    // and a second Host line itself, and Deno builds the URL from the Host.
+    lazyHeaders: true,
     framingChecked: true,
     environ: { 'deno.info': info, ...options.environ },
   };
