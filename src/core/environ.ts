@@ -157,7 +157,7 @@ const GROUND_KEYS = 17;
  */
 function addHeaderKeys(environ: Environ, headers: RequestHeaders, options: GatewayOptions): string | undefined {
   const peerHeader = options.remoteAddrHeader;
-  let peer = options.remoteAddr;
+  let peer = typeof options.remoteAddr === 'function' ? options.remoteAddr() : options.remoteAddr;
   // One pass over the headers, CONTENT_* included (forEach: Deno's Headers iterator costs six times as much).
   headers.forEach((value, name) => {
     if (name === peerHeader && peer === undefined) peer = value;

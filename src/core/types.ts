@@ -110,8 +110,12 @@ export interface Environ {
 export interface GatewayOptions {
   /** Where the app is mounted, e.g. `/api`; requests outside it answer 404. Default `''`. */
   scriptName?: string;
-  /** The client's address as the platform reports it (never taken from a request header the client controls). */
-  remoteAddr?: string;
+  /**
+   * The client's address as the platform reports it (never taken from a request header the client controls);
+   * a function when reading it costs a call into the runtime (Deno's `info.remoteAddr`), called when the
+   * environ gets its `REMOTE_ADDR`.
+   */
+  remoteAddr?: string | (() => string | undefined);
   /**
    * For a platform that writes the client's address into a request header itself, overwriting what
    * the client sent (Cloudflare's `cf-connecting-ip`): that header, in lower case, when `remoteAddr` is not given.

@@ -166,6 +166,22 @@ describe('lazy environ: what is read, and when', () => {
     expect(headers.passes).toBe(1);
   });
 
+  it('asks a remoteAddr given as a function only when the environ gets its REMOTE_ADDR', () => {
+    let asked = 0;
+    const remoteAddr = () => {
+      asked++;
+      return '198.51.100.9';
+    };
+    const { environ } = lazyEnviron({ remoteAddr, framingChecked: true });
+    expect(environ.PATH_INFO).toBe('/p');
+    expect(asked).toBe(0);
+    expect(environ.REMOTE_ADDR).toBe('198.51.100.9');
+    expect(Object.keys(environ)).toEqual(EXPECTED_KEYS);
+    expect(asked).toBe(1);
+    expect('REMOTE_ADDR' in lazyEnviron({ remoteAddr: () => undefined }).environ).toBe(false);
+    expect(lazyEnviron({ remoteAddr, lazyHeaders: false }).environ.REMOTE_ADDR).toBe('198.51.100.9');
+  });
+
   it('without lazyHeaders, reads the headers at once (one pass) and gives the same environ', () => {
     const { environ, headers } = lazyEnviron({ lazyHeaders: false });
     expect(headers.passes).toBe(1);
