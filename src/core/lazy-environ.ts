@@ -23,15 +23,21 @@ export function isHeaderKey(key: string | symbol): boolean {
 
 /**
  * Node's and Deno's `console.log`/`inspect` print a Proxy's target without its traps, reading this hook
- * from the target: the object carries it (added last in its literal: a prototype of its own, or a
- * property added later, would cost more than the header reads saved), and prints a filled copy. The
- * Proxy hides it from every listing of keys.
+ * from the target: the unfilled object carries it as its last key (a prototype of its own would cost
+ * more than the header reads save: V8 builds such an object slowly, and as a dictionary once a key is
+ * added), and it prints a filled copy. Filling removes it, since the filled object prints as it is; any
+ * look at it through the Proxy fills first, so the app never sees it.
  */
 export const PRINT_FILLED = Symbol.for('nodejs.util.inspect.custom');
 
 /** The hook's value: `this` is the Proxy, whose descriptors (filled first) make a plain copy to print. */
 export function printFilled(this: Environ): Environ {
   return Object.defineProperties({}, Object.getOwnPropertyDescriptors(this)) as Environ;
+}
+
+/** Keys that can only be answered once filled: the header keys, and the printing hook (hidden from the app). */
+function needsFill(key: string | symbol): boolean {
+  return key === PRINT_FILLED || isHeaderKey(key);
 }
 
 /**
@@ -54,9 +60,12 @@ class LazyEnvironHandler implements ProxyHandler<Environ> {
     const fill = this.#fill;
     if (fill === undefined) return;
     this.#fill = undefined;
+    // Filled, the object prints as it is: the hook goes (the last key added, so the cheap one to delete),
+    // and the object's keys are the environ's, as a frozen object's must be.
+    Reflect.deleteProperty(target, PRINT_FILLED);
     // Extras (and nothing else: a new key or a deletion fills first) come after the ground keys; they
     // are taken out and put back after the header keys, so the order is the eager build's.
-    const later = Reflect.ownKeys(target).slice(this.#groundKeys).filter((key) => key !== PRINT_FILLED);
+    const later = Reflect.ownKeys(target).slice(this.#groundKeys);
     const descriptors = later.map((key) => Reflect.getOwnPropertyDescriptor(target, key)!);
     for (const key of later) Reflect.deleteProperty(target, key);
     fill(target);
@@ -70,23 +79,23 @@ class LazyEnvironHandler implements ProxyHandler<Environ> {
 
   get(target: Environ, key: string | symbol, receiver: unknown): unknown {
     // A key that is not there and no header's stays absent once filled: no need to fill for it.
-    if (this.#fill !== undefined && isHeaderKey(key)) this.#ensureFilled(target);
+    if (this.#fill !== undefined && needsFill(key)) this.#ensureFilled(target);
     return Reflect.get(target, key, receiver);
   }
 
   has(target: Environ, key: string | symbol): boolean {
-    if (this.#fill !== undefined && isHeaderKey(key)) this.#ensureFilled(target);
+    if (this.#fill !== undefined && needsFill(key)) this.#ensureFilled(target);
     return Reflect.has(target, key);
   }
 
   getOwnPropertyDescriptor(target: Environ, key: string | symbol): PropertyDescriptor | undefined {
-    if (this.#fill !== undefined && isHeaderKey(key)) this.#ensureFilled(target);
-    return key === PRINT_FILLED ? undefined : Reflect.getOwnPropertyDescriptor(target, key);
+    if (this.#fill !== undefined && needsFill(key)) this.#ensureFilled(target);
+    return Reflect.getOwnPropertyDescriptor(target, key);
   }
 
   ownKeys(target: Environ): (string | symbol)[] {
     this.#ensureFilled(target);
-    return Reflect.ownKeys(target).filter((key) => key !== PRINT_FILLED);
+    return Reflect.ownKeys(target);
   }
 
   set(target: Environ, key: string | symbol, value: unknown, receiver: unknown): boolean {
@@ -98,6 +107,12 @@ class LazyEnvironHandler implements ProxyHandler<Environ> {
   defineProperty(target: Environ, key: string | symbol, descriptor: PropertyDescriptor): boolean {
     if (!this.#settled(target, key)) this.#ensureFilled(target);
     return Reflect.defineProperty(target, key, descriptor);
+  }
+
+  preventExtensions(target: Environ): boolean {
+    // A frozen or sealed object could not take the header keys later.
+    this.#ensureFilled(target);
+    return Reflect.preventExtensions(target);
   }
 
   deleteProperty(target: Environ, key: string | symbol): boolean {

@@ -136,6 +136,17 @@ describe('lazy environ: mutation behaves as on a plain object', () => {
     expect(Object.keys(environ).at(-1)).toBe('SCRIPT_NAME');
   });
 
+  it.each([['freezes', Object.freeze], ['seals', Object.seal], ['prevents extensions of', Object.preventExtensions]])('%s it as it would a plain object, with the header keys in', (_how, lock) => {
+    const { environ } = lazyEnviron();
+    lock(environ);
+    expect(Object.isExtensible(environ)).toBe(false);
+    expect(environ.HTTP_ACCEPT).toBe('*/*');
+    expect(Object.keys(environ)).toEqual(EXPECTED_KEYS);
+    expect(() => {
+      environ['myapp.late'] = 1;
+    }).toThrow(TypeError);
+  });
+
   it('reads a getter among the extras with the environ as this, and lets it replace itself', () => {
     const extras = Object.defineProperty({}, 'myapp.once', {
       enumerable: true,
