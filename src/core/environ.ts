@@ -1,6 +1,8 @@
 /**
  * Request → WSGI environ (PEP 3333 "environ Variables"), built the explicit Werkzeug way: the
  * CGI keys first, then one `HTTP_*` key per header, then the `wsgi.*` keys, then the caller's extras.
+ * Where a target says reading headers costs a call into its runtime (`lazyHeaders`), the header keys
+ * are added when something first asks for one (./lazy-environ.ts), where they would have been.
  * @module
  */
 
@@ -8,9 +10,9 @@ import { createErrorStream } from './error-stream.ts';
 import { BAD_REQUEST_BODY, BAD_URL_BODY, CLIENT_ERROR_BODY } from './errors.ts';
 import { fileWrapper } from './file-wrapper.ts';
 import { RequestInput } from './input.ts';
+import { lazyEnviron, PRINT_FILLED, printFilled } from './lazy-environ.ts';
 import { toNative, unquoteToNative } from './native-string.ts';
 import { quote } from './protocol.ts';
-import { lazyEnviron, PRINT_FILLED, printFilled } from './lazy-environ.ts';
 import { resolveForwarded } from './proxy.ts';
 import type { Environ, GatewayOptions, IncomingRequest, RequestHeaders } from './types.ts';
 import { splitUrl } from './url.ts';
