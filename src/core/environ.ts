@@ -1,6 +1,8 @@
 /**
  * Request → WSGI environ (PEP 3333 "environ Variables"), built the explicit Werkzeug way: the
  * CGI keys first, then one `HTTP_*` key per header, then the `wsgi.*` keys, then the caller's extras.
+ * Where a target says reading headers costs a call into its runtime (`lazyHeaders`), the header keys
+ * are added when something first asks for one (./lazy-environ.ts), where they would have been.
  * @module
  */
 
@@ -8,6 +10,7 @@ import { createErrorStream } from './error-stream.ts';
 import { BAD_REQUEST_BODY, BAD_URL_BODY, CLIENT_ERROR_BODY } from './errors.ts';
 import { fileWrapper } from './file-wrapper.ts';
 import { RequestInput } from './input.ts';
+import { lazyEnviron, PRINT_FILLED, printFilled } from './lazy-environ.ts';
 import { toNative, unquoteToNative } from './native-string.ts';
 import { quote } from './protocol.ts';
 import { resolveForwarded } from './proxy.ts';
@@ -95,12 +98,19 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
   if (pathInfo === undefined) {
     return new Refusal(404, `Request path ${JSON.stringify(fullPath)} is outside scriptName ${JSON.stringify(scriptName)}`);
   }
-  const headers = request.headers;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // Forwarded headers change ground keys (the scheme, the server name): those are read at once.
+  const lazy = options.lazyHeaders === true && options.trustProxy === undefined;
+  if (lazy) {
+    const refusal = options.framingChecked && request.body === null
+      ? checkFraming(undefined, url.host, maxBodyBytes)
+      : checkFraming(request.headers.get('content-length'), request.headers.get('host'), maxBodyBytes);
+    if (refusal) return refusal;
+  }
 
   // SERVER_PROTOCOL is added below, unless the extras hold a getter for it: turning a value into a getter
   // costs far more (about 1.7 µs in V8) than adding the key.
-  const cgiAndWsgi: Omit<Environ, 'SERVER_PROTOCOL'> = {
+  const ground: Omit<Environ, 'SERVER_PROTOCOL'> = {
     REQUEST_METHOD: request.method,
     SCRIPT_NAME: scriptName,
     PATH_INFO: pathInfo,
@@ -120,12 +130,36 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
     'wsgi.file_wrapper': fileWrapper,
     'wsgi_edge.request': request,
   };
-  const environ = cgiAndWsgi as Environ;
+  const environ = ground as Environ;
   const extras = options.environ;
-  if (extras === undefined || !Object.hasOwn(extras, 'SERVER_PROTOCOL')) environ.SERVER_PROTOCOL = options.serverProtocol ?? DEFAULT_PROTOCOL;
-  const peerHeader = options.remoteAddrHeader;
-  let peer = options.remoteAddr;
+  let groundKeys = GROUND_KEYS;
+  if (extras === undefined || !Object.hasOwn(extras, 'SERVER_PROTOCOL')) {
+    environ.SERVER_PROTOCOL = options.serverProtocol ?? DEFAULT_PROTOCOL;
+    groundKeys++;
+  }
+  if (lazy) {
+    if (extras) addExtras(environ, extras);
+    Reflect.set(environ, PRINT_FILLED, printFilled);
+    return lazyEnviron(environ, groundKeys, (target) => addPeer(target, request.headers, addHeaderKeys(target, request.headers, options), url.host, options));
+  }
+  const peer = addHeaderKeys(environ, request.headers, options);
+  const refusal = checkFraming(environ.CONTENT_LENGTH, environ.HTTP_HOST, maxBodyBytes);
+  if (refusal) return refusal;
+  addPeer(environ, request.headers, peer, url.host, options);
+  if (extras) addExtras(environ, extras);
+  return environ;
+}
 
+/** The ground object's keys before `SERVER_PROTOCOL`: REQUEST_METHOD to `wsgi_edge.request` above. */
+const GROUND_KEYS = 17;
+
+/**
+ * One `HTTP_*` key per header, and `CONTENT_*`; returns the peer address (the platform's, or the one its
+ * `remoteAddrHeader` gives).
+ */
+function addHeaderKeys(environ: Environ, headers: RequestHeaders, options: GatewayOptions): string | undefined {
+  const peerHeader = options.remoteAddrHeader;
+  let peer = typeof options.remoteAddr === 'function' ? options.remoteAddr() : options.remoteAddr;
   // One pass over the headers, CONTENT_* included (forEach: Deno's Headers iterator costs six times as much).
   headers.forEach((value, name) => {
     if (name === peerHeader && peer === undefined) peer = value;
@@ -135,18 +169,16 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
     // Fetch merges repeats itself, except Set-Cookie; join any that remain the way it does.
     environ[key] = typeof previous === 'string' ? `${previous}, ${toNative(value)}` : toNative(value);
   });
-  const refusal = checkDeclaredLength(environ.CONTENT_LENGTH, maxBodyBytes);
-  if (refusal) return refusal;
-  // Repeats arrive joined with ","; no host name has one (RFC 9112 §3.2: more than one Host is a 400).
-  if (environ.HTTP_HOST?.includes(',')) return new Refusal(400, `more than one Host header (${quote(environ.HTTP_HOST)})`, BAD_REQUEST_BODY);
-  environ.HTTP_HOST ??= url.host;
+  return peer;
+}
+
+/** `HTTP_HOST` from the URL when no header gave it, `REMOTE_ADDR`, and what trusted proxies say. */
+function addPeer(environ: Environ, headers: RequestHeaders, peer: string | undefined, urlHost: string, options: GatewayOptions): void {
+  environ.HTTP_HOST ??= urlHost;
   if (peer) {
     environ.REMOTE_ADDR = peer;
     if (options.trustProxy !== undefined) applyForwarded(environ, headers, peer, options);
   }
-
-  if (extras) addExtras(environ, extras);
-  return environ;
 }
 
 /**
@@ -160,6 +192,17 @@ function addExtras(environ: Environ, extras: Record<string, unknown>): void {
     if (descriptor.get) Object.defineProperty(environ, key, descriptor);
     else environ[key] = descriptor.value;
   }
+}
+
+/**
+ * What is refused before the app runs: a `Content-Length` that is malformed or over the limit, more than
+ * one `Host` (repeats arrive joined with ","; no host name has one: RFC 9112 §3.2). With `framingChecked`,
+ * a request without a body passes `host` from its URL, whose authority is its one Host line.
+ */
+function checkFraming(declaredLength: string | null | undefined, host: string | null | undefined, maxBodyBytes: number): Refusal | undefined {
+  const refusal = checkDeclaredLength(declaredLength ?? undefined, maxBodyBytes);
+  if (refusal) return refusal;
+  return host?.includes(',') ? new Refusal(400, `more than one Host header (${quote(toNative(host))})`, BAD_REQUEST_BODY) : undefined;
 }
 
 /** A `Content-Length` that is malformed or over the limit is refused before the app runs. */

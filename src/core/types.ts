@@ -110,8 +110,12 @@ export interface Environ {
 export interface GatewayOptions {
   /** Where the app is mounted, e.g. `/api`; requests outside it answer 404. Default `''`. */
   scriptName?: string;
-  /** The client's address as the platform reports it (never taken from a request header the client controls). */
-  remoteAddr?: string;
+  /**
+   * The client's address as the platform reports it (never taken from a request header the client controls);
+   * a function when reading it costs a call into the runtime (Deno's `info.remoteAddr`), called when the
+   * environ gets its `REMOTE_ADDR`.
+   */
+  remoteAddr?: string | (() => string | undefined);
   /**
    * For a platform that writes the client's address into a request header itself, overwriting what
    * the client sent (Cloudflare's `cf-connecting-ip`): that header, in lower case, when `remoteAddr` is not given.
@@ -124,6 +128,19 @@ export interface GatewayOptions {
    * A platform that can only read it at a cost gives `SERVER_PROTOCOL` as a getter in `environ` instead.
    */
   serverProtocol?: string;
+  /**
+   * For targets where reading request headers crosses into the runtime (`deno serve`, workerd): the
+   * environ reads them only when something asks for a header key or lists the keys, and looks the same
+   * either way (src/core/lazy-environ.ts). Where headers are plain JavaScript already (Node's
+   * `rawHeaders`, a Lambda event) building the environ at once costs less.
+   */
+  lazyHeaders?: boolean;
+  /**
+   * For targets, with `lazyHeaders`: the platform's own HTTP parser already refuses a malformed or repeated `Content-Length`
+   * and a second `Host` line, and the request URL's authority is the request's `Host` (`deno serve`). A
+   * request without a body then reaches the app without any of its headers read, unless the app reads one.
+   */
+  framingChecked?: boolean;
   /** Extra environ keys, merged in last (PEP 3333 "Application Configuration"); getters stay getters. */
   environ?: Record<string, unknown>;
   /** The `wsgi.errors` sink: a stream, or a function given each complete line. Default: `console.error`. */

@@ -47,7 +47,7 @@ const LAZY_PROTOCOL: PropertyDescriptor = {
 };
 
 /** Options of the Cloudflare target: the core's, less what the platform itself supplies. */
-export type CloudflareOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol'>;
+export type CloudflareOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders'>;
 
 export function cloudflareGatewayOptions(env: unknown, ctx: ExecutionContext, options: CloudflareOptions): GatewayOptions {
   const environ: Record<string, unknown> = { 'cloudflare.env': env, 'cloudflare.ctx': ctx };
@@ -59,6 +59,8 @@ export function cloudflareGatewayOptions(env: unknown, ctx: ExecutionContext, op
     // Cloudflare's edge sets this header itself and overwrites any value the client sent, so unlike
     // X-Forwarded-For it names the connecting client (the Workers docs' "Client IP address").
     remoteAddrHeader: 'cf-connecting-ip',
+    // workerd's Headers are C++: each header read crosses into the runtime.
+    lazyHeaders: true,
     environ,
   };
 }

@@ -8,15 +8,23 @@ import type { GatewayOptions } from '../../core/types.ts';
 import type { ServeHandlerInfo } from './types.ts';
 
 /** Options of the Deno target: the core's, less what the platform itself supplies. */
-export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol'>;
+export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders'>;
 
 export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions): GatewayOptions {
-  const address = info.remoteAddr;
-  // A Unix or VSOCK peer has no IP address: REMOTE_ADDR is then left out, as CGI allows.
-  const remoteAddr = address.transport === 'tcp' || address.transport === 'udp' ? address.hostname : undefined;
   return {
     ...options,
-    ...(remoteAddr === undefined ? {} : { remoteAddr }),
+    // Read only when the environ gets its REMOTE_ADDR: `info.remoteAddr` is a call into Deno's runtime.
+    remoteAddr: () => peerAddress(info),
+    // Each header read is a call into Deno's runtime too; hyper refuses a malformed or repeated
+    // Content-Length and a second Host line itself, and Deno builds the URL from the Host.
+    lazyHeaders: true,
+    framingChecked: true,
     environ: { 'deno.info': info, ...options.environ },
   };
+}
+
+/** A Unix or VSOCK peer has no IP address: REMOTE_ADDR is then left out, as CGI allows. */
+function peerAddress(info: ServeHandlerInfo): string | undefined {
+  const address = info.remoteAddr;
+  return address.transport === 'tcp' || address.transport === 'udp' ? address.hostname : undefined;
 }
