@@ -3,13 +3,15 @@
  * `WsgiApp`. The core does all the protocol work (status and header checks, deferred headers, the body's
  * Content-Length, `close()` once); this module only moves values across, with as few crossings as it can:
  * one call into Python with the environ as a flat list and the body as bytes, which brings back the whole
- * body when it is a list or ends within what the core pulls at once, and one per chunk of a longer body.
+ * body when it is a list or ends within what the core pulls at once, and one per pull of a longer body,
+ * each bringing what the body gives at once up to a byte budget, joined (the Python half's GATHER_BYTES).
  * Its Python half is `wsgi_edge_bridge.py` beside it.
  * @module
  */
 
 import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
+import { releaseWhenWritten } from '../core/chunk-release.ts';
 import { RequestInput } from '../core/input.ts';
 import type { Chunk, Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
 import { explainMissingStdlib } from './stdlib-gaps.ts';
@@ -28,7 +30,8 @@ export const BRIDGE_DIR = '/lib/wsgi_edge';
 type PulledBody = [chunks: Uint8Array[], body: PythonBody | undefined, failure: string | undefined, closeFailure: string | undefined];
 type CallResult = string | Uint8Array | PulledBody | undefined;
 interface PythonBody extends PyProxy {
-  next(): Uint8Array | string | undefined;
+  /** Bytes, or their length once copied into `into`; undefined at the end; else a traceback. */
+  next(into: Uint8Array | undefined): Uint8Array | number | string | undefined;
   close(): string | undefined;
 }
 interface PythonGateway extends PyProxy {
@@ -164,9 +167,17 @@ export class Interpreter {
   }
 }
 
+/** The size of the buffers a streamed body is copied into: the Python half's GATHER_BYTES. */
+const POOLED_BYTES = 1024 * 1024;
+/** How many of them one response may have allocated and not yet had back from the transport. */
+const POOLED_BUFFERS = 2;
+
 /**
  * Python's body as the core pulls it: first the chunks Python already pulled, then the Python body, one
- * chunk per pull. `close()` also frees the proxy, so nothing stays alive in Pyodide.
+ * crossing per pull (Python gathers the chunks its body gives at once into one). Python copies what it
+ * gathered into a buffer of this body's own when one is free, which the transport hands back once it
+ * has written it (`chunkWritten`, on Node); otherwise Pyodide copies it into a new one. `close()` also
+ * frees the proxy, so nothing stays alive in Pyodide.
  */
 class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   readonly #pulled: Uint8Array[];
@@ -176,6 +187,9 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   readonly #closeFailure: string | undefined;
   readonly #interpreter: Interpreter;
   #closed = false;
+  /** Buffers the transport has handed back, and how many were allocated. */
+  readonly #free: Uint8Array[] = [];
+  #allocated = 0;
 
   constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter) {
     this.#pulled = pulled;
@@ -198,10 +212,27 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
     }
     if (this.#body === undefined) return { done: true, value: undefined };
     const body = this.#body;
-    const chunk = this.#interpreter.enter(() => body.next());
+    const into = this.#buffer();
+    let chunk;
+    try {
+      chunk = this.#interpreter.enter(() => body.next(into));
+    } finally {
+      if (into !== undefined && typeof chunk !== 'number') this.#free.push(into);
+    }
     if (chunk === undefined) return { done: true, value: undefined };
     if (typeof chunk === 'string') throw new PythonError(chunk);
-    return { done: false, value: chunk };
+    if (typeof chunk !== 'number') return { done: false, value: chunk };
+    const written = into!.subarray(0, chunk);
+    releaseWhenWritten(written, () => this.#free.push(into!));
+    return { done: false, value: written };
+  }
+
+  /** A free buffer, a new one while fewer than POOLED_BUFFERS are out, else none (Pyodide's copy). */
+  #buffer(): Uint8Array | undefined {
+    const free = this.#free.pop();
+    if (free !== undefined || this.#allocated === POOLED_BUFFERS) return free;
+    this.#allocated++;
+    return new Uint8Array(POOLED_BYTES);
   }
 
   close(): void {
