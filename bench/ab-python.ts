@@ -118,7 +118,7 @@ async function compareStreams(names: string[], up: ReadonlyMap<string, Server>, 
   for (const name of names) {
     const got = runs.get(name)!;
     log(`${name.padEnd(12)} ${median(got.map((r) => r.mbps)).toFixed(0).padStart(5)} MB/s   CPU ${median(got.map((r) => r.cpuMsPerMiB)).toFixed(2)} ms/MiB   `
-      + `RSS growth up to ${Math.max(...got.map((r) => r.growth)).toFixed(1)} MiB   runs ${got.map((r) => `${r.mbps.toFixed(0)} (+${r.growth.toFixed(1)})`).join(', ')}`);
+      + `RSS growth up to ${Math.max(...got.map((r) => r.growth)).toFixed(1)} MiB   runs (MB/s, MiB of growth, ms/MiB) ${got.map((r) => `${r.mbps.toFixed(0)} +${r.growth.toFixed(1)} ${r.cpuMsPerMiB.toFixed(2)}`).join(', ')}`);
   }
 }
 

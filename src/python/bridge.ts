@@ -167,17 +167,48 @@ export class Interpreter {
   }
 }
 
-/** The size of the buffers a streamed body is copied into: the Python half's GATHER_BYTES. */
+/** The size of the buffers a streamed body is gathered into: the Python half's GATHER_BYTES. */
 const POOLED_BYTES = 1024 * 1024;
-/** How many of them one response may have allocated and not yet had back from the transport. */
-const POOLED_BUFFERS = 2;
+
+/**
+ * One app's buffers for streamed bodies. Python gathers a pull's chunks into one of them, and the
+ * transport hands it back once written (`chunkWritten`: the Node simple server). A transport that hands
+ * nothing back (a `ReadableStream` read by `deno serve`, Lambda or workerd may hold a chunk past the
+ * next pull) keeps the first buffer, and from then on each pull takes one chunk in Pyodide's own copy,
+ * as a new 1 MiB copy per pull would cost more than sixteen of 64 KiB.
+ */
+class ChunkPool {
+  readonly #free: Uint8Array[] = [];
+  #allocated = 0;
+  /** The transport has handed a buffer back: a new one may be allocated whenever none is free. */
+  #returns = false;
+
+  /** A free buffer; a new one for the first pull ever, or whenever the transport hands buffers back. */
+  take(): Uint8Array | undefined {
+    const free = this.#free.pop();
+    if (free !== undefined || (this.#allocated > 0 && !this.#returns)) return free;
+    this.#allocated++;
+    return new Uint8Array(POOLED_BYTES);
+  }
+
+  /** Python did not use it. */
+  putBack(buffer: Uint8Array): void {
+    this.#free.push(buffer);
+  }
+
+  /** `written` (a view of `buffer`) comes back to the pool once the transport reports it written. */
+  lend(buffer: Uint8Array, written: Uint8Array): void {
+    releaseWhenWritten(written, () => {
+      this.#returns = true;
+      this.#free.push(buffer);
+    });
+  }
+}
 
 /**
  * Python's body as the core pulls it: first the chunks Python already pulled, then the Python body, one
- * crossing per pull (Python gathers the chunks its body gives at once into one). Python copies what it
- * gathered into a buffer of this body's own when one is free, which the transport hands back once it
- * has written it (`chunkWritten`, on Node); otherwise Pyodide copies it into a new one. `close()` also
- * frees the proxy, so nothing stays alive in Pyodide.
+ * crossing per pull (with a buffer of the app's `ChunkPool`, Python gathers the chunks its body gives
+ * at once into it). `close()` also frees the proxy, so nothing stays alive in Pyodide.
  */
 class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   readonly #pulled: Uint8Array[];
@@ -187,11 +218,10 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   readonly #closeFailure: string | undefined;
   readonly #interpreter: Interpreter;
   #closed = false;
-  /** Buffers the transport has handed back, and how many were allocated. */
-  readonly #free: Uint8Array[] = [];
-  #allocated = 0;
+  readonly #pool: ChunkPool;
 
-  constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter) {
+  constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter, pool: ChunkPool) {
+    this.#pool = pool;
     this.#pulled = pulled;
     this.#body = body;
     this.#failure = failure;
@@ -212,27 +242,19 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
     }
     if (this.#body === undefined) return { done: true, value: undefined };
     const body = this.#body;
-    const into = this.#buffer();
+    const into = this.#pool.take();
     let chunk;
     try {
       chunk = this.#interpreter.enter(() => body.next(into));
     } finally {
-      if (into !== undefined && typeof chunk !== 'number') this.#free.push(into);
+      if (into !== undefined && typeof chunk !== 'number') this.#pool.putBack(into);
     }
     if (chunk === undefined) return { done: true, value: undefined };
     if (typeof chunk === 'string') throw new PythonError(chunk);
     if (typeof chunk !== 'number') return { done: false, value: chunk };
     const written = into!.subarray(0, chunk);
-    releaseWhenWritten(written, () => this.#free.push(into!));
+    this.#pool.lend(into!, written);
     return { done: false, value: written };
-  }
-
-  /** A free buffer, a new one while fewer than POOLED_BUFFERS are out, else none (Pyodide's copy). */
-  #buffer(): Uint8Array | undefined {
-    const free = this.#free.pop();
-    if (free !== undefined || this.#allocated === POOLED_BUFFERS) return free;
-    this.#allocated++;
-    return new Uint8Array(POOLED_BYTES);
   }
 
   close(): void {
@@ -275,12 +297,13 @@ function flatten(environ: Environ): unknown[] {
  */
 export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, options: BridgeOptions = {}): WsgiApp {
   interpreter.watch(options.onFatal);
+  const pool = new ChunkPool();
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
     const result = interpreter.enter(() => gateway.call(flatten(environ), body, host));
     if (result === undefined) throw new PythonError(host.failure ?? 'The Python app failed without a traceback');
     if (typeof result === 'string' || result instanceof Uint8Array) return [result];
-    return new BodyFromPython(result, interpreter);
+    return new BodyFromPython(result, interpreter, pool);
   };
   return (environ, startResponse) => {
     if (interpreter.dead) throw interpreter.dead;

@@ -44,10 +44,11 @@ except ImportError:  # CPython: the host is Python, values pass as they are
 # StartResponse.pull() follows.
 SYNC_PULL_BYTES = 64 * 1024
 NULL_BODY_STATUSES = ('204', '205', '304')
-# What one pull of a streamed body (Body.next) may gather: chunks while the body gives them at once, up
-# to this many bytes, joined in one bytes. A crossing and the transport's write of each cost about as
+# What one pull of a streamed body (Body.next) may gather into a buffer of the host's: chunks while the
+# body gives them at once, up to this many bytes. A crossing and the transport's write cost about as
 # much for 64 KiB as for 1 MiB; a body of 64 KiB chunks streamed at 0.15-0.26x gunicorn's rate one chunk
-# per crossing (bench/PROFILE.md).
+# per crossing (bench/PROFILE.md). Without a buffer of the host's, a pull takes one chunk: a new copy
+# of 1 MiB per pull cost more than sixteen of 64 KiB.
 GATHER_BYTES = 1024 * 1024
 # A chunk that took longer than this to come ends the gathering, and the body is pulled one chunk per
 # crossing from then on: a body that takes its time (an event stream) is sent as it comes, not held
@@ -451,9 +452,9 @@ _ENDED = object()
 class Body:
     """The app's iterable as the gateway pulls it: next() gives bytes, None at the end, or a traceback.
 
-    One next() gathers what the iterable gives at once (see GATHER_BYTES and GATHER_SECONDS), never past
-    one byte beyond the app's Content-Length, where the core stops; an end or an exception met after some
-    chunks is given by the next call, after those chunks.
+    Given a buffer of the host's, one next() gathers what the iterable gives at once into it (see
+    GATHER_BYTES and GATHER_SECONDS), never past one byte beyond the app's Content-Length, where the core
+    stops; an end or an exception met after some chunks is given by the next call, after those chunks.
     """
 
     __slots__ = ('_result', '_iterator', '_host', '_start_response', '_room', '_after', '_gathers', '__weakref__')
@@ -484,7 +485,7 @@ class Body:
         # A write() from inside the iterable hands these over first, as the core would have them.
         chunks = start_response._pending = []
         size = 0
-        budget = min(GATHER_BYTES, self._room) if self._gathers else 0
+        budget = min(GATHER_BYTES, self._room, into.length) if self._gathers and into is not None else 0
         started = _clock()
         try:
             while True:

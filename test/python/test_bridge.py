@@ -296,9 +296,15 @@ class BodyPulls(unittest.TestCase):
         host = host or Host()
         return bridge.Body(iterable, iter(iterable), host, bridge.StartResponse(host)), host
 
-    def test_next_gathers_what_the_body_gives_at_once_then_gives_none(self):
+    def test_next_gives_bytes_then_none(self):
         body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
-        self.assertEqual([body.next(), body.next(), body.next()], [b'ab', None, None])
+        self.assertEqual([body.next(), body.next(), body.next(), body.next(), body.next()], [b'a', b'', b'b', None, None])
+
+    def test_next_gathers_into_the_hosts_buffer_what_the_body_gives_at_once(self):
+        body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
+        into = HostBuffer(16)
+        self.assertEqual([body.next(into), body.next(into)], [2, None])
+        self.assertEqual(bytes(into.data[:2]), b'ab')
 
     def test_a_chunk_that_is_not_bytes_is_the_apps_error(self):
         body, _ = self.body(chunk for chunk in [b'a', 42])
@@ -395,11 +401,12 @@ class HostBuffer:
 
 
 class GathersChunks(unittest.TestCase):
-    """Body.next() brings what the body gives at once, up to GATHER_BYTES, in one crossing."""
+    """Body.next(into) brings what the body gives at once, up to GATHER_BYTES, in one crossing, copied into the host's buffer."""
 
     def setUp(self):
         self.clock = FakeClock()
         self.saved_clock, bridge._clock = bridge._clock, self.clock
+        self.into = HostBuffer(bridge.GATHER_BYTES)
 
     def tearDown(self):
         bridge._clock = self.saved_clock
@@ -411,39 +418,54 @@ class GathersChunks(unittest.TestCase):
         self.assertIsNone(failure)
         return body, log, host
 
-    def test_chunks_are_joined_up_to_the_byte_budget(self):
+    def next(self, body):
+        """body.next(into): the bytes it copied into the host's buffer, or what it gave otherwise."""
+        got = body.next(self.into)
+        return bytes(self.into.data[:got]) if type(got) is int else got
+
+    def test_chunks_are_gathered_up_to_the_byte_budget(self):
         chunk = b'c' * (64 * 1024)
         body, log, _ = self.body([chunk] * 40)
         self.assertEqual(len(log), 1)
         per_pull = bridge.GATHER_BYTES // len(chunk)
-        self.assertEqual(body.next(), chunk * per_pull)
+        self.assertEqual(self.next(body), chunk * per_pull)
         self.assertEqual(len(log), 1 + per_pull)
-        self.assertEqual(body.next(), chunk * per_pull)
-        self.assertEqual(body.next(), chunk * (40 - 1 - 2 * per_pull))
-        self.assertIsNone(body.next())
+        self.assertEqual(self.next(body), chunk * per_pull)
+        self.assertEqual(self.next(body), chunk * (40 - 1 - 2 * per_pull))
+        self.assertIsNone(self.next(body))
         self.assertIsNone(body.close())
         self.assertEqual(log[-1], 'closed')
 
-    def test_a_chunk_as_large_as_the_budget_comes_alone_and_as_it_is(self):
-        big = b'b' * bridge.GATHER_BYTES
+    def test_without_a_buffer_of_the_hosts_a_pull_takes_one_chunk(self):
+        body, log, _ = self.body([KIB * 64, b'one', b'two'])
+        self.assertEqual([body.next(), body.next(), body.next()], [b'one', b'two', None])
+
+    def test_what_does_not_fit_the_hosts_buffer_comes_as_bytes(self):
+        big = b'b' * (bridge.GATHER_BYTES + 1)
         body, log, _ = self.body([KIB * 64, big, b'after'])
-        got = body.next()
-        self.assertIs(got, big)
-        self.assertEqual(body.next(), b'after')
+        self.assertIs(body.next(self.into), big)
+        self.assertEqual(self.into.data, bytearray(bridge.GATHER_BYTES))
+        self.assertEqual(self.next(body), b'after')
+
+    def test_a_smaller_buffer_gathers_less(self):
+        self.into = HostBuffer(4)
+        body, log, _ = self.body([KIB * 64, b'one', b'two', b'three'])
+        self.assertEqual(body.next(self.into), b'onetwo')
+        self.assertEqual(body.next(self.into), b'three')
 
     def test_a_chunk_that_took_its_time_ends_the_gathering_and_later_pulls_take_one_chunk(self):
         body, log, _ = self.body([KIB * 64] + [b'event'] * 6)
         # The pull starts at 0 and its first chunk comes at once; the second comes late.
         self.clock.steps = [0.0, 0.0, bridge.GATHER_SECONDS * 2]
-        self.assertEqual(body.next(), b'event' * 2)
-        self.assertEqual([body.next() for _ in range(5)], [b'event'] * 4 + [None])
+        self.assertEqual(self.next(body), b'event' * 2)
+        self.assertEqual([self.next(body) for _ in range(5)], [b'event'] * 4 + [None])
         body.close()
 
     def test_it_stops_one_byte_past_the_apps_content_length(self):
         declared = 100 * 1024 - 1
         body, log, _ = self.body([KIB] * 200, headers=[('Content-Length', str(declared))])
         self.assertEqual(len(log), 64)
-        self.assertEqual(body.next(), KIB * 36)
+        self.assertEqual(self.next(body), KIB * 36)
         self.assertEqual(len(log), 100)
         body.close()
 
@@ -456,22 +478,9 @@ class GathersChunks(unittest.TestCase):
 
         app = lambda environ, start_response: (start_response('200 OK', []), chunks())[1]  # noqa: E731
         (_, body, _, _), host = pulled(app)
-        self.assertEqual((body.next(), host.fatal_reasons), (b'onetwo', []))
-        self.assertIn('SystemExit: stop', body.next())
+        self.assertEqual((self.next(body), host.fatal_reasons), (b'onetwo', []))
+        self.assertIn('SystemExit: stop', self.next(body))
         self.assertEqual(host.fatal_reasons, ['the app raised SystemExit(stop)'])
-
-    def test_what_fits_the_hosts_buffer_is_copied_there_and_its_length_given(self):
-        into = HostBuffer(bridge.GATHER_BYTES)
-        body, _, _ = self.body([KIB * 64, b'one', b'two'])
-        self.assertEqual(body.next(into), 6)
-        self.assertEqual(bytes(into.data[:6]), b'onetwo')
-        self.assertIsNone(body.next(into))
-
-    def test_what_does_not_fit_the_hosts_buffer_comes_as_bytes(self):
-        into = HostBuffer(4)
-        body, _, _ = self.body([KIB * 64, b'one', b'two'])
-        self.assertEqual(body.next(into), b'onetwo')
-        self.assertEqual(into.data, bytearray(4))
 
     def test_a_write_from_inside_the_body_goes_out_after_the_chunks_gathered_before_it(self):
         def app(environ, start_response):
@@ -485,7 +494,7 @@ class GathersChunks(unittest.TestCase):
             return body()
 
         (_, body, _, _), host = pulled(app)
-        self.assertEqual(body.next(), b'three')
+        self.assertEqual(self.next(body), b'three')
         self.assertEqual(host.written, [b'one', b'two'])
 
 
@@ -521,14 +530,13 @@ class PullsAsTheCoreDoes(unittest.TestCase):
         self.assertEqual(result, '<p>hi</p>')
         self.assertEqual(log, [3, 0, 2, 4, 'closed'])
 
-    def test_a_long_one_stops_at_the_cores_limit_and_the_rest_is_pulled_later(self):
+    def test_a_long_one_stops_at_the_cores_limit_and_the_rest_is_pulled_chunk_by_chunk(self):
         app, log = generator_app([KIB] * 100)
         (chunks, body, failure, close_failure), _ = pulled(app)
         self.assertEqual((len(chunks), failure, close_failure), (64, None, None))
         self.assertEqual(log, [1024] * 64)
-        self.assertEqual(body.next(), KIB * 36)
-        self.assertEqual(log[64:], [1024] * 36 + ['closed'])
-        self.assertIsNone(body.next())
+        self.assertEqual(body.next(), KIB)
+        self.assertEqual(len(log), 65)
         self.assertIsNone(body.close())
         self.assertEqual(log[-1], 'closed')
 
