@@ -11,6 +11,8 @@
  *   node --import tsx bench/ab-python.ts [--app seed|flask] [--path /stream/gen?mib=64] [--deno]
  *     [--gunicorn] [--rounds 6] [--seconds 3] before after
  *
+ * A variant whose folder holds a file `node-flags` runs its Node server with those flags (one line,
+ * split at spaces): `cp -r dist/ab/after dist/ab/lean && echo '--liftoff-only' > dist/ab/lean/node-flags`.
  * A `/stream/gen` path is downloaded instead of loaded with wrk: MB/s, the server's RSS growth and its
  * CPU per MiB. `--gunicorn` adds the app on gunicorn's sync worker (the bench's baseline) to the rotation.
  * `--app flask` needs bench/build's copy of Flask (dist/bench/python-site, made by `npm run bench`).
@@ -18,13 +20,13 @@
  */
 
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodePage, ROUTES } from './apps/shared.ts';
 import { benchConfig } from './config.ts';
-import { CLIENT_CORE, killAll, log, median, serverCpuMs, startServer, stopServer, type Server } from './lib.ts';
+import { CLIENT_CORE, killAll, log, median, procStatusBytes, serverCpuMs, startServer, stopServer, type Server } from './lib.ts';
 import { checkAnswers, measureThroughput, streamOnce } from './measure.ts';
 import { findCPython, pythonServers, servingPid } from './python.ts';
 import { spawnSync } from 'node:child_process';
@@ -74,7 +76,7 @@ async function compare(names: string[]): Promise<void> {
     for (const [name, dir] of variants) {
       const server = values.deno
         ? await startServer(name, deno, ['serve', '--quiet', '--no-check', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', '__PORT__', join(dir, 'deno-python.js')], { env })
-        : await startServer(name, process.execPath, [join(dir, 'node-python.js')], { env });
+        : await startServer(name, process.execPath, [...nodeFlags(dir), join(dir, 'node-python.js')], { env });
       up.set(name, server);
       if (values.path === ROUTES.encode) await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')! });
     }
@@ -94,11 +96,20 @@ async function compare(names: string[]): Promise<void> {
     const config = { ...benchConfig(false), rounds, seconds: Number(values.seconds) };
     const cells = await measureThroughput(variants.map(([name]) => ({ id: name as 'wsgi', label: name })), up, [{ name: 'ab', path: values.path }], config);
     log(`\n${values.app} ${values.path} on ${values.deno ? 'deno serve' : 'Node'}, ${rounds} rounds of ${config.seconds} s (load ${spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim()})`);
-    for (const c of cells) log(`${String(c.server).padEnd(12)} CPU ${c.cpuUsPerRequest.toFixed(1).padStart(7)} µs/req   ${c.rps.toFixed(0).padStart(6)} req/s   runs ${c.runs.join(', ')}`);
+    for (const c of cells) {
+      const rss = procStatusBytes(up.get(String(c.server))!.pid, 'VmRSS') / 2 ** 20;
+      log(`${String(c.server).padEnd(12)} CPU ${c.cpuUsPerRequest.toFixed(1).padStart(7)} µs/req   ${c.rps.toFixed(0).padStart(6)} req/s   RSS now ${rss.toFixed(0)} MiB   runs ${c.runs.join(', ')}`);
+    }
   } finally {
     await Promise.all([...up.values()].map(stopServer));
     killAll();
   }
+}
+
+/** The variant's own Node flags (its `node-flags` file), if it has any. */
+function nodeFlags(dir: string): string[] {
+  const file = join(dir, 'node-flags');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/) : [];
 }
 
 /** Downloads of `--path` from each server in turn, the order rotated: MB/s, RSS growth, server CPU per MiB. */
