@@ -169,6 +169,11 @@ export class Interpreter {
 
 /** The size of the buffers a streamed body is gathered into: the Python half's GATHER_BYTES. */
 const POOLED_BYTES = 1024 * 1024;
+/**
+ * How many written buffers the pool keeps: one stream needs two (one being written while the next is
+ * filled). More streams at once allocate more, and those are let go once written.
+ */
+const KEPT_BUFFERS = 2;
 
 /**
  * One app's buffers for streamed bodies. Python gathers a pull's chunks into one of them, and the
@@ -200,7 +205,7 @@ class ChunkPool {
   lend(buffer: Uint8Array, written: Uint8Array): void {
     releaseWhenWritten(written, () => {
       this.#returns = true;
-      this.#free.push(buffer);
+      if (this.#free.length < KEPT_BUFFERS) this.#free.push(buffer);
     });
   }
 }

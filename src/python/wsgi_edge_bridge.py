@@ -485,7 +485,8 @@ class Body:
         # A write() from inside the iterable hands these over first, as the core would have them.
         chunks = start_response._pending = []
         size = 0
-        budget = min(GATHER_BYTES, self._room, into.length) if self._gathers and into is not None else 0
+        capacity = into.length if into is not None else 0
+        budget = min(GATHER_BYTES, self._room, capacity) if self._gathers else 0
         started = _clock()
         try:
             while True:
@@ -510,7 +511,7 @@ class Body:
             start_response._pending = None
         self._room -= size
         data = chunks[0] if len(chunks) == 1 else b''.join(chunks)
-        if into is not None and len(data) <= into.length:
+        if 0 < len(data) <= capacity:
             # One copy into a buffer the host reuses, instead of to_js()'s new one per pull.
             into.subarray(0, len(data)).assign(data)
             return len(data)
