@@ -4,7 +4,7 @@
  * Content-Length, `close()` once); this module only moves values across, with as few crossings as it can:
  * one call into Python with the environ as a flat list and the body as bytes, which brings back the whole
  * body when it is a list or ends within what the core pulls at once, and one per pull of a longer body,
- * each bringing what the body gives at once up to a byte budget, joined (the Python half's GATHER_BYTES).
+ * which, given a buffer of the app's `ChunkPool`, brings what the body gives at once, up to 1 MiB.
  * Its Python half is `wsgi_edge_bridge.py` beside it.
  * @module
  */
