@@ -9,21 +9,26 @@
  *   node --import tsx bench/ab-python.ts --build before
  *   (change src/python) node --import tsx bench/ab-python.ts --build after
  *   node --import tsx bench/ab-python.ts [--app seed|flask] [--path /stream/gen?mib=64] [--deno]
- *     [--rounds 6] [--seconds 3] before after
+ *     [--gunicorn] [--rounds 6] [--seconds 3] before after
  *
+ * A variant whose folder holds a file `node-flags` runs its Node server with those flags (one line,
+ * split at spaces): `cp -r dist/ab/after dist/ab/lean && echo '--liftoff-only' > dist/ab/lean/node-flags`.
+ * A `/stream/gen` path is downloaded instead of loaded with wrk: MB/s, the server's RSS growth and its
+ * CPU per MiB. `--gunicorn` adds the app on gunicorn's sync worker (the bench's baseline) to the rotation.
  * `--app flask` needs bench/build's copy of Flask (dist/bench/python-site, made by `npm run bench`).
  * @module
  */
 
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodePage, ROUTES } from './apps/shared.ts';
 import { benchConfig } from './config.ts';
-import { CLIENT_CORE, download, killAll, log, median, startServer, stopServer, type Server } from './lib.ts';
-import { checkAnswers, measureThroughput } from './measure.ts';
+import { CLIENT_CORE, killAll, log, median, procStatusBytes, serverCpuMs, startServer, stopServer, type Server } from './lib.ts';
+import { checkAnswers, measureThroughput, streamOnce } from './measure.ts';
+import { findCPython, pythonServers, servingPid } from './python.ts';
 import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,6 +39,7 @@ const { values, positionals } = parseArgs({
     app: { type: 'string', default: 'seed' },
     path: { type: 'string', default: ROUTES.encode },
     deno: { type: 'boolean', default: false },
+    gunicorn: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '6' },
     seconds: { type: 'string', default: '3' },
   },
@@ -54,9 +60,9 @@ async function buildVariant(name: string): Promise<void> {
   log(`built ${dir} from the current tree`);
 }
 
-const apps: Record<string, { spec: string; path: string[] }> = {
-  seed: { spec: 'seed_bench:application', path: [join(root, 'bench', 'apps', 'python'), join(root, 'app')] },
-  flask: { spec: 'flask_bench:application', path: [join(root, 'bench', 'apps', 'python'), join(root, 'dist', 'bench', 'python-site')] },
+const apps: Record<string, { id: 'seed' | 'flask'; label: string; spec: string; path: string[] }> = {
+  seed: { id: 'seed', label: 'seed', spec: 'seed_bench:application', path: [join(root, 'bench', 'apps', 'python'), join(root, 'app')] },
+  flask: { id: 'flask', label: 'flask', spec: 'flask_bench:application', path: [join(root, 'bench', 'apps', 'python'), join(root, 'dist', 'bench', 'python-site')] },
 };
 
 async function compare(names: string[]): Promise<void> {
@@ -70,30 +76,60 @@ async function compare(names: string[]): Promise<void> {
     for (const [name, dir] of variants) {
       const server = values.deno
         ? await startServer(name, deno, ['serve', '--quiet', '--no-check', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', '__PORT__', join(dir, 'deno-python.js')], { env })
-        : await startServer(name, process.execPath, [join(dir, 'node-python.js')], { env });
+        : await startServer(name, process.execPath, [...nodeFlags(dir), join(dir, 'node-python.js')], { env });
       up.set(name, server);
       if (values.path === ROUTES.encode) await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')! });
     }
+    if (values.gunicorn) {
+      const gunicorn = pythonServers({ root, built: '', deno, buildFailures: {} }, findCPython(), []).find((spec) => spec.id === 'gunicorn')!;
+      const { command, args, env: pythonEnv } = gunicorn.command(app);
+      const server = await startServer('gunicorn', command, args, { env: pythonEnv, cpuOfTree: true });
+      server.pid = servingPid(server, true);
+      up.set('gunicorn', server);
+      variants.push(['gunicorn', '']);
+    }
     const rounds = Number(values.rounds);
     if (values.path.startsWith(ROUTES.streamGen)) {
-      const runs = new Map<string, number[]>();
-      for (let round = 0; round < rounds; round++) {
-        for (let i = 0; i < variants.length; i++) {
-          const [name] = variants[(i + round) % variants.length]!;
-          const got = await download(up.get(name)!.url + values.path, 240_000);
-          runs.set(name, [...(runs.get(name) ?? []), got.bytes / got.seconds / 1e6]);
-        }
-      }
-      for (const [name] of variants) log(`${name.padEnd(12)} ${median(runs.get(name)!).toFixed(0)} MB/s (${runs.get(name)!.map((n) => n.toFixed(0)).join(', ')})`);
+      await compareStreams(variants.map(([name]) => name), up, rounds);
       return;
     }
     const config = { ...benchConfig(false), rounds, seconds: Number(values.seconds) };
     const cells = await measureThroughput(variants.map(([name]) => ({ id: name as 'wsgi', label: name })), up, [{ name: 'ab', path: values.path }], config);
     log(`\n${values.app} ${values.path} on ${values.deno ? 'deno serve' : 'Node'}, ${rounds} rounds of ${config.seconds} s (load ${spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim()})`);
-    for (const c of cells) log(`${String(c.server).padEnd(12)} CPU ${c.cpuUsPerRequest.toFixed(1).padStart(7)} µs/req   ${c.rps.toFixed(0).padStart(6)} req/s   runs ${c.runs.join(', ')}`);
+    for (const c of cells) {
+      const rss = procStatusBytes(up.get(String(c.server))!.pid, 'VmRSS') / 2 ** 20;
+      log(`${String(c.server).padEnd(12)} CPU ${c.cpuUsPerRequest.toFixed(1).padStart(7)} µs/req   ${c.rps.toFixed(0).padStart(6)} req/s   RSS now ${rss.toFixed(0)} MiB   runs ${c.runs.join(', ')}`);
+    }
   } finally {
     await Promise.all([...up.values()].map(stopServer));
     killAll();
+  }
+}
+
+/** The variant's own Node flags (its `node-flags` file), if it has any. */
+function nodeFlags(dir: string): string[] {
+  const file = join(dir, 'node-flags');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/) : [];
+}
+
+/** Downloads of `--path` from each server in turn, the order rotated: MB/s, RSS growth, server CPU per MiB. */
+async function compareStreams(names: string[], up: ReadonlyMap<string, Server>, rounds: number): Promise<void> {
+  const mib = Number(/[?&]mib=(\d+)/.exec(values.path)?.[1] ?? 1);
+  const runs = new Map<string, { mbps: number; growth: number; cpuMsPerMiB: number }[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + round) % names.length]!;
+      const server = up.get(name)!;
+      const cpuBefore = serverCpuMs(server);
+      const { mbps, growth } = await streamOnce(server, server.url + values.path, mib * 2 ** 20);
+      runs.set(name, [...(runs.get(name) ?? []), { mbps, growth, cpuMsPerMiB: (serverCpuMs(server) - cpuBefore) / mib }]);
+    }
+  }
+  log(`\n${values.path} on ${values.deno ? 'deno serve' : 'Node'}, ${rounds} rounds (load ${spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim()})`);
+  for (const name of names) {
+    const got = runs.get(name)!;
+    log(`${name.padEnd(12)} ${median(got.map((r) => r.mbps)).toFixed(0).padStart(5)} MB/s   CPU ${median(got.map((r) => r.cpuMsPerMiB)).toFixed(2)} ms/MiB   `
+      + `RSS growth up to ${Math.max(...got.map((r) => r.growth)).toFixed(1)} MiB   runs (MB/s, MiB of growth, ms/MiB) ${got.map((r) => `${r.mbps.toFixed(0)} +${r.growth.toFixed(1)} ${r.cpuMsPerMiB.toFixed(2)}`).join(', ')}`);
   }
 }
 

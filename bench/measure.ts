@@ -115,7 +115,7 @@ export async function measureStreams(specs: readonly StreamSpec[], up: ReadonlyM
 }
 
 /** One download: MB/s (10^6 bytes) and the server's RSS growth from before the request to its peak. */
-async function streamOnce(server: Server, url: string, expectedBytes: number): Promise<{ mbps: number; growth: number; peak: number }> {
+export async function streamOnce(server: Server, url: string, expectedBytes: number): Promise<{ mbps: number; growth: number; peak: number }> {
   const before = procStatusBytes(server.pid, 'VmRSS');
   const canReset = resetPeak(server.pid);
   let sampled = before;

@@ -3,13 +3,15 @@
  * `WsgiApp`. The core does all the protocol work (status and header checks, deferred headers, the body's
  * Content-Length, `close()` once); this module only moves values across, with as few crossings as it can:
  * one call into Python with the environ as a flat list and the body as bytes, which brings back the whole
- * body when it is a list or ends within what the core pulls at once, and one per chunk of a longer body.
+ * body when it is a list or ends within what the core pulls at once, and one per pull of a longer body,
+ * which, given a buffer of the app's `ChunkPool`, brings what the body gives at once, up to 1 MiB.
  * Its Python half is `wsgi_edge_bridge.py` beside it.
  * @module
  */
 
 import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
+import { releaseWhenWritten } from '../core/chunk-release.ts';
 import { RequestInput } from '../core/input.ts';
 import type { Chunk, Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
 import { explainMissingStdlib } from './stdlib-gaps.ts';
@@ -28,7 +30,8 @@ export const BRIDGE_DIR = '/lib/wsgi_edge';
 type PulledBody = [chunks: Uint8Array[], body: PythonBody | undefined, failure: string | undefined, closeFailure: string | undefined];
 type CallResult = string | Uint8Array | PulledBody | undefined;
 interface PythonBody extends PyProxy {
-  next(): Uint8Array | string | undefined;
+  /** Bytes, or their length once copied into `into`; undefined at the end; else a traceback. */
+  next(into: Uint8Array | undefined): Uint8Array | number | string | undefined;
   close(): string | undefined;
 }
 interface PythonGateway extends PyProxy {
@@ -164,9 +167,53 @@ export class Interpreter {
   }
 }
 
+/** The size of the buffers a streamed body is gathered into: the Python half's GATHER_BYTES. */
+const POOLED_BYTES = 1024 * 1024;
+/**
+ * How many written buffers the pool keeps: one stream needs two (one being written while the next is
+ * filled). More streams at once allocate more, and those are let go once written.
+ */
+const KEPT_BUFFERS = 2;
+
+/**
+ * One app's buffers for streamed bodies. Python gathers a pull's chunks into one of them, and the
+ * transport hands it back once written (`chunkWritten`: the Node simple server). A transport that hands
+ * nothing back (a `ReadableStream` read by `deno serve`, Lambda or workerd may hold a chunk past the
+ * next pull) keeps the first buffer, and from then on each pull takes one chunk in Pyodide's own copy,
+ * as a new 1 MiB copy per pull would cost more than sixteen of 64 KiB.
+ */
+class ChunkPool {
+  readonly #free: Uint8Array[] = [];
+  #allocated = 0;
+  /** The transport has handed a buffer back: a new one may be allocated whenever none is free. */
+  #returns = false;
+
+  /** A free buffer; a new one for the first pull ever, or whenever the transport hands buffers back. */
+  take(): Uint8Array | undefined {
+    const free = this.#free.pop();
+    if (free !== undefined || (this.#allocated > 0 && !this.#returns)) return free;
+    this.#allocated++;
+    return new Uint8Array(POOLED_BYTES);
+  }
+
+  /** Python did not use it. */
+  putBack(buffer: Uint8Array): void {
+    this.#free.push(buffer);
+  }
+
+  /** `written` (a view of `buffer`) comes back to the pool once the transport reports it written. */
+  lend(buffer: Uint8Array, written: Uint8Array): void {
+    releaseWhenWritten(written, () => {
+      this.#returns = true;
+      if (this.#free.length < KEPT_BUFFERS) this.#free.push(buffer);
+    });
+  }
+}
+
 /**
  * Python's body as the core pulls it: first the chunks Python already pulled, then the Python body, one
- * chunk per pull. `close()` also frees the proxy, so nothing stays alive in Pyodide.
+ * crossing per pull (with a buffer of the app's `ChunkPool`, Python gathers the chunks its body gives
+ * at once into it). `close()` also frees the proxy, so nothing stays alive in Pyodide.
  */
 class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   readonly #pulled: Uint8Array[];
@@ -176,8 +223,10 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   readonly #closeFailure: string | undefined;
   readonly #interpreter: Interpreter;
   #closed = false;
+  readonly #pool: ChunkPool;
 
-  constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter) {
+  constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter, pool: ChunkPool) {
+    this.#pool = pool;
     this.#pulled = pulled;
     this.#body = body;
     this.#failure = failure;
@@ -198,10 +247,19 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
     }
     if (this.#body === undefined) return { done: true, value: undefined };
     const body = this.#body;
-    const chunk = this.#interpreter.enter(() => body.next());
+    const into = this.#pool.take();
+    let chunk;
+    try {
+      chunk = this.#interpreter.enter(() => body.next(into));
+    } finally {
+      if (into !== undefined && typeof chunk !== 'number') this.#pool.putBack(into);
+    }
     if (chunk === undefined) return { done: true, value: undefined };
     if (typeof chunk === 'string') throw new PythonError(chunk);
-    return { done: false, value: chunk };
+    if (typeof chunk !== 'number') return { done: false, value: chunk };
+    const written = into!.subarray(0, chunk);
+    this.#pool.lend(into!, written);
+    return { done: false, value: written };
   }
 
   close(): void {
@@ -244,12 +302,13 @@ function flatten(environ: Environ): unknown[] {
  */
 export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, options: BridgeOptions = {}): WsgiApp {
   interpreter.watch(options.onFatal);
+  const pool = new ChunkPool();
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
     const result = interpreter.enter(() => gateway.call(flatten(environ), body, host));
     if (result === undefined) throw new PythonError(host.failure ?? 'The Python app failed without a traceback');
     if (typeof result === 'string' || result instanceof Uint8Array) return [result];
-    return new BodyFromPython(result, interpreter);
+    return new BodyFromPython(result, interpreter, pool);
   };
   return (environ, startResponse) => {
     if (interpreter.dead) throw interpreter.dead;

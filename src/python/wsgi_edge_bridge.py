@@ -12,7 +12,9 @@ Crossings between JavaScript and Python are the cost here, so a request crosses 
 one flat list, the body as bytes) and, for a body that is a list or ends within what the core pulls at
 once, not again: the body comes back whole, as a str when it is ASCII (a Python str crosses for the cost
 of its characters, where to_js() of bytes costs some 20 µs however short) and as bytes otherwise. A
-longer body comes back with what the core would pull at once, and the rest crosses one chunk per pull.
+longer body comes back with what the core would pull at once, and the rest crosses as the core pulls it:
+one chunk per crossing, or, given a buffer of the host's to copy them into, the chunks the body gives at
+once up to GATHER_BYTES.
 Failures come back as the formatted traceback (a str, or given to host.fail() where a str is a body)
 rather than as exceptions, so that nothing of Python's state rides on a JavaScript error.
 
@@ -25,6 +27,7 @@ import inspect
 import io
 import os
 import sys
+import time
 import traceback
 from wsgiref.util import FileWrapper
 
@@ -42,6 +45,18 @@ except ImportError:  # CPython: the host is Python, values pass as they are
 # StartResponse.pull() follows.
 SYNC_PULL_BYTES = 64 * 1024
 NULL_BODY_STATUSES = ('204', '205', '304')
+# What one pull of a streamed body (Body.next) may gather into a buffer of the host's: chunks while the
+# body gives them at once, up to this many bytes. A crossing and the transport's write cost about as
+# much for 64 KiB as for 1 MiB; a body of 64 KiB chunks streamed at 0.15-0.26x gunicorn's rate one chunk
+# per crossing (bench/PROFILE.md). Without a buffer of the host's, a pull takes one chunk: a new copy
+# of 1 MiB per pull cost more than sixteen of 64 KiB.
+GATHER_BYTES = 1024 * 1024
+# A chunk that took longer than this to come ends the gathering, and the body is pulled one chunk per
+# crossing from then on: a body that takes its time (an event stream) is sent as it comes, not held
+# back for the next chunk.
+GATHER_SECONDS = 0.002
+# The clock the gathering is timed by (the tests give theirs).
+_clock = time.monotonic
 # Set by Pyodide for its own file system; kept by replace_environ where the host names none.
 PYODIDE_OWN_ENV = ('HOME', 'LD_LIBRARY_PATH')
 _own_env = None
@@ -363,6 +378,7 @@ class StartResponse:
         if pending:
             for chunk in pending:
                 self._host.write(_to_host(chunk))
+                self._written += len(chunk)
             pending.clear()
             self._sent = True
 
@@ -408,8 +424,13 @@ class StartResponse:
 
     def _pull_limit(self):
         """The core's limit: SYNC_PULL_BYTES, or one byte past a Content-Length; 0 for a form it may read otherwise."""
-        flat = self._flat_headers
-        limit = SYNC_PULL_BYTES
+        return min(SYNC_PULL_BYTES, self._length_limit())
+
+    def _length_limit(self):
+        """One byte past the app's Content-Length (the core takes no chunk after the one that crosses it);
+        infinity without one, 0 for a form the core may read otherwise."""
+        flat = self._flat_headers or ()
+        limit = float('inf')
         for i in range(0, len(flat), 2):
             if flat[i].lower() == 'content-length':
                 value = flat[i + 1]
@@ -425,29 +446,82 @@ def _js_message(error):
     return message.split(': ', 1)[1] if message.startswith(('WsgiError: ', 'Error: ')) else message
 
 
+# Body.next() met the end of the iterable after the chunks it gave.
+_ENDED = object()
+
+
 class Body:
-    """The app's iterable as the gateway pulls it: next() gives bytes, None at the end, or a traceback."""
+    """The app's iterable as the gateway pulls it: next() gives bytes, None at the end, or a traceback.
 
-    __slots__ = ('_result', '_iterator', '_host', '__weakref__')
+    Given a buffer of the host's, one next() gathers what the iterable gives at once into it (see
+    GATHER_BYTES and GATHER_SECONDS), never past one byte beyond the app's Content-Length, where the core
+    stops; an end or an exception met after some chunks is given by the next call, after those chunks.
+    """
 
-    def __init__(self, result, iterator, host):
+    __slots__ = ('_result', '_iterator', '_host', '_start_response', '_room', '_after', '_gathers', '__weakref__')
+
+    def __init__(self, result, iterator, host, start_response):
         self._result = result
         self._iterator = iterator
         self._host = host
+        self._start_response = start_response
+        # Bytes the core may still take, once the headers are fixed (see handed_over).
+        self._room = float('inf')
+        # _ENDED or the exception met after the chunks the last next() gave.
+        self._after = None
+        self._gathers = True
 
-    def next(self):
+    def handed_over(self, size):
+        """The headers are fixed and `size` bytes of the body went to the host: the rest is held to the Content-Length."""
+        self._room = self._start_response._length_limit() - size
+
+    def next(self, into=None):
+        """Bytes; or, when `into` (a JavaScript Uint8Array) holds them, their length after copying them there."""
+        after = self._after
+        if after is not None:
+            self._after = None
+            self._room = 0
+            return None if after is _ENDED else _failure(after, self._host)
+        start_response = self._start_response
+        # A write() from inside the iterable hands these over first, as the core would have them.
+        chunks = start_response._pending = []
+        size = 0
+        capacity = into.length if into is not None else 0
+        budget = min(GATHER_BYTES, self._room, capacity) if self._gathers else 0
+        started = _clock()
         try:
-            chunk = _body_bytes(next(self._iterator))
+            while True:
+                chunk = _body_bytes(next(self._iterator))
+                if chunk:
+                    chunks.append(chunk)
+                    size += len(chunk)
+                if size >= budget:
+                    break
+                if _clock() - started > GATHER_SECONDS:
+                    self._gathers = False
+                    break
         except StopIteration:
-            return None
+            if not chunks:
+                return None
+            self._after = _ENDED
         except BaseException as error:
-            return _failure(error, self._host)
-        return _to_host(chunk)
+            if not chunks:
+                return _failure(error, self._host)
+            self._after = error
+        finally:
+            start_response._pending = None
+        self._room -= size
+        data = chunks[0] if len(chunks) == 1 else b''.join(chunks)
+        if 0 < len(data) <= capacity:
+            # One copy into a buffer the host reuses, instead of to_js()'s new one per pull.
+            into.subarray(0, len(data)).assign(data)
+            return len(data)
+        return _to_host(data)
 
     def close(self):
         """Calls the iterable's close() (PEP 3333); a traceback when it raised, else None."""
         close = getattr(self._result, 'close', None)
-        self._result = self._iterator = self._host = None
+        self._result = self._iterator = self._host = self._start_response = self._after = None
         if close is None:
             return None
         try:
@@ -521,9 +595,10 @@ class Gateway:
         except BaseException as error:
             host.fail(_failure(error, host))
             return None
-        body = Body(result, iterator, host)
+        body = Body(result, iterator, host, start_response)
         chunks, exhausted, failure = start_response.pull(iterator, method)
         if not exhausted:
+            body.handed_over(start_response._written + sum(map(len, chunks)))
             return _to_host([chunks, body, failure, None])
         close_failure = body.close()
         if close_failure is None:

@@ -10,6 +10,7 @@
 import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
+import { chunkWritten } from '../core/chunk-release.ts';
 import { dispatch } from '../core/gateway.ts';
 import { isPromiseLike, whenReady } from '../core/promise.ts';
 import type { WsgiResult } from '../core/result.ts';
@@ -284,7 +285,8 @@ async function writeStream(body: ReadableStream<Uint8Array>, res: ServerResponse
       const { done, value } = await reader.read();
       if (done) break;
       sent += value.length;
-      if (!res.write(value)) await drained(res);
+      // Called once the socket has taken the bytes: a producer may then reuse the buffer.
+      if (!res.write(value, (error) => error || chunkWritten(value))) await drained(res);
       if (res.destroyed) return sent;
     }
     res.end();

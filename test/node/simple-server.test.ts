@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { base64App } from '../../app/base64-app.ts';
+import { releaseWhenWritten } from '../../src/core/chunk-release.ts';
 import type { WsgiApp } from '../../src/index.ts';
 import { makeServer, type WsgiServer } from '../../src/wsgiref/simple-server.ts';
 import { sleep } from '../helpers/call.ts';
@@ -25,6 +26,10 @@ function rawRequest(port: number, bytes: string): Promise<string> {
 
 let closes = 0;
 let streamed = 0;
+/** The chunks of `/lent` handed back by the server, by index; each is scribbled over when it comes back. */
+const lentBack: number[] = [];
+const LENT_CHUNKS = 8;
+const LENT_BYTES = 256 * 1024;
 /** Each body `/body` read, as a native string. */
 const bodiesRead: string[] = [];
 const echoApp: WsgiApp = async (environ, startResponse) => {
@@ -33,6 +38,19 @@ const echoApp: WsgiApp = async (environ, startResponse) => {
     bodiesRead.push(body);
     startResponse('200 OK', [['Content-Type', 'application/json']]);
     return [JSON.stringify({ CONTENT_LENGTH: environ.CONTENT_LENGTH, SERVER_PROTOCOL: environ.SERVER_PROTOCOL, body })];
+  }
+  if (environ.PATH_INFO === '/lent') {
+    startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+    return (function* () {
+      for (let i = 0; i < LENT_CHUNKS; i++) {
+        const chunk = new Uint8Array(LENT_BYTES).fill(i + 1);
+        releaseWhenWritten(chunk, () => {
+          lentBack.push(i);
+          chunk.fill(0xff);
+        });
+        yield chunk;
+      }
+    })();
   }
   if (environ.PATH_INFO === '/stream-short') {
     startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
@@ -66,6 +84,15 @@ describe('makeServer', () => {
     server = await makeServer('127.0.0.1', 0, echoApp, { accessLog: (line) => accessLog.push(line), errors: () => undefined });
   });
   afterAll(() => server.close());
+
+  it('hands each streamed chunk back to its producer once written, never before: the client gets every byte as made', async () => {
+    const response = await fetch(`http://127.0.0.1:${server.port}/lent`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(bytes.length).toBe(LENT_CHUNKS * LENT_BYTES);
+    const wrong = bytes.findIndex((byte, at) => byte !== Math.floor(at / LENT_BYTES) + 1);
+    expect(wrong).toBe(-1);
+    await vi.waitFor(() => expect([...lentBack].sort()).toEqual([...Array(LENT_CHUNKS).keys()]));
+  });
 
   it('serves on the port it reports and logs one access line a request', async () => {
     expect(server.port).toBeGreaterThan(0);

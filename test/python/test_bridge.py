@@ -19,6 +19,23 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import wsgi_edge_bridge as bridge  # noqa: E402
 
 
+class FakeClock:
+    """bridge._clock in these tests: each reading advances by the next of `steps` (seconds), else by 0."""
+
+    def __init__(self, steps=()):
+        self.now = 0.0
+        self.steps = list(steps)
+
+    def __call__(self):
+        self.now += self.steps.pop(0) if self.steps else 0.0
+        return self.now
+
+
+# Body.next() stops gathering after a slow chunk: a clock that stands still keeps every test independent
+# of how busy this machine is (GathersChunks moves it by hand).
+bridge._clock = FakeClock()
+
+
 class Host:
     """start/write/errors/flush/fatal, as bridge.ts's Host gives them; `refuse` makes start() fail like the core."""
 
@@ -277,11 +294,17 @@ class GatewayCall(unittest.TestCase):
 class BodyPulls(unittest.TestCase):
     def body(self, iterable, host=None):
         host = host or Host()
-        return bridge.Body(iterable, iter(iterable), host), host
+        return bridge.Body(iterable, iter(iterable), host, bridge.StartResponse(host)), host
 
     def test_next_gives_bytes_then_none(self):
         body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
         self.assertEqual([body.next(), body.next(), body.next(), body.next(), body.next()], [b'a', b'', b'b', None, None])
+
+    def test_next_gathers_into_the_hosts_buffer_what_the_body_gives_at_once(self):
+        body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
+        into = HostBuffer(16)
+        self.assertEqual([body.next(into), body.next(into)], [2, None])
+        self.assertEqual(bytes(into.data[:2]), b'ab')
 
     def test_a_chunk_that_is_not_bytes_is_the_apps_error(self):
         body, _ = self.body(chunk for chunk in [b'a', 42])
@@ -358,6 +381,121 @@ class BodyPulls(unittest.TestCase):
 
 
 KIB = b'k' * 1024
+
+
+class HostBuffer:
+    """A JavaScript Uint8Array as Body.next() sees it: length, subarray(start, end).assign(bytes)."""
+
+    def __init__(self, length, data=None, start=0):
+        self.data = data if data is not None else bytearray(length)
+        self.length = length
+        self.start = start
+
+    def subarray(self, start, end):
+        return HostBuffer(end - start, self.data, self.start + start)
+
+    def assign(self, source):
+        if len(source) != self.length:
+            raise ValueError('assign() takes a buffer of the same length')
+        self.data[self.start:self.start + self.length] = source
+
+
+class GathersChunks(unittest.TestCase):
+    """Body.next(into) brings what the body gives at once, up to GATHER_BYTES, in one crossing, copied into the host's buffer."""
+
+    def setUp(self):
+        self.clock = FakeClock()
+        self.saved_clock, bridge._clock = bridge._clock, self.clock
+        self.into = HostBuffer(bridge.GATHER_BYTES)
+
+    def tearDown(self):
+        bridge._clock = self.saved_clock
+
+    def body(self, chunks, headers=(), log=None):
+        """Gateway.call of generator_app(chunks): the Body the rest is pulled from, the log and the host."""
+        app, log = generator_app(chunks, headers=headers, log=log)
+        (pulled_chunks, body, failure, _), host = pulled(app)
+        self.assertIsNone(failure)
+        return body, log, host
+
+    def next(self, body):
+        """body.next(into): the bytes it copied into the host's buffer, or what it gave otherwise."""
+        got = body.next(self.into)
+        return bytes(self.into.data[:got]) if type(got) is int else got
+
+    def test_chunks_are_gathered_up_to_the_byte_budget(self):
+        chunk = b'c' * (64 * 1024)
+        body, log, _ = self.body([chunk] * 40)
+        self.assertEqual(len(log), 1)
+        per_pull = bridge.GATHER_BYTES // len(chunk)
+        self.assertEqual(self.next(body), chunk * per_pull)
+        self.assertEqual(len(log), 1 + per_pull)
+        self.assertEqual(self.next(body), chunk * per_pull)
+        self.assertEqual(self.next(body), chunk * (40 - 1 - 2 * per_pull))
+        self.assertIsNone(self.next(body))
+        self.assertIsNone(body.close())
+        self.assertEqual(log[-1], 'closed')
+
+    def test_without_a_buffer_of_the_hosts_a_pull_takes_one_chunk(self):
+        body, log, _ = self.body([KIB * 64, b'one', b'two'])
+        self.assertEqual([body.next(), body.next(), body.next()], [b'one', b'two', None])
+
+    def test_what_does_not_fit_the_hosts_buffer_comes_as_bytes(self):
+        big = b'b' * (bridge.GATHER_BYTES + 1)
+        body, log, _ = self.body([KIB * 64, big, b'after'])
+        self.assertIs(body.next(self.into), big)
+        self.assertEqual(self.into.data, bytearray(bridge.GATHER_BYTES))
+        self.assertEqual(self.next(body), b'after')
+
+    def test_a_smaller_buffer_gathers_less(self):
+        self.into = HostBuffer(4)
+        body, log, _ = self.body([KIB * 64, b'one', b'two', b'three'])
+        self.assertEqual(body.next(self.into), b'onetwo')
+        self.assertEqual(body.next(self.into), b'three')
+
+    def test_a_chunk_that_took_its_time_ends_the_gathering_and_later_pulls_take_one_chunk(self):
+        body, log, _ = self.body([KIB * 64] + [b'event'] * 6)
+        # The pull starts at 0 and its first chunk comes at once; the second comes late.
+        self.clock.steps = [0.0, 0.0, bridge.GATHER_SECONDS * 2]
+        self.assertEqual(self.next(body), b'event' * 2)
+        self.assertEqual([self.next(body) for _ in range(5)], [b'event'] * 4 + [None])
+        body.close()
+
+    def test_it_stops_one_byte_past_the_apps_content_length(self):
+        declared = 100 * 1024 - 1
+        body, log, _ = self.body([KIB] * 200, headers=[('Content-Length', str(declared))])
+        self.assertEqual(len(log), 64)
+        self.assertEqual(self.next(body), KIB * 36)
+        self.assertEqual(len(log), 100)
+        body.close()
+
+    def test_what_the_body_raises_after_gathered_chunks_comes_on_the_next_pull(self):
+        def chunks():
+            yield KIB * 64
+            yield b'one'
+            yield b'two'
+            raise SystemExit('stop')
+
+        app = lambda environ, start_response: (start_response('200 OK', []), chunks())[1]  # noqa: E731
+        (_, body, _, _), host = pulled(app)
+        self.assertEqual((self.next(body), host.fatal_reasons), (b'onetwo', []))
+        self.assertIn('SystemExit: stop', self.next(body))
+        self.assertEqual(host.fatal_reasons, ['the app raised SystemExit(stop)'])
+
+    def test_a_write_from_inside_the_body_goes_out_after_the_chunks_gathered_before_it(self):
+        def app(environ, start_response):
+            write = start_response('200 OK', [])
+
+            def body():
+                yield KIB * 64
+                yield b'one'
+                write(b'two')
+                yield b'three'
+            return body()
+
+        (_, body, _, _), host = pulled(app)
+        self.assertEqual(self.next(body), b'three')
+        self.assertEqual(host.written, [b'one', b'two'])
 
 
 def pulled(app, method='GET', host=None):
