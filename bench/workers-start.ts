@@ -13,8 +13,7 @@
  */
 
 import { join } from 'node:path';
-import { Log, LogLevel, Miniflare } from 'miniflare';
-import { buildWorker, type BuiltWorker } from '../test/cloudflare/workerd.ts';
+import { buildWorker, startWorker, type BuiltWorker } from '../test/cloudflare/workerd.ts';
 import { encodePage, ROUTES } from './apps/shared.ts';
 import { freePort, log } from './lib.ts';
 import { buildArtifact, type BuildableApp } from './python-start.ts';
@@ -22,7 +21,6 @@ import type { PythonPaths } from './python.ts';
 import type { WorkersMemory, WorkersPackageLine } from './types.ts';
 
 const MEMORY_REQUESTS = 1000;
-const MODULES_ROOT = '/bundle';
 const STARTED = '__wsgiEdgeBenchGlobalScopeStarted';
 const ENDED = '__wsgiEdgeBenchGlobalScopeMs';
 
@@ -78,29 +76,11 @@ function timedGlobalScope(bundle: BuiltWorker): BuiltWorker {
   return { ...bundle, script, bytes: bundle.bytes };
 }
 
-function miniflare(bundle: BuiltWorker, inspectorPort?: number): Miniflare {
-  return new Miniflare({
-    modulesRoot: MODULES_ROOT,
-    modules: [
-      { type: 'ESModule', path: join(MODULES_ROOT, bundle.scriptName), contents: bundle.script },
-      ...bundle.modules.map(({ name, type, contents }) => ({ type, path: join(MODULES_ROOT, name), contents })),
-    ],
-    compatibilityDate: bundle.compatibilityDate,
-    compatibilityFlags: bundle.compatibilityFlags,
-    host: '127.0.0.1',
-    port: 0,
-    cf: { colo: 'TST', country: 'ZZ' },
-    log: new Log(LogLevel.WARN),
-    ...(inspectorPort === undefined ? {} : { inspectorPort }),
-  });
-}
-
 /** A fresh workerd: its global scope's time (read after the first request, so that the inspector does not slow that), and the first request's. */
 async function coldStart(bundle: BuiltWorker, route: string): Promise<{ globalScopeMs: number; firstMs: number }> {
   const inspectorPort = await freePort();
-  const worker = miniflare(bundle, inspectorPort);
+  const { miniflare, url } = await startWorker(bundle, { inspectorPort });
   try {
-    const url = await worker.ready;
     const started = performance.now();
     await expectPage(url, route);
     const firstMs = performance.now() - started;
@@ -111,7 +91,7 @@ async function coldStart(bundle: BuiltWorker, route: string): Promise<{ globalSc
       session.close();
     }
   } finally {
-    await worker.dispose();
+    await miniflare.dispose();
   }
 }
 
@@ -124,9 +104,8 @@ async function expectPage(base: URL, route: string): Promise<void> {
 
 async function memoryAfter(bundle: BuiltWorker, route: string): Promise<WorkersMemory> {
   const inspectorPort = await freePort();
-  const worker = miniflare(bundle, inspectorPort);
+  const { miniflare, url } = await startWorker(bundle, { inspectorPort });
   try {
-    const url = await worker.ready;
     for (let i = 0; i < MEMORY_REQUESTS; i++) await expectPage(url, route);
     const session = await inspect(inspectorPort);
     try {
@@ -135,7 +114,7 @@ async function memoryAfter(bundle: BuiltWorker, route: string): Promise<WorkersM
       session.close();
     }
   } finally {
-    await worker.dispose();
+    await miniflare.dispose();
   }
 }
 

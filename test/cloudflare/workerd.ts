@@ -107,8 +107,8 @@ export interface RunningWorker {
 /** Where the modules seem to be: they are given by content, so only their names relative to it count. */
 const MODULES_ROOT = '/bundle';
 
-/** Runs a bundled module Worker in workerd and resolves once it listens. */
-export async function startWorker(bundle: BuiltWorker): Promise<RunningWorker> {
+/** Runs a bundled module Worker in workerd and resolves once it listens; with `inspectorPort`, V8's inspector serves there. */
+export async function startWorker(bundle: BuiltWorker, options: { inspectorPort?: number } = {}): Promise<RunningWorker> {
   let output = '';
   const miniflare = new Miniflare({
     modulesRoot: MODULES_ROOT,
@@ -128,6 +128,7 @@ export async function startWorker(bundle: BuiltWorker): Promise<RunningWorker> {
       stdout.on('data', (data: Buffer) => { output += data.toString(); });
       stderr.on('data', (data: Buffer) => { output += data.toString(); });
     },
+    ...options,
   });
   const url = await miniflare.ready;
   return { miniflare, url, output: () => output };
