@@ -20,7 +20,6 @@ import { runCli } from '../helpers/cli.ts';
 /** A Django site loads in a fresh Pyodide at build time: a minute on a busy machine. */
 const BUILD_TIMEOUT_MS = 240_000;
 
-/** Runs `wsgi-edge ...args`, which must succeed; gives what it printed. */
 /** Where and how a build runs: its environment, and the CLI of another installed Pyodide (test/helpers/pyodide-versions.ts). */
 export interface BuildRun {
   cwd?: string;
@@ -28,6 +27,7 @@ export interface BuildRun {
   cli?: string;
 }
 
+/** Runs `wsgi-edge ...args`, which must succeed; gives what it printed. */
 export async function cli(args: readonly string[], options: BuildRun = {}): Promise<string> {
   const run = await runCli(args, BUILD_TIMEOUT_MS, options);
   if (run.status !== 0) throw new Error(`wsgi-edge ${args.join(' ')} exited ${run.status}:\n${run.stdout}${run.stderr}`);
