@@ -55,6 +55,10 @@ GATHER_BYTES = 1024 * 1024
 # crossing from then on: a body that takes its time (an event stream) is sent as it comes, not held
 # back for the next chunk.
 GATHER_SECONDS = 0.002
+# A pull that brings less than this goes out in its own copy, not in a buffer of the host's: a host may
+# hold a buffer until more bytes have followed it (under `deno serve`, 1 MiB), and a body that sends a
+# little at a time (an event stream) would keep each of its buffers that long.
+POOLED_MIN_BYTES = 64 * 1024
 # The clock the gathering is timed by (the tests give theirs).
 _clock = time.monotonic
 # Set by Pyodide for its own file system; kept by replace_environ where the host names none.
@@ -512,7 +516,7 @@ class Body:
             start_response._pending = None
         self._room -= size
         data = chunks[0] if len(chunks) == 1 else b''.join(chunks)
-        if 0 < len(data) <= capacity:
+        if POOLED_MIN_BYTES <= len(data) <= capacity:
             # One copy into a buffer the host reuses, instead of to_js()'s new one per pull.
             into.subarray(0, len(data)).assign(data)
             return len(data)
