@@ -461,12 +461,27 @@ class GathersChunks(unittest.TestCase):
         self.assertEqual(body.next(self.into), b'onetwo')
         self.assertEqual(body.next(self.into), b'three')
 
-    def test_a_chunk_that_took_its_time_ends_the_gathering_and_later_pulls_take_one_chunk(self):
+    def test_a_chunk_that_kept_others_waiting_ends_the_gathering_and_later_pulls_take_one_chunk(self):
         body, log, _ = self.body([KIB * 64] + [b'event'] * 6)
         # The pull starts at 0 and its first chunk comes at once; the second comes late.
-        self.clock.steps = [0.0, 0.0, bridge.GATHER_SECONDS * 2]
+        self.clock.steps = [0.0, 0.0, bridge.HELD_SECONDS * 2]
         self.assertEqual(self.next(body), b'event' * 2)
         self.assertEqual([self.next(body) for _ in range(5)], [b'event'] * 4 + [None])
+        body.close()
+
+    def test_a_pull_past_its_time_ends_alone_and_the_next_one_gathers_again(self):
+        # A busy machine took the CPU away for a few milliseconds in the middle of a pull.
+        body, log, _ = self.body([KIB * 64] + [b'chunk'] * 6)
+        self.clock.steps = [0.0, 0.0, bridge.GATHER_SECONDS * 2]
+        self.assertEqual(self.next(body), b'chunk' * 2)
+        self.assertEqual([self.next(body), self.next(body)], [b'chunk' * 4, None])
+        body.close()
+
+    def test_a_first_chunk_that_takes_its_time_ends_the_pull_with_nothing_held_back(self):
+        # An event stream whose events come one at a time: each pull waits for one and sends it.
+        body, log, _ = self.body([KIB * 64] + [b'event'] * 3)
+        self.clock.steps = [0.0, bridge.HELD_SECONDS * 2, 0.0, bridge.HELD_SECONDS * 2, 0.0, bridge.HELD_SECONDS * 2]
+        self.assertEqual([self.next(body) for _ in range(4)], [b'event'] * 3 + [None])
         body.close()
 
     def test_it_stops_one_byte_past_the_apps_content_length(self):
