@@ -58,7 +58,8 @@ GATHER_SECONDS = 0.002
 # chunk per crossing from then on: a body that takes its time (an event stream) is sent as it comes, not
 # held back for the next chunk. A pull that only ran past GATHER_SECONDS (a busy machine takes the CPU
 # away for a few milliseconds now and then) ends that pull alone: on a loaded machine that had turned
-# the gathering off in most 256 MiB streams (bench/PROFILE.md).
+# the gathering off in most 256 MiB streams (bench/PROFILE.md). The price: a body whose chunks come in
+# bursts with pauses under this long may have a pull hold a chunk back for one such pause.
 HELD_SECONDS = 0.05
 # A pull that brings less than this goes out in its own copy, not in a buffer of the host's: a host may
 # hold a buffer until more bytes have followed it (under `deno serve`, 1 MiB), and a body that sends a
