@@ -97,6 +97,17 @@ describe('Python bodies streamed through pooled buffers under deno serve', () =>
     expect(await closesOf(id)).toMatchObject({ produced: chunks, closes: 1 });
   });
 
+  it('two bodies streamed at once through the app\'s one pool, each read slowly, get every byte, and each close() runs once', { timeout: 60_000 }, async () => {
+    const chunks = 256;
+    const ids = [0, 1].map((i) => `both${i}-${Date.now().toString(36)}`);
+    const responses = await Promise.all(ids.map((id) => new Promise<IncomingMessage>((resolve, reject) => {
+      http.get(new URL(`/slow?id=${id}&chunks=${chunks}&length=1`, server.url), { headers: { 'accept-encoding': 'identity' }, agent: false }, resolve).once('error', reject);
+    })));
+    const read = await Promise.all(responses.map(readSlowly));
+    expect(read).toEqual([0, 1].map(() => ({ received: chunks * SLOW_CHUNK, wrong: undefined })));
+    for (const id of ids) expect(await closesOf(id)).toMatchObject({ produced: chunks, closes: 1 });
+  });
+
   it('over HTTP/2 (prior knowledge), a slow reader gets every byte of 32 MiB, and close() runs once', { timeout: 60_000 }, async () => {
     const id = `h2-${Date.now().toString(36)}`;
     const chunks = 512;
