@@ -5,6 +5,7 @@
  * @module
  */
 
+import { LentChunks } from './chunk-release.ts';
 import { describeError, WsgiError } from './errors.ts';
 import { logError } from './error-stream.ts';
 import { checkChunk, type Exchange } from './exchange.ts';
@@ -260,13 +261,14 @@ export class BodyPump {
   #stream(): ReadableStream<Uint8Array> {
     const exchange = this.#exchange;
     const iterator = this.#iterator!;
-    return new ReadableStream<Uint8Array>({
+    const stream = new ReadableStream<Uint8Array>({
       pull: async (controller) => {
+        lent.pulled();
         try {
           for (;;) {
             const queued = exchange.queued.shift();
             if (queued !== undefined) {
-              if (this.#enqueue(controller, chunkToBytes(queued))) return;
+              if (this.#enqueue(controller, chunkToBytes(queued), lent)) return;
               await this.#close();
               controller.close();
               return;
@@ -303,21 +305,29 @@ export class BodyPump {
         void this.#close();
       },
     }, { highWaterMark: 0 });
+    // Chunks whose producer waits to reuse their buffer, released as the reader's pulls allow.
+    const lent = new LentChunks(stream);
+    return stream;
   }
 
   /** Enqueues within the app's Content-Length; `false` once it is reached and the rest is dropped. */
-  #enqueue(controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array): boolean {
+  #enqueue(controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array, lent: LentChunks): boolean {
     const declared = this.#exchange.contentLength;
     if (declared !== undefined && this.#sent + bytes.length > declared) {
       this.#log(`Response body exceeds the declared Content-Length (${declared}); the excess was dropped`);
       const room = declared - this.#sent;
-      if (room > 0) controller.enqueue(bytes.subarray(0, room));
+      if (room > 0) {
+        const rest = bytes.subarray(0, room);
+        controller.enqueue(rest);
+        lent.enqueued(rest);
+      }
       this.#sent = declared;
       this.#exchange.ended = true;
       return false;
     }
     this.#sent += bytes.length;
     controller.enqueue(bytes);
+    lent.enqueued(bytes);
     return true;
   }
 

@@ -80,6 +80,8 @@ export interface ResponseOptions {
    * exactly the length its headers declare, so nothing changes on the wire.
    */
   platformCountsLength?: boolean;
+  /** Builds the `Response` of a streamed body instead of `new Response` (the Deno target's notes who reads it). */
+  streamResponse?: (body: ReadableStream<Uint8Array>, init: ResponseInit) => Response;
 }
 
 /** The result as a Fetch `Response`. */
@@ -90,7 +92,9 @@ export function toResponse(result: WsgiResult, options: ResponseOptions = {}): R
   if (complete && options.platformCountsLength) headers = headers.filter(([name]) => !isNamed(name, 'content-length'));
   // Fetch gives a string body a Content-Type of its own (text/plain) when the app set none: send bytes then.
   if (typeof body === 'string' && !headers.some(([name]) => isNamed(name, 'content-type'))) body = chunkToBytes(body);
-  return new Response(body as BodyInit | null, { status: result.status, statusText: result.statusText, headers: headersInit(headers) });
+  const init = { status: result.status, statusText: result.statusText, headers: headersInit(headers) };
+  if (options.streamResponse !== undefined && body instanceof ReadableStream) return options.streamResponse(body, init);
+  return new Response(body as BodyInit | null, init);
 }
 
 /**

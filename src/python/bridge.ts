@@ -176,11 +176,20 @@ const POOLED_BYTES = 1024 * 1024;
 const KEPT_BUFFERS = 2;
 
 /**
+ * How many of its buffers one body may have out at once. The Node simple server hands each back once
+ * written (two out at most); `deno serve` once a MiB more has followed it (three for a steady stream).
+ * Past this, a pull takes its chunk in Pyodide's own copy, so a body whose buffers stay out (a stream
+ * that stalls) holds no more than this many MiB.
+ */
+const LENT_PER_BODY = 4;
+
+/**
  * One app's buffers for streamed bodies. Python gathers a pull's chunks into one of them, and the
- * transport hands it back once written (`chunkWritten`: the Node simple server). A transport that hands
- * nothing back (a `ReadableStream` read by `deno serve`, Lambda or workerd may hold a chunk past the
- * next pull) keeps the first buffer, and from then on each pull takes one chunk in Pyodide's own copy,
- * as a new 1 MiB copy per pull would cost more than sixteen of 64 KiB.
+ * transport hands it back once written (`chunkWritten`: the Node simple server) or once its reader is
+ * known to have let go of it (`releaseTakenChunks`: `deno serve`). A transport that hands nothing back
+ * (a `ReadableStream` read by Lambda or workerd, or by a handler wrapped around the Deno target, may
+ * hold a chunk past the next pull) keeps the first buffer, and from then on each pull takes one chunk in
+ * Pyodide's own copy, as a new 1 MiB copy per pull would cost more than sixteen of 64 KiB.
  */
 class ChunkPool {
   readonly #free: Uint8Array[] = [];
@@ -202,10 +211,11 @@ class ChunkPool {
   }
 
   /** `written` (a view of `buffer`) comes back to the pool once the transport reports it written. */
-  lend(buffer: Uint8Array, written: Uint8Array): void {
+  lend(buffer: Uint8Array, written: Uint8Array, returned: () => void): void {
     releaseWhenWritten(written, () => {
       this.#returns = true;
       if (this.#free.length < KEPT_BUFFERS) this.#free.push(buffer);
+      returned();
     });
   }
 }
@@ -224,6 +234,8 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   readonly #interpreter: Interpreter;
   #closed = false;
   readonly #pool: ChunkPool;
+  /** Buffers of the pool this body has out (see LENT_PER_BODY). */
+  #lent = 0;
 
   constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter, pool: ChunkPool) {
     this.#pool = pool;
@@ -247,7 +259,7 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
     }
     if (this.#body === undefined) return { done: true, value: undefined };
     const body = this.#body;
-    const into = this.#pool.take();
+    const into = this.#lent < LENT_PER_BODY ? this.#pool.take() : undefined;
     let chunk;
     try {
       chunk = this.#interpreter.enter(() => body.next(into));
@@ -258,7 +270,8 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
     if (typeof chunk === 'string') throw new PythonError(chunk);
     if (typeof chunk !== 'number') return { done: false, value: chunk };
     const written = into!.subarray(0, chunk);
-    this.#pool.lend(into!, written);
+    this.#lent++;
+    this.#pool.lend(into!, written, () => this.#lent--);
     return { done: false, value: written };
   }
 

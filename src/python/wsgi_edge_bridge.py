@@ -51,10 +51,20 @@ NULL_BODY_STATUSES = ('204', '205', '304')
 # per crossing (bench/PROFILE.md). Without a buffer of the host's, a pull takes one chunk: a new copy
 # of 1 MiB per pull cost more than sixteen of 64 KiB.
 GATHER_BYTES = 1024 * 1024
-# A chunk that took longer than this to come ends the gathering, and the body is pulled one chunk per
-# crossing from then on: a body that takes its time (an event stream) is sent as it comes, not held
-# back for the next chunk.
+# A pull that has taken longer than this ends with the chunks it has: what it holds back waits at most
+# this long, and one chunk more.
 GATHER_SECONDS = 0.002
+# A chunk that kept gathered ones waiting longer than this ends the gathering, and the body is pulled one
+# chunk per crossing from then on: a body that takes its time (an event stream) is sent as it comes, not
+# held back for the next chunk. A pull that only ran past GATHER_SECONDS (a busy machine takes the CPU
+# away for a few milliseconds now and then) ends that pull alone: on a loaded machine that had turned
+# the gathering off in most 256 MiB streams (bench/PROFILE.md). The price: a body whose chunks come in
+# bursts with pauses under this long may have a pull hold a chunk back for one such pause.
+HELD_SECONDS = 0.05
+# A pull that brings less than this goes out in its own copy, not in a buffer of the host's: a host may
+# hold a buffer until more bytes have followed it (under `deno serve`, 1 MiB), and a body that sends a
+# little at a time (an event stream) would keep each of its buffers that long.
+POOLED_MIN_BYTES = 64 * 1024
 # The clock the gathering is timed by (the tests give theirs).
 _clock = time.monotonic
 # Set by Pyodide for its own file system; kept by replace_environ where the host names none.
@@ -488,17 +498,21 @@ class Body:
         size = 0
         capacity = into.length if into is not None else 0
         budget = min(GATHER_BYTES, self._room, capacity) if self._gathers else 0
-        started = _clock()
+        started = last = _clock()
         try:
             while True:
                 chunk = _body_bytes(next(self._iterator))
+                if budget > 0:
+                    now = _clock()
+                    # The chunks in hand waited this long for this one.
+                    if chunks and now - last > HELD_SECONDS:
+                        self._gathers = False
+                        budget = 0
+                    last = now
                 if chunk:
                     chunks.append(chunk)
                     size += len(chunk)
-                if size >= budget:
-                    break
-                if _clock() - started > GATHER_SECONDS:
-                    self._gathers = False
+                if size >= budget or now - started > GATHER_SECONDS:
                     break
         except StopIteration:
             if not chunks:
@@ -512,7 +526,7 @@ class Body:
             start_response._pending = None
         self._room -= size
         data = chunks[0] if len(chunks) == 1 else b''.join(chunks)
-        if 0 < len(data) <= capacity:
+        if POOLED_MIN_BYTES <= len(data) <= capacity:
             # One copy into a buffer the host reuses, instead of to_js()'s new one per pull.
             into.subarray(0, len(data)).assign(data)
             return len(data)

@@ -30,6 +30,25 @@ interface State {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Checks a `/slow` body as it arrives, piece by piece: the byte at offset p is (p / SLOW_CHUNK) & 0xff.
+ * `first` describes the first byte that is not.
+ */
+export function wrongBytes(): { check(piece: Uint8Array): void; first: string | undefined } {
+  let offset = 0;
+  const state = {
+    first: undefined as string | undefined,
+    check(piece: Uint8Array) {
+      for (let i = 0; i < piece.length && state.first === undefined; i++) {
+        const expected = Math.floor((offset + i) / SLOW_CHUNK) & 0xff;
+        if (piece[i] !== expected) state.first = `byte ${offset + i} is ${piece[i]}, not ${expected}`;
+      }
+      offset += piece.length;
+    },
+  };
+  return state;
+}
 let nextId = 0;
 const uniqueId = (label: string) => `${label}-${Date.now().toString(36)}-${nextId++}`;
 
@@ -190,13 +209,18 @@ export function faultSuite(target: FaultTarget): void {
     // Socket buffers on both sides and the client's own queue hold a few MiB; an unbounded gateway
     // would have produced all 32 MiB by now.
     expect(produced * SLOW_CHUNK).toBeLessThan(16 * 1024 * 1024);
-    // Now read the rest slowly, a pause every 64 reads, and check nothing was lost.
+    // Now read the rest slowly, a pause every 64 reads, and check every byte: chunk i is all i & 0xff, so a
+    // buffer the server reused before it had sent it (a pooled one, under the Python bridge) shows.
+    const wrong = wrongBytes();
+    if (first.value) wrong.check(first.value);
     for (let reads = 0; ; reads++) {
       const { done, value } = await reader.read();
       if (done) break;
       received += value.length;
+      wrong.check(value);
       if (reads % 64 === 0) await sleep(5);
     }
+    expect(wrong.first).toBeUndefined();
     expect(received).toBe(chunks * SLOW_CHUNK);
     const after = await waitFor(id, (s) => s.closes > 0);
     expect(after).toMatchObject({ produced: chunks, closes: 1 });

@@ -301,10 +301,18 @@ class BodyPulls(unittest.TestCase):
         self.assertEqual([body.next(), body.next(), body.next(), body.next(), body.next()], [b'a', b'', b'b', None, None])
 
     def test_next_gathers_into_the_hosts_buffer_what_the_body_gives_at_once(self):
+        half = bridge.POOLED_MIN_BYTES // 2
+        body, _ = self.body(chunk for chunk in [b'a' * half, b'', b'b' * half])
+        into = HostBuffer(bridge.POOLED_MIN_BYTES * 2)
+        self.assertEqual([body.next(into), body.next(into)], [half * 2, None])
+        self.assertEqual(bytes(into.data[:half * 2]), b'a' * half + b'b' * half)
+
+    def test_a_pull_that_brings_less_than_the_pooled_minimum_comes_as_bytes(self):
+        # A host may hold its buffer until a MiB more has followed: an event stream must not pin one per event.
         body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
-        into = HostBuffer(16)
-        self.assertEqual([body.next(into), body.next(into)], [2, None])
-        self.assertEqual(bytes(into.data[:2]), b'ab')
+        into = HostBuffer(bridge.POOLED_MIN_BYTES * 2)
+        self.assertEqual([body.next(into), body.next(into)], [b'ab', None])
+        self.assertEqual(into.data, bytearray(bridge.POOLED_MIN_BYTES * 2))
 
     def test_a_chunk_that_is_not_bytes_is_the_apps_error(self):
         body, _ = self.body(chunk for chunk in [b'a', 42])
@@ -453,12 +461,27 @@ class GathersChunks(unittest.TestCase):
         self.assertEqual(body.next(self.into), b'onetwo')
         self.assertEqual(body.next(self.into), b'three')
 
-    def test_a_chunk_that_took_its_time_ends_the_gathering_and_later_pulls_take_one_chunk(self):
+    def test_a_chunk_that_kept_others_waiting_ends_the_gathering_and_later_pulls_take_one_chunk(self):
         body, log, _ = self.body([KIB * 64] + [b'event'] * 6)
         # The pull starts at 0 and its first chunk comes at once; the second comes late.
-        self.clock.steps = [0.0, 0.0, bridge.GATHER_SECONDS * 2]
+        self.clock.steps = [0.0, 0.0, bridge.HELD_SECONDS * 2]
         self.assertEqual(self.next(body), b'event' * 2)
         self.assertEqual([self.next(body) for _ in range(5)], [b'event'] * 4 + [None])
+        body.close()
+
+    def test_a_pull_past_its_time_ends_alone_and_the_next_one_gathers_again(self):
+        # A busy machine took the CPU away for a few milliseconds in the middle of a pull.
+        body, log, _ = self.body([KIB * 64] + [b'chunk'] * 6)
+        self.clock.steps = [0.0, 0.0, bridge.GATHER_SECONDS * 2]
+        self.assertEqual(self.next(body), b'chunk' * 2)
+        self.assertEqual([self.next(body), self.next(body)], [b'chunk' * 4, None])
+        body.close()
+
+    def test_a_first_chunk_that_takes_its_time_ends_the_pull_with_nothing_held_back(self):
+        # An event stream whose events come one at a time: each pull waits for one and sends it.
+        body, log, _ = self.body([KIB * 64] + [b'event'] * 3)
+        self.clock.steps = [0.0, bridge.HELD_SECONDS * 2, 0.0, bridge.HELD_SECONDS * 2, 0.0, bridge.HELD_SECONDS * 2]
+        self.assertEqual([self.next(body) for _ in range(4)], [b'event'] * 3 + [None])
         body.close()
 
     def test_it_stops_one_byte_past_the_apps_content_length(self):

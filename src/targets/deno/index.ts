@@ -18,6 +18,7 @@ import { whenReady } from '../../core/promise.ts';
 import { toResponse, type WsgiResult } from '../../core/result.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { denoGatewayOptions, type DenoOptions } from './environ.ts';
+import { DenoStreamResponse } from './stream-response.ts';
 import type { DenoServeHandler } from './types.ts';
 
 export type { DenoOptions } from './environ.ts';
@@ -31,7 +32,14 @@ export function handle(app: WsgiApp, options: DenoOptions = {}): DenoServeHandle
   };
 }
 
-/** Deno sends the length of a complete body itself (see `ResponseOptions`). */
+/**
+ * Deno sends the length of a complete body itself (see `ResponseOptions`); a streamed body's buffers
+ * go back to their producer as Deno's server lets go of them (stream-response.ts).
+ */
 function toDenoResponse(result: WsgiResult): Response {
-  return toResponse(result, { platformCountsLength: true });
+  return toResponse(result, { platformCountsLength: true, streamResponse: newStreamResponse });
+}
+
+function newStreamResponse(body: ReadableStream<Uint8Array>, init: ResponseInit): Response {
+  return new DenoStreamResponse(body, init);
 }

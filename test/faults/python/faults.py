@@ -58,7 +58,12 @@ def slow(environ, start_response):
             record['produced'] += 1
             yield bytes([i & 0xff]) * SLOW_CHUNK
 
-    start_response('200 OK', [('Content-Type', 'application/octet-stream')])
+    headers = [('Content-Type', 'application/octet-stream')]
+    # ?length=1: with its Content-Length, which a server may write straight from the chunk rather than
+    # copy into chunked framing.
+    if query(environ).get('length') == '1':
+        headers.append(('Content-Length', str(chunks * SLOW_CHUNK)))
+    start_response('200 OK', headers)
     return Tracked(environ, generate())
 
 
