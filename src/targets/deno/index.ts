@@ -15,10 +15,10 @@
 
 import { dispatch } from '../../core/gateway.ts';
 import { whenReady } from '../../core/promise.ts';
-import { toResponse, type WsgiResult } from '../../core/result.ts';
+import { toResponse, type ResponseOptions, type WsgiResult } from '../../core/result.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { denoGatewayOptions, type DenoOptions } from './environ.ts';
-import { DenoStreamResponse } from './stream-response.ts';
+import { DenoStreamResponse, READS_AS_DENO_2 } from './stream-response.ts';
 import type { DenoServeHandler } from './types.ts';
 
 export type { DenoOptions } from './environ.ts';
@@ -37,8 +37,12 @@ export function handle(app: WsgiApp, options: DenoOptions = {}): DenoServeHandle
  * go back to their producer as Deno's server lets go of them (stream-response.ts).
  */
 function toDenoResponse(result: WsgiResult): Response {
-  return toResponse(result, { platformCountsLength: true, streamResponse: newStreamResponse });
+  return toResponse(result, RESPONSE_OPTIONS);
 }
+
+const RESPONSE_OPTIONS: ResponseOptions = READS_AS_DENO_2
+  ? { platformCountsLength: true, streamResponse: newStreamResponse }
+  : { platformCountsLength: true };
 
 function newStreamResponse(body: ReadableStream<Uint8Array>, init: ResponseInit): Response {
   return new DenoStreamResponse(body, init);

@@ -23,6 +23,14 @@ import { releaseTakenChunks } from '../../core/chunk-release.ts';
  */
 export const DENO_HELD_BYTES = 1024 * 1024;
 
+/**
+ * The rule is Deno 2's: read in its source for 2.9.5 and its main branch of December 2026, and tested
+ * with the `deno` this package's tests install. Under another major version, or another runtime calling
+ * this target's `fetch`, a streamed body's buffers are left to the garbage collector as before, since
+ * reusing one the reader still holds would send wrong bytes.
+ */
+export const READS_AS_DENO_2 = /^2\./.test((globalThis as { Deno?: { version?: { deno?: string } } }).Deno?.version?.deno ?? '');
+
 /** The members of `Response` that do not touch the body. */
 const BODY_FREE = new Set(['constructor', 'type', 'url', 'redirected', 'status', 'ok', 'statusText', 'headers', 'bodyUsed']);
 
