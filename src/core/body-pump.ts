@@ -14,7 +14,10 @@ import { chunkToBytes, joinChunks, utf8Length } from './native-string.ts';
 import { NULL_BODY_STATUSES, quote } from './protocol.ts';
 import { isPromiseLike } from './promise.ts';
 import { appResult, errorResult, failedResult, type WsgiResult } from './result.ts';
-import type { Chunk, Environ, ErrorStream, ResponseBody } from './types.ts';
+import type { Chunk, Environ, ErrorStream, GatewayOptions, ResponseBody } from './types.ts';
+
+/** What the pump takes from the gateway's options. */
+export type PumpOptions = Pick<GatewayOptions, 'bufferBodyUpTo' | 'platformCountsLength'>;
 
 /**
  * How much of a synchronous iterable is pulled at once before the response is sent. A sync iterator
@@ -39,10 +42,14 @@ export class BodyPump {
   /** The body iterates synchronously: nothing it gives is awaited, and a short one is pulled on the spot. */
   #sync = false;
   #sent = 0;
+  /** Fixed with the status: no body for HEAD, 204, 205, 304. Set once headers are sent, the status can no longer change. */
+  #nullBody = false;
   readonly #bufferUpTo: number;
+  readonly #platformCountsLength: boolean;
 
-  constructor(exchange: Exchange, environ: Environ, errors: ErrorStream, body: ResponseBody, bufferUpTo = 0) {
-    this.#bufferUpTo = bufferUpTo;
+  constructor(exchange: Exchange, environ: Environ, errors: ErrorStream, body: ResponseBody, options: PumpOptions) {
+    this.#bufferUpTo = options.bufferBodyUpTo ?? 0;
+    this.#platformCountsLength = options.platformCountsLength === true;
     this.#exchange = exchange;
     this.#environ = environ;
     this.#errors = errors;
@@ -123,8 +130,11 @@ export class BodyPump {
     try {
       exchange.requireStatus();
       exchange.headersSent = true;
-      if (!exchange.ended && this.#sync && !this.#isNullBody()) this.#pullSync();
-      if (this.#bufferUpTo > 0 && !this.#isNullBody()) pending = this.#readAhead();
+      // Read once: every environ read goes through the lazy environ's Proxy where there is one.
+      const nullBody = this.#isNullBody();
+      this.#nullBody = nullBody;
+      if (!exchange.ended && this.#sync && !nullBody) this.#pullSync();
+      if (this.#bufferUpTo > 0 && !nullBody) pending = this.#readAhead();
     } catch (error) {
       return this.#fail(error);
     }
@@ -133,8 +143,12 @@ export class BodyPump {
 
   #result(): WsgiResult | Promise<WsgiResult> {
     const exchange = this.#exchange;
-    if (this.#isNullBody()) return this.#afterClose(() => appResult(exchange, null));
-    if (exchange.ended) return this.#afterClose(() => this.#bufferedResult());
+    if (this.#nullBody) return this.#afterClose(() => appResult(exchange, null));
+    if (exchange.ended) {
+      // The common case of a small page: no closure for #afterClose.
+      const closing = this.#close();
+      return closing ? closing.then(() => this.#bufferedResult()) : this.#bufferedResult();
+    }
     return appResult(exchange, this.#stream());
   }
 
@@ -238,23 +252,32 @@ export class BodyPump {
     return this.#environ.REQUEST_METHOD === 'HEAD' || NULL_BODY_STATUSES.has(this.#exchange.status!.code);
   }
 
-  /** The whole body is known (and `close()` has run): send it with its length, held to the app's Content-Length. */
+  /**
+   * The whole body is known (and `close()` has run): send it with its length, held to the app's
+   * Content-Length. Where the platform counts the length of a complete body, none is counted here.
+   */
   #bufferedResult(): WsgiResult {
     const exchange = this.#exchange;
-    let body = joinChunks(exchange.queued.splice(0));
-    const length = typeof body === 'string' ? utf8Length(body) : body.length;
+    const queued = exchange.queued;
+    let body = joinChunks(queued);
+    queued.length = 0;
     const declared = exchange.contentLength;
-    if (declared !== undefined && length < declared) {
+    if (declared === undefined) {
+      if (this.#platformCountsLength) return appResult(exchange, body);
+      return appResult(exchange, body, [['Content-Length', String(typeof body === 'string' ? utf8Length(body) : body.length)]]);
+    }
+    const length = typeof body === 'string' ? utf8Length(body) : body.length;
+    if (length < declared) {
       return errorResult(this.#environ, this.#errors, new WsgiError(
         'content-length-short',
         `The app declared Content-Length ${declared} but its body has ${length} bytes`,
       ));
     }
-    if (declared !== undefined && length > declared) {
+    if (length > declared) {
       this.#log(`Response body exceeds the declared Content-Length (${declared}); ${length - declared} bytes dropped`);
       body = chunkToBytes(body).subarray(0, declared);
     }
-    return appResult(exchange, body, declared === undefined ? [['Content-Length', String(length)]] : undefined);
+    return appResult(exchange, body);
   }
 
   /** Pulls the iterable only when the client reads (highWaterMark 0), so a slow client holds it back. */

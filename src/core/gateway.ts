@@ -44,7 +44,7 @@ export function dispatch(app: WsgiApp, request: IncomingRequest, options: Gatewa
   const errors = environ['wsgi.errors'];
 
   const exchange = new Exchange();
-  const pump = (body: ResponseBody) => new BodyPump(exchange, environ, errors, body, options.bufferBodyUpTo).respond();
+  const pump = (body: ResponseBody) => new BodyPump(exchange, environ, errors, body, options).respond();
   const fail = (error: unknown) => failedResult(exchange, environ, errors, error);
   let body: ResponseBody | Promise<ResponseBody>;
   try {

@@ -108,8 +108,10 @@ export function utf8Length(text: string): number {
  */
 export function joinChunks(chunks: readonly (Uint8Array | string)[]): Uint8Array | string {
   if (chunks.length === 1) return chunks[0]!;
-  if (chunks.every((chunk) => typeof chunk === 'string')) return chunks.join('');
-  return concatBytes(chunks.map(chunkToBytes));
+  for (const chunk of chunks) {
+    if (typeof chunk !== 'string') return concatBytes(chunks.map(chunkToBytes));
+  }
+  return chunks.join('');
 }
 
 /** The chunks as one byte array (the one chunk itself when there is one). */

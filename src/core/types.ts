@@ -158,4 +158,10 @@ export interface GatewayOptions {
    * a Content-Length instead of a stream. Default 0: the body is pulled only as the client reads.
    */
   bufferBodyUpTo?: number;
+  /**
+   * For targets whose runtime sends the length of a complete body (bytes or a string) by itself and
+   * whose `toResponse` leaves the header out (`deno serve`, workerd): a body the gateway holds whole then
+   * gets no `Content-Length` counted for it (the app's own is still checked against the body).
+   */
+  platformCountsLength?: boolean;
 }

@@ -20,7 +20,7 @@ import { serveTarget, type ServedTarget } from './request-target.ts';
 
 export { demoApp } from './demo-app.ts';
 
-export interface SimpleServerOptions extends Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders'> {
+export interface SimpleServerOptions extends Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders' | 'platformCountsLength'> {
   /** Where the access log goes, one line a request; `false` for none. Default: stderr. */
   accessLog?: ((line: string) => void) | false;
 }

@@ -614,6 +614,18 @@ describe('dispatch(): answering without waiting', () => {
     }
   });
 
+  it('with platformCountsLength, counts no length for a complete body but still holds it to the app\'s own', () => {
+    const counted = { ...quiet, platformCountsLength: true };
+    const page = dispatch((_, s) => { ok(s); return ['caf\u00e9', ' ok']; }, request(), counted);
+    expect(page).toMatchObject({ status: 200, headers: [['Content-Type', 'text/plain']], body: 'caf\u00e9 ok' });
+    const declared = dispatch((_, s) => { ok(s, [['Content-Length', '3']]); return ['abc']; }, request(), counted);
+    expect(declared).toMatchObject({ status: 200, headers: [['Content-Type', 'text/plain'], ['Content-Length', '3']], body: 'abc' });
+    const short = dispatch((_, s) => { ok(s, [['Content-Length', '9']]); return ['abc']; }, request(), counted);
+    expect(short).toMatchObject({ status: 500 });
+    const long = dispatch((_, s) => { ok(s, [['Content-Length', '2']]); return ['abc']; }, request(), counted);
+    expect(long).toMatchObject({ status: 200, body: new TextEncoder().encode('ab') });
+  });
+
   it('still fails the sync way: a throwing app is a 500 at once, with close() of nothing to run', () => {
     const log: string[] = [];
     const result = dispatch(() => { throw new Error('boom'); }, request(), { errors: (line) => log.push(line) });

@@ -47,7 +47,7 @@ const LAZY_PROTOCOL: PropertyDescriptor = {
 };
 
 /** Options of the Cloudflare target: the core's, less what the platform itself supplies. */
-export type CloudflareOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders'>;
+export type CloudflareOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders' | 'platformCountsLength'>;
 
 export function cloudflareGatewayOptions(env: unknown, ctx: ExecutionContext, options: CloudflareOptions): GatewayOptions {
   const environ: Record<string, unknown> = { 'cloudflare.env': env, 'cloudflare.ctx': ctx };
@@ -61,6 +61,8 @@ export function cloudflareGatewayOptions(env: unknown, ctx: ExecutionContext, op
     remoteAddrHeader: 'cf-connecting-ip',
     // workerd's Headers are C++: each header read crosses into the runtime.
     lazyHeaders: true,
+    // workerd sends the length of a complete body itself (toWorkerResponse leaves the header out).
+    platformCountsLength: true,
     environ,
   };
 }

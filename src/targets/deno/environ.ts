@@ -8,7 +8,7 @@ import type { GatewayOptions } from '../../core/types.ts';
 import type { ServeHandlerInfo } from './types.ts';
 
 /** Options of the Deno target: the core's, less what the platform itself supplies. */
-export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders'>;
+export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders' | 'platformCountsLength'>;
 
 export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions): GatewayOptions {
   return {
@@ -19,6 +19,8 @@ export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions)
     // Content-Length and a second Host line itself, and Deno builds the URL from the Host.
     lazyHeaders: true,
     framingChecked: true,
+    // Deno sends the length of a complete body itself (toDenoResponse leaves the header out).
+    platformCountsLength: true,
     environ: { 'deno.info': info, ...options.environ },
   };
 }
