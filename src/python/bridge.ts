@@ -35,7 +35,7 @@ interface PythonBody extends PyProxy {
   close(): string | undefined;
 }
 interface PythonGateway extends PyProxy {
-  call(flatEnviron: unknown[], body: Uint8Array | undefined, host: Host): CallResult;
+  call: PyProxy & ((environ: string | unknown[], body: Uint8Array | undefined, host: Host) => CallResult);
 }
 
 /** An exception raised in Python: its message is the first line, its stack the whole formatted traceback. */
@@ -283,8 +283,25 @@ const PYTHON_OWN_KEYS: ReadonlySet<string> = new Set([
   'wsgi.input_terminated', 'wsgi.file_wrapper', 'wsgi_edge.request',
 ]);
 
-/** The environ as `[key, value, ...]`: native strings as they are, platform extras as JavaScript objects. */
-function flatten(environ: Environ): unknown[] {
+/**
+ * The environ for Python: one string of keys and values joined by NUL when every value is a string
+ * without one (a string crosses for the cost of its characters, where a list becomes a proxy that Python
+ * then converts item by item); else `[key, value, ...]`, platform extras as JavaScript objects.
+ */
+function flatten(environ: Environ): string | unknown[] {
+  let joined = '';
+  let first = true;
+  for (const key in environ) {
+    const value = environ[key];
+    if (value === undefined || PYTHON_OWN_KEYS.has(key)) continue;
+    if (typeof value !== 'string' || value.includes('\0') || key.includes('\0')) return flattenToList(environ);
+    joined = first ? `${key}\0${value}` : `${joined}\0${key}\0${value}`;
+    first = false;
+  }
+  return joined;
+}
+
+function flattenToList(environ: Environ): unknown[] {
   const flat: unknown[] = [];
   for (const key in environ) {
     const value = environ[key];
@@ -303,9 +320,11 @@ function flatten(environ: Environ): unknown[] {
 export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, options: BridgeOptions = {}): WsgiApp {
   interpreter.watch(options.onFatal);
   const pool = new ChunkPool();
+  // The bound method, taken once: `gateway.call(...)` would make a new proxy of it (and register it for finalization) per request.
+  const callGateway = gateway.call;
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
-    const result = interpreter.enter(() => gateway.call(flatten(environ), body, host));
+    const result = interpreter.enter(() => callGateway(flatten(environ), body, host));
     if (result === undefined) throw new PythonError(host.failure ?? 'The Python app failed without a traceback');
     if (typeof result === 'string' || result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter, pool);

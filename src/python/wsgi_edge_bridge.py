@@ -520,15 +520,21 @@ class Body:
 
     def close(self):
         """Calls the iterable's close() (PEP 3333); a traceback when it raised, else None."""
-        close = getattr(self._result, 'close', None)
+        result = self._result
         self._result = self._iterator = self._host = self._start_response = self._after = None
-        if close is None:
-            return None
-        try:
-            close()
-        except BaseException as error:
-            return _failure(error, None)
+        return _close(result)
+
+
+def _close(result):
+    """Calls `result`'s close(), if it has one (PEP 3333); a traceback when it raised, else None."""
+    close = getattr(result, 'close', None)
+    if close is None:
         return None
+    try:
+        close()
+    except BaseException as error:
+        return _failure(error, None)
+    return None
 
 
 def _whole(data):
@@ -563,11 +569,14 @@ class Gateway:
         A pulled body is [chunks, body, failure, close_failure]: the chunks the core would take first, then
         the Body to pull the rest from (None when the iterator ended and was closed here), the traceback
         of what the iterator raised after those chunks, and that of what its close() raised.
-        `flat_environ` is [key, value, key, value, ...] (a JavaScript array under Pyodide); `body` the
-        request body, read ahead by the gateway, or None.
+        `flat_environ` is [key, value, key, value, ...] (a JavaScript array under Pyodide), or, when every
+        value is a str without NUL, the same keys and values joined by NUL; `body` the request body, read
+        ahead by the gateway, or None.
         """
-        items = flat_environ.to_py(depth=1) if hasattr(flat_environ, 'to_py') else flat_environ
-        pairs = iter(items)
+        if type(flat_environ) is str:
+            pairs = iter(flat_environ.split('\x00'))
+        else:
+            pairs = iter(flat_environ if type(flat_environ) is list else flat_environ.to_py(depth=1))
         environ = dict(zip(pairs, pairs))
         method = environ.get('REQUEST_METHOD')
         environ.update(self._constants)
@@ -595,12 +604,12 @@ class Gateway:
         except BaseException as error:
             host.fail(_failure(error, host))
             return None
-        body = Body(result, iterator, host, start_response)
         chunks, exhausted, failure = start_response.pull(iterator, method)
         if not exhausted:
+            body = Body(result, iterator, host, start_response)
             body.handed_over(start_response._written + sum(map(len, chunks)))
             return _to_host([chunks, body, failure, None])
-        close_failure = body.close()
+        close_failure = _close(result)
         if close_failure is None:
             return _whole(b''.join(chunks))
         return _to_host([chunks, None, None, close_failure])

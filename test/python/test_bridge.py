@@ -226,6 +226,20 @@ class GatewayCall(unittest.TestCase):
         self.assertEqual(seen['body'], b'\x00\xff')
         self.assertEqual((host.error_text, host.flushes), (['logged\n'], 1))
 
+    def test_takes_the_environ_joined_by_nul_as_the_list_gives_it(self):
+        seen = []
+
+        def app(environ, start_response):
+            seen.append({key: value for key, value in environ.items() if key not in ('wsgi.input', 'wsgi.errors')})
+            return hello(environ, start_response)
+
+        flat = ['REQUEST_METHOD', 'GET', 'SCRIPT_NAME', '', 'PATH_INFO', '/a b', 'QUERY_STRING', '', 'HTTP_X_LATIN', 'caf\xe9']
+        gateway = bridge.Gateway(app)
+        self.assertEqual(gateway.call('\x00'.join(flat), None, Host()), 'hello')
+        self.assertEqual(gateway.call(flat, None, Host()), 'hello')
+        self.assertEqual(seen[0], seen[1])
+        self.assertEqual((seen[0]['SCRIPT_NAME'], seen[0]['QUERY_STRING'], seen[0]['HTTP_X_LATIN']), ('', '', 'caf\xe9'))
+
     def test_multiprocess_is_what_the_gateway_was_told(self):
         seen = {}
         bridge.Gateway(lambda environ, start_response: seen.update(environ) or hello(environ, start_response), False).call(
