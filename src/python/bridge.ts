@@ -2,9 +2,10 @@
  * The JavaScript half of the Python bridge: a Python WSGI callable, loaded in Pyodide, as an ordinary
  * `WsgiApp`. The core does all the protocol work (status and header checks, deferred headers, the body's
  * Content-Length, `close()` once); this module only moves values across, with as few crossings as it can:
- * one call into Python with the environ as a flat list and the body as bytes, which brings back the whole
- * body when it is a list or ends within what the core pulls at once, and one per pull of a longer body,
- * which, given a buffer of the app's `ChunkPool`, brings what the body gives at once, up to 1 MiB.
+ * one call into Python with the environ written into a buffer of Python's and the body as bytes, which
+ * brings back the whole body when it is a list or ends within what the core pulls at once, and one per
+ * pull of a longer body, which, given a buffer of the app's `ChunkPool`, brings what the body gives at
+ * once, up to 1 MiB.
  * Its Python half is `wsgi_edge_bridge.py` beside it.
  * @module
  */
@@ -35,7 +36,14 @@ interface PythonBody extends PyProxy {
   close(): string | undefined;
 }
 interface PythonGateway extends PyProxy {
-  call: PyProxy & ((environ: string | unknown[], body: Uint8Array | undefined, host: Host) => CallResult);
+  /** The environ as the number of bytes written into `environ_buffer`, as one NUL-joined string, or as a flat list. */
+  call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, host: Host) => CallResult);
+  environ_buffer: PyProxy & { getBuffer(type: 'u8'): PythonBufferView };
+}
+/** What `getBuffer` gives: a view of a Python buffer in wasm memory, held until released. */
+interface PythonBufferView {
+  data: Uint8Array;
+  release(): void;
 }
 
 /** An exception raised in Python: its message is the first line, its stack the whole formatted traceback. */
@@ -283,6 +291,36 @@ const PYTHON_OWN_KEYS: ReadonlySet<string> = new Set([
   'wsgi.input_terminated', 'wsgi.file_wrapper', 'wsgi_edge.request',
 ]);
 
+const utf8 = new TextEncoder();
+/** Anything past Latin-1 (a platform extra, not a native string) crosses as Pyodide converts a string. */
+const BEYOND_LATIN1 = /[^\0-\xff]/;
+
+/**
+ * The Python gateway's `environ_buffer`, a bytearray in wasm memory that the environ's UTF-8 is written
+ * into: a copy there costs less than Pyodide's conversion of a string character by character.
+ */
+class EnvironBuffer {
+  readonly #source: PythonGateway['environ_buffer'];
+  #view: PythonBufferView;
+
+  constructor(source: PythonGateway['environ_buffer']) {
+    this.#source = source;
+    this.#view = source.getBuffer('u8');
+  }
+
+  /** The number of bytes written, or undefined when `joined` does not fit or is not all Latin-1. */
+  write(joined: string): number | undefined {
+    if (this.#view.data.byteLength === 0) {
+      // Wasm memory grew, which detaches every view of it: ask for the buffer again.
+      this.#view.release();
+      this.#view = this.#source.getBuffer('u8');
+    }
+    if (joined.length > this.#view.data.length || BEYOND_LATIN1.test(joined)) return undefined;
+    const { read, written } = utf8.encodeInto(joined, this.#view.data);
+    return read === joined.length ? written : undefined;
+  }
+}
+
 /**
  * The environ for Python: one string of keys and values joined by NUL when every value is a string
  * without one (a string crosses for the cost of its characters, where a list becomes a proxy that Python
@@ -322,9 +360,12 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
   const pool = new ChunkPool();
   // The bound method, taken once: `gateway.call(...)` would make a new proxy of it (and register it for finalization) per request.
   const callGateway = gateway.call;
+  const environBuffer = new EnvironBuffer(gateway.environ_buffer);
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
-    const result = interpreter.enter(() => callGateway(flatten(environ), body, host));
+    const flat = flatten(environ);
+    const written = typeof flat === 'string' ? environBuffer.write(flat) : undefined;
+    const result = interpreter.enter(() => callGateway(written ?? flat, body, host));
     if (result === undefined) throw new PythonError(host.failure ?? 'The Python app failed without a traceback');
     if (typeof result === 'string' || result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter, pool);

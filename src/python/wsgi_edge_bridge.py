@@ -8,13 +8,13 @@ start(status, headers, with_exc_info) -> bool (headers: names and values joined 
 the flat list where one holds a NUL), write(bytes), errors(text), flush(), fatal(reason)
 and fail(traceback).
 
-Crossings between JavaScript and Python are the cost here, so a request crosses once in (the environ as
-one flat list, the body as bytes) and, for a body that is a list or ends within what the core pulls at
-once, not again: the body comes back whole, as a str when it is ASCII (a Python str crosses for the cost
-of its characters, where to_js() of bytes costs some 20 µs however short) and as bytes otherwise. A
-longer body comes back with what the core would pull at once, and the rest crosses as the core pulls it:
-one chunk per crossing, or, given a buffer of the host's to copy them into, the chunks the body gives at
-once up to GATHER_BYTES.
+Crossings between JavaScript and Python are the cost here, so a request crosses once in (the environ's
+keys and values joined by NUL, written by the host into environ_buffer; the body as bytes) and, for a body
+that is a list or ends within what the core pulls at once, not again: the body comes back whole, as a
+str when it is ASCII (a Python str crosses for the cost of its characters, where to_js() of bytes costs
+some 20 µs however short) and as bytes otherwise. A longer body comes back with what the core would pull
+at once, and the rest crosses as the core pulls it: one chunk per crossing, or, given a buffer of the
+host's to copy them into, the chunks the body gives at once up to GATHER_BYTES.
 Failures come back as the formatted traceback (a str, or given to host.fail() where a str is a body)
 rather than as exceptions, so that nothing of Python's state rides on a JavaScript error.
 
@@ -57,6 +57,10 @@ GATHER_BYTES = 1024 * 1024
 GATHER_SECONDS = 0.002
 # The clock the gathering is timed by (the tests give theirs).
 _clock = time.monotonic
+# The size of Gateway.environ_buffer, which the host writes an environ into (its keys and values in UTF-8,
+# joined by NUL) rather than passing a str: a copy into wasm memory costs less than Pyodide's conversion of
+# a str character by character. A longer environ crosses as a str.
+ENVIRON_BUFFER_BYTES = 16 * 1024
 # Set by Pyodide for its own file system; kept by replace_environ where the host names none.
 PYODIDE_OWN_ENV = ('HOME', 'LD_LIBRARY_PATH')
 _own_env = None
@@ -554,6 +558,7 @@ class Gateway:
 
     def __init__(self, app, multiprocess=True):
         self.app = app
+        self.environ_buffer = bytearray(ENVIRON_BUFFER_BYTES)
         self._constants = {
             'wsgi.version': (1, 0),
             'wsgi.multithread': False,
@@ -570,10 +575,13 @@ class Gateway:
         the Body to pull the rest from (None when the iterator ended and was closed here), the traceback
         of what the iterator raised after those chunks, and that of what its close() raised.
         `flat_environ` is [key, value, key, value, ...] (a JavaScript array under Pyodide), or, when every
-        value is a str without NUL, the same keys and values joined by NUL; `body` the request body, read
+        value is a str without NUL, the same keys and values joined by NUL: as a str, or as the number of
+        bytes of their UTF-8 the host wrote at the start of `environ_buffer`; `body` the request body, read
         ahead by the gateway, or None.
         """
-        if type(flat_environ) is str:
+        if type(flat_environ) is int:
+            pairs = iter(self.environ_buffer[:flat_environ].decode().split('\x00'))
+        elif type(flat_environ) is str:
             pairs = iter(flat_environ.split('\x00'))
         else:
             pairs = iter(flat_environ if type(flat_environ) is list else flat_environ.to_py(depth=1))

@@ -82,6 +82,16 @@ describe('conformance: Python app through handle(), in-process', () => {
     expect(((await plain.json()) as { cgi: Record<string, string> }).cgi.PATH_INFO).toBe('/environ/a\u0001b');
   });
 
+  it("gives an environ longer than the bridge's environ buffer (16 KiB) to Python exactly", async () => {
+    const long = 'caf\u00e9-'.repeat(3000);
+    const response = await handle(app, new Request('http://python.test/environ', { headers: { 'X-Long': long } }), { remoteAddr: REMOTE_ADDR });
+    const { cgi } = (await response.json()) as { cgi: Record<string, string> };
+    // A Fetch header holds bytes: é is the byte 0xe9, one Latin-1 character of the native string.
+    expect(cgi.HTTP_X_LONG).toBe(long);
+    const short = await handle(app, new Request('http://python.test/environ', { headers: { 'X-Short': 'caf\u00e9' } }), { remoteAddr: REMOTE_ADDR });
+    expect(((await short.json()) as { cgi: Record<string, string> }).cgi).toMatchObject({ HTTP_X_SHORT: 'caf\u00e9', PATH_INFO: '/environ' });
+  });
+
   it("logs the app's traceback to wsgi.errors, naming the Python file and line", async () => {
     log.length = 0;
     expect((await inProcess(new Request('http://python.test/error-before'))).status).toBe(500);

@@ -226,7 +226,7 @@ class GatewayCall(unittest.TestCase):
         self.assertEqual(seen['body'], b'\x00\xff')
         self.assertEqual((host.error_text, host.flushes), (['logged\n'], 1))
 
-    def test_takes_the_environ_joined_by_nul_as_the_list_gives_it(self):
+    def test_takes_the_environ_joined_by_nul_or_written_into_its_buffer_as_the_list_gives_it(self):
         seen = []
 
         def app(environ, start_response):
@@ -237,7 +237,14 @@ class GatewayCall(unittest.TestCase):
         gateway = bridge.Gateway(app)
         self.assertEqual(gateway.call('\x00'.join(flat), None, Host()), 'hello')
         self.assertEqual(gateway.call(flat, None, Host()), 'hello')
+        # As bridge.ts writes it: UTF-8 at the start of the buffer, past an older, longer environ.
+        gateway.environ_buffer[:] = b'\xff' * len(gateway.environ_buffer)
+        encoded = '\x00'.join(flat).encode()
+        gateway.environ_buffer[:len(encoded)] = encoded
+        self.assertEqual(gateway.call(len(encoded), None, Host()), 'hello')
+        self.assertEqual(len(gateway.environ_buffer), bridge.ENVIRON_BUFFER_BYTES)
         self.assertEqual(seen[0], seen[1])
+        self.assertEqual(seen[0], seen[2])
         self.assertEqual((seen[0]['SCRIPT_NAME'], seen[0]['QUERY_STRING'], seen[0]['HTTP_X_LATIN']), ('', '', 'caf\xe9'))
 
     def test_multiprocess_is_what_the_gateway_was_told(self):
