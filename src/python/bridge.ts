@@ -36,8 +36,11 @@ interface PythonBody extends PyProxy {
   close(): string | undefined;
 }
 interface PythonGateway extends PyProxy {
-  /** The environ as the number of bytes written into `environ_buffer`, as one NUL-joined string, or as a flat list. */
-  call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, host: Host) => CallResult);
+  /**
+   * The environ as the number of bytes written into `environ_buffer` or as one NUL-joined string, with its
+   * values that are not strings beside it; or as a flat list.
+   */
+  call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, host: Host, objects: unknown[] | undefined) => CallResult);
   environ_buffer: PyProxy & { getBuffer(type: 'u8'): PythonBufferView };
 }
 /** What `getBuffer` gives: a view of a Python buffer in wasm memory, held until released. */
@@ -322,21 +325,27 @@ class EnvironBuffer {
 }
 
 /**
- * The environ for Python: one string of keys and values joined by NUL when every value is a string
- * without one (a string crosses for the cost of its characters, where a list becomes a proxy that Python
- * then converts item by item); else `[key, value, ...]`, platform extras as JavaScript objects.
+ * The environ for Python: its keys and values joined by NUL, and the values that are not strings (platform
+ * extras: `deno.info`, Lambda's event) as `[key, value, ...]` beside it, their keys in the string with an
+ * empty value, which Python then replaces in place (the environ keeps its order). A string crosses for the
+ * cost of its characters, where a list becomes a proxy that Python converts item by item. A NUL in a key
+ * or value (a %00 in the path) sends the whole environ as such a list instead.
  */
-function flatten(environ: Environ): string | unknown[] {
+function flatten(environ: Environ): { joined: string; objects: unknown[] | undefined } | unknown[] {
   let joined = '';
   let first = true;
+  let objects: unknown[] | undefined;
   for (const key in environ) {
     const value = environ[key];
     if (value === undefined || PYTHON_OWN_KEYS.has(key)) continue;
-    if (typeof value !== 'string' || value.includes('\0') || key.includes('\0')) return flattenToList(environ);
-    joined = first ? `${key}\0${value}` : `${joined}\0${key}\0${value}`;
+    let text = '';
+    if (typeof value === 'string') text = value;
+    else (objects ??= []).push(key, value);
+    if (text.includes('\0') || key.includes('\0')) return flattenToList(environ);
+    joined = first ? `${key}\0${text}` : `${joined}\0${key}\0${text}`;
     first = false;
   }
-  return joined;
+  return { joined, objects };
 }
 
 function flattenToList(environ: Environ): unknown[] {
@@ -364,8 +373,9 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
     const flat = flatten(environ);
-    const written = typeof flat === 'string' ? environBuffer.write(flat) : undefined;
-    const result = interpreter.enter(() => callGateway(written ?? flat, body, host));
+    const result = Array.isArray(flat)
+      ? interpreter.enter(() => callGateway(flat, body, host, undefined))
+      : interpreter.enter(() => callGateway(environBuffer.write(flat.joined) ?? flat.joined, body, host, flat.objects));
     if (result === undefined) throw new PythonError(host.failure ?? 'The Python app failed without a traceback');
     if (typeof result === 'string' || result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter, pool);

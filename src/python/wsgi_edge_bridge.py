@@ -568,7 +568,7 @@ class Gateway:
             'wsgi.file_wrapper': FileWrapper,
         }
 
-    def call(self, flat_environ, body, host):
+    def call(self, flat_environ, body, host, objects=None):
         """Runs the app: its whole body (see _whole), or a pulled body, or None after host.fail(traceback).
 
         A pulled body is [chunks, body, failure, close_failure]: the chunks the core would take first, then
@@ -576,8 +576,9 @@ class Gateway:
         of what the iterator raised after those chunks, and that of what its close() raised.
         `flat_environ` is [key, value, key, value, ...] (a JavaScript array under Pyodide), or, when every
         value is a str without NUL, the same keys and values joined by NUL: as a str, or as the number of
-        bytes of their UTF-8 the host wrote at the start of `environ_buffer`; `body` the request body, read
-        ahead by the gateway, or None.
+        bytes of their UTF-8 the host wrote at the start of `environ_buffer`; there a value that is no str
+        (a platform object) is empty, and `objects` gives it: [key, value, ...]. `body` is the request
+        body, read ahead by the gateway, or None.
         """
         if type(flat_environ) is int:
             pairs = iter(self.environ_buffer[:flat_environ].decode().split('\x00'))
@@ -586,6 +587,11 @@ class Gateway:
         else:
             pairs = iter(flat_environ if type(flat_environ) is list else flat_environ.to_py(depth=1))
         environ = dict(zip(pairs, pairs))
+        if objects is not None:
+            # Their keys are already in place (with an empty value): the environ keeps the host's order.
+            pairs = iter(objects if type(objects) is list else objects.to_py(depth=1))
+            for key, value in zip(pairs, pairs):
+                environ[key] = value
         method = environ.get('REQUEST_METHOD')
         environ.update(self._constants)
         if body is not None and hasattr(body, 'to_bytes'):
