@@ -2,9 +2,10 @@
  * The JavaScript half of the Python bridge: a Python WSGI callable, loaded in Pyodide, as an ordinary
  * `WsgiApp`. The core does all the protocol work (status and header checks, deferred headers, the body's
  * Content-Length, `close()` once); this module only moves values across, with as few crossings as it can:
- * one call into Python with the environ as a flat list and the body as bytes, which brings back the whole
- * body when it is a list or ends within what the core pulls at once, and one per pull of a longer body,
- * which, given a buffer of the app's `ChunkPool`, brings what the body gives at once, up to 1 MiB.
+ * one call into Python with the environ written into a buffer of Python's and the body as bytes, which
+ * brings back the whole body when it is a list or ends within what the core pulls at once, and one per
+ * pull of a longer body, which, given a buffer of the app's `ChunkPool`, brings what the body gives at
+ * once, up to 1 MiB.
  * Its Python half is `wsgi_edge_bridge.py` beside it.
  * @module
  */
@@ -35,7 +36,17 @@ interface PythonBody extends PyProxy {
   close(): string | undefined;
 }
 interface PythonGateway extends PyProxy {
-  call(flatEnviron: unknown[], body: Uint8Array | undefined, host: Host): CallResult;
+  /**
+   * The environ as the number of bytes written into `environ_buffer` or as one NUL-joined string, with its
+   * values that are not strings beside it; or as a flat list.
+   */
+  call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, host: Host, objects: unknown[] | undefined) => CallResult);
+  environ_buffer: PyProxy & { getBuffer(type: 'u8'): PythonBufferView };
+}
+/** What `getBuffer` gives: a view of a Python buffer in wasm memory, held until released. */
+interface PythonBufferView {
+  data: Uint8Array;
+  release(): void;
 }
 
 /** An exception raised in Python: its message is the first line, its stack the whole formatted traceback. */
@@ -296,8 +307,61 @@ const PYTHON_OWN_KEYS: ReadonlySet<string> = new Set([
   'wsgi.input_terminated', 'wsgi.file_wrapper', 'wsgi_edge.request',
 ]);
 
-/** The environ as `[key, value, ...]`: native strings as they are, platform extras as JavaScript objects. */
-function flatten(environ: Environ): unknown[] {
+const utf8 = new TextEncoder();
+/** Anything past Latin-1 (a platform extra, not a native string) crosses as Pyodide converts a string. */
+const BEYOND_LATIN1 = /[^\0-\xff]/;
+
+/**
+ * The Python gateway's `environ_buffer`, a bytearray in wasm memory that the environ's UTF-8 is written
+ * into: a copy there costs less than Pyodide's conversion of a string character by character.
+ */
+class EnvironBuffer {
+  readonly #source: PythonGateway['environ_buffer'];
+  #view: PythonBufferView;
+
+  constructor(source: PythonGateway['environ_buffer']) {
+    this.#source = source;
+    this.#view = source.getBuffer('u8');
+  }
+
+  /** The number of bytes written, or undefined when `joined` does not fit or is not all Latin-1. */
+  write(joined: string): number | undefined {
+    if (this.#view.data.byteLength === 0) {
+      // Wasm memory grew, which detaches every view of it: ask for the buffer again.
+      this.#view.release();
+      this.#view = this.#source.getBuffer('u8');
+    }
+    if (joined.length > this.#view.data.length || BEYOND_LATIN1.test(joined)) return undefined;
+    const { read, written } = utf8.encodeInto(joined, this.#view.data);
+    return read === joined.length ? written : undefined;
+  }
+}
+
+/**
+ * The environ for Python: its keys and values joined by NUL, and the values that are not strings (platform
+ * extras: `deno.info`, Lambda's event) as `[key, value, ...]` beside it, their keys in the string with an
+ * empty value, which Python then replaces in place (the environ keeps its order). A string crosses for the
+ * cost of its characters, where a list becomes a proxy that Python converts item by item. A NUL in a key
+ * or value (a %00 in the path) sends the whole environ as such a list instead.
+ */
+function flatten(environ: Environ): { joined: string; objects: unknown[] | undefined } | unknown[] {
+  let joined = '';
+  let first = true;
+  let objects: unknown[] | undefined;
+  for (const key in environ) {
+    const value = environ[key];
+    if (value === undefined || PYTHON_OWN_KEYS.has(key)) continue;
+    let text = '';
+    if (typeof value === 'string') text = value;
+    else (objects ??= []).push(key, value);
+    if (text.includes('\0') || key.includes('\0')) return flattenToList(environ);
+    joined = first ? `${key}\0${text}` : `${joined}\0${key}\0${text}`;
+    first = false;
+  }
+  return { joined, objects };
+}
+
+function flattenToList(environ: Environ): unknown[] {
   const flat: unknown[] = [];
   for (const key in environ) {
     const value = environ[key];
@@ -316,9 +380,15 @@ function flatten(environ: Environ): unknown[] {
 export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, options: BridgeOptions = {}): WsgiApp {
   interpreter.watch(options.onFatal);
   const pool = new ChunkPool();
+  // The bound method, taken once: `gateway.call(...)` would make a new proxy of it (and register it for finalization) per request.
+  const callGateway = gateway.call;
+  const environBuffer = new EnvironBuffer(gateway.environ_buffer);
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
-    const result = interpreter.enter(() => gateway.call(flatten(environ), body, host));
+    const flat = flatten(environ);
+    const result = Array.isArray(flat)
+      ? interpreter.enter(() => callGateway(flat, body, host, undefined))
+      : interpreter.enter(() => callGateway(environBuffer.write(flat.joined) ?? flat.joined, body, host, flat.objects));
     if (result === undefined) throw new PythonError(host.failure ?? 'The Python app failed without a traceback');
     if (typeof result === 'string' || result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter, pool);

@@ -8,6 +8,7 @@
 import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
 import { bridgeApp, installBridge, Interpreter, loadGateway, type BridgeOptions } from './bridge.ts';
+import { installCallTrampoline } from './call-trampoline.ts';
 
 export interface PythonAppOptions extends BridgeOptions {
   /**
@@ -46,6 +47,7 @@ const interpreters = new WeakMap<PyodideInterface, Interpreter>();
 export function startPythonApp(pyodide: PyodideInterface, bridgeSource: string, options: PythonAppOptions, folders: readonly string[] = []): WsgiApp {
   let interpreter = interpreters.get(pyodide);
   if (interpreter === undefined) {
+    installCallTrampoline(pyodide);
     installBridge(pyodide, bridgeSource);
     interpreters.set(pyodide, (interpreter = new Interpreter()));
   }

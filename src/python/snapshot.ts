@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { PyodideInterface } from 'pyodide';
 import { BRIDGE_DIR, BRIDGE_MODULE } from './bridge.ts';
+import { forgetCallTrampoline } from './call-trampoline.ts';
 import { needsRoomForSnapshot, withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
 import { afterRestore, encodeHeader, FORMAT, parseSnapshot, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
 
@@ -73,6 +74,7 @@ export async function makeSnapshot(target: SnapshotTarget, prepare: PrepareSnaps
     made: { by: runtimeName(), at: new Date().toISOString() },
   };
   let memory: Uint8Array;
+  forgetCallTrampoline(pyodide);
   try {
     memory = pyodide.makeMemorySnapshot();
   } catch (error) {

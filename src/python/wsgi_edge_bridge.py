@@ -8,13 +8,13 @@ start(status, headers, with_exc_info) -> bool (headers: names and values joined 
 the flat list where one holds a NUL), write(bytes), errors(text), flush(), fatal(reason)
 and fail(traceback).
 
-Crossings between JavaScript and Python are the cost here, so a request crosses once in (the environ as
-one flat list, the body as bytes) and, for a body that is a list or ends within what the core pulls at
-once, not again: the body comes back whole, as a str when it is ASCII (a Python str crosses for the cost
-of its characters, where to_js() of bytes costs some 20 µs however short) and as bytes otherwise. A
-longer body comes back with what the core would pull at once, and the rest crosses as the core pulls it:
-one chunk per crossing, or, given a buffer of the host's to copy them into, the chunks the body gives at
-once up to GATHER_BYTES.
+Crossings between JavaScript and Python are the cost here, so a request crosses once in (the environ's
+keys and values joined by NUL, written by the host into environ_buffer; the body as bytes) and, for a body
+that is a list or ends within what the core pulls at once, not again: the body comes back whole, as a
+str when it is ASCII (a Python str crosses for the cost of its characters, where to_js() of bytes costs
+some 20 µs however short) and as bytes otherwise. A longer body comes back with what the core would pull
+at once, and the rest crosses as the core pulls it: one chunk per crossing, or, given a buffer of the
+host's to copy them into, the chunks the body gives at once up to GATHER_BYTES.
 Failures come back as the formatted traceback (a str, or given to host.fail() where a str is a body)
 rather than as exceptions, so that nothing of Python's state rides on a JavaScript error.
 
@@ -67,6 +67,10 @@ HELD_SECONDS = 0.05
 POOLED_MIN_BYTES = 64 * 1024
 # The clock the gathering is timed by (the tests give theirs).
 _clock = time.monotonic
+# The size of Gateway.environ_buffer, which the host writes an environ into (its keys and values in UTF-8,
+# joined by NUL) rather than passing a str: a copy into wasm memory costs less than Pyodide's conversion of
+# a str character by character. A longer environ crosses as a str.
+ENVIRON_BUFFER_BYTES = 16 * 1024
 # Set by Pyodide for its own file system; kept by replace_environ where the host names none.
 PYODIDE_OWN_ENV = ('HOME', 'LD_LIBRARY_PATH')
 _own_env = None
@@ -534,15 +538,21 @@ class Body:
 
     def close(self):
         """Calls the iterable's close() (PEP 3333); a traceback when it raised, else None."""
-        close = getattr(self._result, 'close', None)
+        result = self._result
         self._result = self._iterator = self._host = self._start_response = self._after = None
-        if close is None:
-            return None
-        try:
-            close()
-        except BaseException as error:
-            return _failure(error, None)
+        return _close(result)
+
+
+def _close(result):
+    """Calls `result`'s close(), if it has one (PEP 3333); a traceback when it raised, else None."""
+    close = getattr(result, 'close', None)
+    if close is None:
         return None
+    try:
+        close()
+    except BaseException as error:
+        return _failure(error, None)
+    return None
 
 
 def _whole(data):
@@ -562,6 +572,7 @@ class Gateway:
 
     def __init__(self, app, multiprocess=True):
         self.app = app
+        self.environ_buffer = bytearray(ENVIRON_BUFFER_BYTES)
         self._constants = {
             'wsgi.version': (1, 0),
             'wsgi.multithread': False,
@@ -571,18 +582,30 @@ class Gateway:
             'wsgi.file_wrapper': FileWrapper,
         }
 
-    def call(self, flat_environ, body, host):
+    def call(self, flat_environ, body, host, objects=None):
         """Runs the app: its whole body (see _whole), or a pulled body, or None after host.fail(traceback).
 
         A pulled body is [chunks, body, failure, close_failure]: the chunks the core would take first, then
         the Body to pull the rest from (None when the iterator ended and was closed here), the traceback
         of what the iterator raised after those chunks, and that of what its close() raised.
-        `flat_environ` is [key, value, key, value, ...] (a JavaScript array under Pyodide); `body` the
-        request body, read ahead by the gateway, or None.
+        `flat_environ` is [key, value, key, value, ...] (a JavaScript array under Pyodide), or, when every
+        value is a str without NUL, the same keys and values joined by NUL: as a str, or as the number of
+        bytes of their UTF-8 the host wrote at the start of `environ_buffer`; there a value that is no str
+        (a platform object) is empty, and `objects` gives it: [key, value, ...]. `body` is the request
+        body, read ahead by the gateway, or None.
         """
-        items = flat_environ.to_py(depth=1) if hasattr(flat_environ, 'to_py') else flat_environ
-        pairs = iter(items)
+        if type(flat_environ) is int:
+            pairs = iter(self.environ_buffer[:flat_environ].decode().split('\x00'))
+        elif type(flat_environ) is str:
+            pairs = iter(flat_environ.split('\x00'))
+        else:
+            pairs = iter(flat_environ if type(flat_environ) is list else flat_environ.to_py(depth=1))
         environ = dict(zip(pairs, pairs))
+        if objects is not None:
+            # Their keys are already in place (with an empty value): the environ keeps the host's order.
+            pairs = iter(objects if type(objects) is list else objects.to_py(depth=1))
+            for key, value in zip(pairs, pairs):
+                environ[key] = value
         method = environ.get('REQUEST_METHOD')
         environ.update(self._constants)
         if body is not None and hasattr(body, 'to_bytes'):
@@ -609,12 +632,12 @@ class Gateway:
         except BaseException as error:
             host.fail(_failure(error, host))
             return None
-        body = Body(result, iterator, host, start_response)
         chunks, exhausted, failure = start_response.pull(iterator, method)
         if not exhausted:
+            body = Body(result, iterator, host, start_response)
             body.handed_over(start_response._written + sum(map(len, chunks)))
             return _to_host([chunks, body, failure, None])
-        close_failure = body.close()
+        close_failure = _close(result)
         if close_failure is None:
             return _whole(b''.join(chunks))
         return _to_host([chunks, None, None, close_failure])

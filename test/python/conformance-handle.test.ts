@@ -69,6 +69,29 @@ describe('conformance: Python app through handle(), in-process', () => {
   conformanceSuite(target);
   pythonBridgeChecks(target);
 
+  it('gives a NUL in the path (%00) and an environ extra that is an object to Python exactly', async () => {
+    // Either keeps the environ from crossing as one NUL-joined string: it crosses as a list instead.
+    const nul = await handle(app, new Request('http://python.test/environ/a%00b'), { remoteAddr: REMOTE_ADDR });
+    expect(((await nul.json()) as { cgi: Record<string, string> }).cgi.PATH_INFO).toBe('/environ/a\u0000b');
+    const extra = await handle(app, new Request('http://python.test/environ?probe=deno.info.extra'), {
+      remoteAddr: REMOTE_ADDR,
+      environ: { 'deno.info': { extra: 'yes' } },
+    });
+    expect(((await extra.json()) as { probes: Record<string, unknown> }).probes).toEqual({ 'deno.info.extra': { type: 'string', value: 'yes' } });
+    const plain = await handle(app, new Request('http://python.test/environ/a%01b'), { remoteAddr: REMOTE_ADDR });
+    expect(((await plain.json()) as { cgi: Record<string, string> }).cgi.PATH_INFO).toBe('/environ/a\u0001b');
+  });
+
+  it("gives an environ longer than the bridge's environ buffer (16 KiB) to Python exactly", async () => {
+    const long = 'caf\u00e9-'.repeat(3000);
+    const response = await handle(app, new Request('http://python.test/environ', { headers: { 'X-Long': long } }), { remoteAddr: REMOTE_ADDR });
+    const { cgi } = (await response.json()) as { cgi: Record<string, string> };
+    // A Fetch header holds bytes: é is the byte 0xe9, one Latin-1 character of the native string.
+    expect(cgi.HTTP_X_LONG).toBe(long);
+    const short = await handle(app, new Request('http://python.test/environ', { headers: { 'X-Short': 'caf\u00e9' } }), { remoteAddr: REMOTE_ADDR });
+    expect(((await short.json()) as { cgi: Record<string, string> }).cgi).toMatchObject({ HTTP_X_SHORT: 'caf\u00e9', PATH_INFO: '/environ' });
+  });
+
   it("logs the app's traceback to wsgi.errors, naming the Python file and line", async () => {
     log.length = 0;
     expect((await inProcess(new Request('http://python.test/error-before'))).status).toBe(500);

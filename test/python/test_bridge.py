@@ -226,6 +226,43 @@ class GatewayCall(unittest.TestCase):
         self.assertEqual(seen['body'], b'\x00\xff')
         self.assertEqual((host.error_text, host.flushes), (['logged\n'], 1))
 
+    def test_takes_the_environ_joined_by_nul_or_written_into_its_buffer_as_the_list_gives_it(self):
+        seen = []
+
+        def app(environ, start_response):
+            seen.append({key: value for key, value in environ.items() if key not in ('wsgi.input', 'wsgi.errors')})
+            return hello(environ, start_response)
+
+        flat = ['REQUEST_METHOD', 'GET', 'SCRIPT_NAME', '', 'PATH_INFO', '/a b', 'QUERY_STRING', '', 'HTTP_X_LATIN', 'caf\xe9']
+        gateway = bridge.Gateway(app)
+        self.assertEqual(gateway.call('\x00'.join(flat), None, Host()), 'hello')
+        self.assertEqual(gateway.call(flat, None, Host()), 'hello')
+        # As bridge.ts writes it: UTF-8 at the start of the buffer, past an older, longer environ.
+        gateway.environ_buffer[:] = b'\xff' * len(gateway.environ_buffer)
+        encoded = '\x00'.join(flat).encode()
+        gateway.environ_buffer[:len(encoded)] = encoded
+        self.assertEqual(gateway.call(len(encoded), None, Host()), 'hello')
+        self.assertEqual(len(gateway.environ_buffer), bridge.ENVIRON_BUFFER_BYTES)
+        self.assertEqual(seen[0], seen[1])
+        self.assertEqual(seen[0], seen[2])
+        self.assertEqual((seen[0]['SCRIPT_NAME'], seen[0]['QUERY_STRING'], seen[0]['HTTP_X_LATIN']), ('', '', 'caf\xe9'))
+
+    def test_puts_the_objects_beside_the_joined_environ_in_their_keys_places(self):
+        seen = []
+
+        def app(environ, start_response):
+            seen.append(list(environ.items())[:5])
+            return hello(environ, start_response)
+
+        info = {'remote': '192.0.2.1'}
+        flat = ['REQUEST_METHOD', 'GET', 'deno.info', info, 'PATH_INFO', '/', 'extra.count', 3, 'HTTP_HOST', 'h']
+        joined = '\x00'.join('' if type(item) is not str else item for item in flat)
+        gateway = bridge.Gateway(app)
+        self.assertEqual(gateway.call(joined, None, Host(), ['deno.info', info, 'extra.count', 3]), 'hello')
+        self.assertEqual(gateway.call(flat, None, Host()), 'hello')
+        self.assertEqual(seen[0], [('REQUEST_METHOD', 'GET'), ('deno.info', info), ('PATH_INFO', '/'), ('extra.count', 3), ('HTTP_HOST', 'h')])
+        self.assertEqual(seen[0], seen[1])
+
     def test_multiprocess_is_what_the_gateway_was_told(self):
         seen = {}
         bridge.Gateway(lambda environ, start_response: seen.update(environ) or hello(environ, start_response), False).call(
