@@ -25,6 +25,8 @@ interface TrampolineModule {
   HEAP32: Int32Array;
   wasmTable: WebAssembly.Table;
   addFunction(func: WebAssembly.ExportValue, signature: string): number;
+  /** The table indexes `removeFunction` freed, which the next `addFunction` takes again. */
+  freeTableIndexes?: number[];
   /** The counter Pyodide made at start-up (its wasm GC module), 0 when that did not compile. */
   _PyEM_CountArgsPtr?: number;
   __PyRuntime?: number;
@@ -116,7 +118,23 @@ export function installCallTrampoline(pyodide: PyodideInterface): void {
     return; // Compiling from bytes is refused here: calls keep going through JavaScript.
   }
   counts = new Uint8Array((counter.exports.m as WebAssembly.Memory).buffer);
+  forgetWhenFreed(module, counts);
   module.HEAP32[slot] = module.addFunction(counter.exports.f!, 'ii');
+}
+
+/**
+ * A freed table index is given to the next function added, whose parameter count may differ (ctypes and
+ * libffi closures come and go): the count kept for it is forgotten when Emscripten frees it. Every
+ * `removeFunction` of the glue pushes onto this one array, the one place to hear of it.
+ */
+function forgetWhenFreed(module: TrampolineModule, counts: Uint8Array): void {
+  const freed = module.freeTableIndexes;
+  if (!Array.isArray(freed)) return;
+  const push = freed.push;
+  freed.push = (...indexes: number[]): number => {
+    for (const index of indexes) if (index < counts.length) counts[index] = 0;
+    return push.apply(freed, indexes);
+  };
 }
 
 /** Clears the counter from the heap before a snapshot of it is made: its table index means nothing in another process. */

@@ -14,6 +14,8 @@ interface Internals {
   _PyEM_CountArgsPtr: number;
   __PyRuntime: number;
   __PyEM_EMSCRIPTEN_COUNT_ARGS_OFFSET: number;
+  addFunction(func: (...args: number[]) => number, signature: string): number;
+  removeFunction(index: number): void;
 }
 
 let pyodide: PyodideInterface;
@@ -48,6 +50,18 @@ describe('the call trampoline', () => {
     }
     // An index past the table has no function: never a count.
     expect(counter(internals.wasmTable.length + 10)).toBe(-1);
+  });
+
+  it('forgets the count of a freed table index, which the next function added takes again', () => {
+    installCallTrampoline(pyodide);
+    const counter = internals.wasmTable.get(internals.HEAP32[slot()]!) as (index: number) => number;
+    const index = internals.addFunction((a: number) => a, 'ii');
+    expect(counter(index)).toBe(1);
+    internals.removeFunction(index);
+    const reused = internals.addFunction((a: number, b: number, c: number) => a + b + c, 'iiii');
+    expect(reused).toBe(index);
+    expect(counter(reused)).toBe(3);
+    internals.removeFunction(reused);
   });
 
   it('carries CPython calls of C functions of every arity', () => {
