@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { READS_AS_DENO_2 } from '../../dist/src/targets/deno/stream-response.js';
+import { READS_AS_DENO_2 } from '../../src/targets/deno/stream-response.ts';
 import { DENO, quietDenoEnv } from './deno.ts';
 
-const MODULE = pathToFileURL(resolve('dist/src/targets/deno/stream-response.js')).href;
+const MODULE = pathToFileURL(resolve('src/targets/deno/stream-response.ts')).href;
 
 describe('where the Deno target reuses streamed buffers', () => {
   it('under the deno binary (Deno 2), the rule applies', () => {
