@@ -1,6 +1,7 @@
 /**
  * Request → WSGI environ (PEP 3333 "environ Variables"), built the explicit Werkzeug way: the
- * CGI keys first, then one `HTTP_*` key per header, then the `wsgi.*` keys, then the caller's extras.
+ * request's CGI keys and the `wsgi.*` keys first, then `SERVER_PROTOCOL`, then one `HTTP_*` key per
+ * header (with `CONTENT_TYPE`, `CONTENT_LENGTH` and the peer's `REMOTE_*`), then the caller's extras.
  * Where a target says reading headers costs a call into its runtime (`lazyHeaders`), the header keys
  * are added when something first asks for one (./lazy-environ.ts), where they would have been.
  * @module
