@@ -165,3 +165,10 @@ export interface GatewayOptions {
    */
   platformCountsLength?: boolean;
 }
+
+/**
+ * The options a target fills in from its platform (the peer, the raw URI, the protocol, how its runtime
+ * reads headers and frames bodies), left out of the options its users give.
+ */
+export type PlatformSuppliedOption =
+  'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders' | 'platformCountsLength';

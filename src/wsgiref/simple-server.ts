@@ -15,12 +15,12 @@ import { dispatch } from '../core/gateway.ts';
 import { isPromiseLike, whenReady } from '../core/promise.ts';
 import type { WsgiResult } from '../core/result.ts';
 import { normalizeMethod } from '../core/protocol.ts';
-import type { GatewayOptions, IncomingRequest, RequestHeaders, WsgiApp } from '../core/types.ts';
+import type { GatewayOptions, IncomingRequest, PlatformSuppliedOption, RequestHeaders, WsgiApp } from '../core/types.ts';
 import { serveTarget, type ServedTarget } from './request-target.ts';
 
 export { demoApp } from './demo-app.ts';
 
-export interface SimpleServerOptions extends Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders' | 'platformCountsLength'> {
+export interface SimpleServerOptions extends Omit<GatewayOptions, PlatformSuppliedOption> {
   /** Where the access log goes, one line a request; `false` for none. Default: stderr. */
   accessLog?: ((line: string) => void) | false;
 }

@@ -7,7 +7,7 @@
  */
 
 import { reportedProtocol } from '../../core/protocol.ts';
-import type { GatewayOptions } from '../../core/types.ts';
+import type { GatewayOptions, PlatformSuppliedOption } from '../../core/types.ts';
 import type { ExecutionContext, IncomingRequestCf, WorkerRequest } from './types.ts';
 
 /**
@@ -47,7 +47,7 @@ const LAZY_PROTOCOL: PropertyDescriptor = {
 };
 
 /** Options of the Cloudflare target: the core's, less what the platform itself supplies. */
-export type CloudflareOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders' | 'platformCountsLength'>;
+export type CloudflareOptions = Omit<GatewayOptions, PlatformSuppliedOption>;
 
 export function cloudflareGatewayOptions(env: unknown, ctx: ExecutionContext, options: CloudflareOptions): GatewayOptions {
   const environ: Record<string, unknown> = { 'cloudflare.env': env, 'cloudflare.ctx': ctx };

@@ -4,11 +4,11 @@
  * @module
  */
 
-import type { GatewayOptions } from '../../core/types.ts';
+import type { GatewayOptions, PlatformSuppliedOption } from '../../core/types.ts';
 import type { ServeHandlerInfo } from './types.ts';
 
 /** Options of the Deno target: the core's, less what the platform itself supplies. */
-export type DenoOptions = Omit<GatewayOptions, 'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders' | 'platformCountsLength'>;
+export type DenoOptions = Omit<GatewayOptions, PlatformSuppliedOption>;
 
 export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions): GatewayOptions {
   return {
