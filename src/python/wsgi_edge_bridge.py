@@ -502,7 +502,7 @@ class Body:
         size = 0
         capacity = into.length if into is not None else 0
         budget = min(GATHER_BYTES, self._room, capacity) if self._gathers else 0
-        started = last = _clock()
+        started = last = now = _clock()
         try:
             while True:
                 chunk = _body_bytes(next(self._iterator))
