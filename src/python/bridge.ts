@@ -22,14 +22,15 @@ export const BRIDGE_MODULE = 'wsgi_edge_bridge';
 export const BRIDGE_DIR = '/lib/wsgi_edge';
 
 /**
- * What the Python half's `Gateway.call` gives back: the whole body (a string when it is ASCII, else bytes),
- * a pulled body, or nothing when it failed (the traceback went to `Host.fail`).
+ * What the Python half's `Gateway.call` gives back: the whole body (once copied into `environ_buffer`, its
+ * length when it is ASCII, else the length negated; past that buffer's size, a string when it is ASCII,
+ * else bytes), a pulled body, or nothing when it failed (the traceback went to `Host.fail`).
  * A pulled body is what the core would pull at once (the chunks, then what the iterator raised after
  * them), the Python body to pull the rest from, or, when the iterator ended and was closed in Python,
  * the traceback of what its close() raised.
  */
 type PulledBody = [chunks: Uint8Array[], body: PythonBody | undefined, failure: string | undefined, closeFailure: string | undefined];
-type CallResult = string | Uint8Array | PulledBody | undefined;
+type CallResult = number | string | Uint8Array | PulledBody | undefined;
 interface PythonBody extends PyProxy {
   /** Bytes, or their length once copied into `into`; undefined at the end; else a traceback. */
   next(into: Uint8Array | undefined): Uint8Array | number | string | undefined;
@@ -308,12 +309,15 @@ const PYTHON_OWN_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 const utf8 = new TextEncoder();
+/** ASCII is its own UTF-8: a whole body Python found ASCII is read as UTF-8 (the fastest decoder). */
+const ascii = new TextDecoder();
 /** Anything past Latin-1 (a platform extra, not a native string) crosses as Pyodide converts a string. */
 const BEYOND_LATIN1 = /[^\0-\xff]/;
 
 /**
  * The Python gateway's `environ_buffer`, a bytearray in wasm memory that the environ's UTF-8 is written
- * into: a copy there costs less than Pyodide's conversion of a string character by character.
+ * into, and a whole body is copied into on the way back: a copy there costs less than Pyodide's conversion
+ * of a string character by character.
  */
 class EnvironBuffer {
   readonly #source: PythonGateway['environ_buffer'];
@@ -326,14 +330,28 @@ class EnvironBuffer {
 
   /** The number of bytes written, or undefined when `joined` does not fit or is not all Latin-1. */
   write(joined: string): number | undefined {
+    const data = this.#data();
+    if (joined.length > data.length || BEYOND_LATIN1.test(joined)) return undefined;
+    const { read, written } = utf8.encodeInto(joined, data);
+    return read === joined.length ? written : undefined;
+  }
+
+  /**
+   * The whole body Python wrote there: `size` bytes of ASCII as a string (what the Node simple server
+   * sends with the head in one write), or, given `-size`, a copy of those bytes.
+   */
+  read(size: number): string | Uint8Array {
+    const data = this.#data();
+    return size >= 0 ? ascii.decode(data.subarray(0, size)) : data.slice(0, -size);
+  }
+
+  #data(): Uint8Array {
     if (this.#view.data.byteLength === 0) {
       // Wasm memory grew, which detaches every view of it: ask for the buffer again.
       this.#view.release();
       this.#view = this.#source.getBuffer('u8');
     }
-    if (joined.length > this.#view.data.length || BEYOND_LATIN1.test(joined)) return undefined;
-    const { read, written } = utf8.encodeInto(joined, this.#view.data);
-    return read === joined.length ? written : undefined;
+    return this.#view.data;
   }
 }
 
@@ -390,6 +408,7 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
       ? interpreter.enter(() => callGateway(flat, body, host, undefined))
       : interpreter.enter(() => callGateway(environBuffer.write(flat.joined) ?? flat.joined, body, host, flat.objects));
     if (result === undefined) throw new PythonError(host.failure ?? 'The Python app failed without a traceback');
+    if (typeof result === 'number') return [environBuffer.read(result)];
     if (typeof result === 'string' || result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter, pool);
   };

@@ -10,9 +10,10 @@ and fail(traceback).
 
 Crossings between JavaScript and Python are the cost here, so a request crosses once in (the environ's
 keys and values joined by NUL, written by the host into environ_buffer; the body as bytes) and, for a body
-that is a list or ends within what the core pulls at once, not again: the body comes back whole, as a
-str when it is ASCII (a Python str crosses for the cost of its characters, where to_js() of bytes costs
-some 20 µs however short) and as bytes otherwise. A longer body comes back with what the core would pull
+that is a list or ends within what the core pulls at once, not again: the body comes back whole, copied
+into environ_buffer when it fits (its length crosses; see Gateway._whole), else as a str when it is ASCII (a Python str
+crosses for the cost of its characters, where to_js() of bytes costs some 20 µs however short) and as
+bytes otherwise. A longer body comes back with what the core would pull
 at once, and the rest crosses as the core pulls it: one chunk per crossing, or, given a buffer of the
 host's to copy them into, the chunks the body gives at once up to GATHER_BYTES.
 Failures come back as the formatted traceback (a str, or given to host.fail() where a str is a body)
@@ -68,8 +69,9 @@ POOLED_MIN_BYTES = 64 * 1024
 # The clock the gathering is timed by (the tests give theirs).
 _clock = time.monotonic
 # The size of Gateway.environ_buffer, which the host writes an environ into (its keys and values in UTF-8,
-# joined by NUL) rather than passing a str: a copy into wasm memory costs less than Pyodide's conversion of
-# a str character by character. A longer environ crosses as a str.
+# joined by NUL) rather than passing a str, and which a whole body is copied into for the host: a copy in
+# wasm memory costs less than Pyodide's conversion of a str character by character. A longer environ or
+# body crosses as a str.
 ENVIRON_BUFFER_BYTES = 16 * 1024
 # Set by Pyodide for its own file system; kept by replace_environ where the host names none.
 PYODIDE_OWN_ENV = ('HOME', 'LD_LIBRARY_PATH')
@@ -555,9 +557,6 @@ def _close(result):
     return None
 
 
-def _whole(data):
-    """A whole body for the host: ASCII as a str (the same bytes once the core encodes it), else bytes."""
-    return data.decode('ascii') if data.isascii() else _to_host(data)
 
 
 def _failure(error, host):
@@ -620,7 +619,7 @@ class Gateway:
             if type(result) is list or type(result) is tuple:
                 for chunk in result:
                     _body_bytes(chunk)
-                return _whole(b''.join(result))
+                return self._whole(b''.join(result))
             try:
                 iterator = iter(result)
             except BaseException:
@@ -639,5 +638,20 @@ class Gateway:
             return _to_host([chunks, body, failure, None])
         close_failure = _close(result)
         if close_failure is None:
-            return _whole(b''.join(chunks))
+            return self._whole(b''.join(chunks))
         return _to_host([chunks, None, None, close_failure])
+
+    def _whole(self, data):
+        """A whole body for the host. Where it fits, it is copied into `environ_buffer` (the environ there has
+        been read) and its length comes back: as it is when the bytes are ASCII (the host reads them as text),
+        negated otherwise (as bytes). A longer one comes back as a str when it is ASCII, else as bytes.
+
+        Pyodide turns a str into a JavaScript string one character at a time (some 5-8 ns each: 40 µs for
+        10 KB, and Node then flattens it once more) and bytes through to_js() (some 20 µs however short);
+        the host decodes the buffer's ASCII for about 1 µs (bench/PROFILE.md, Flask's third pass).
+        """
+        size = len(data)
+        if size > ENVIRON_BUFFER_BYTES:
+            return data.decode('ascii') if data.isascii() else _to_host(data)
+        self.environ_buffer[:size] = data
+        return size if data.isascii() else -size

@@ -79,14 +79,27 @@ class Host:
 
 
 def call(app, flat_environ=(), body=None, host=None):
-    """Gateway.call's result, or the traceback it gave host.fail() (then the result is None)."""
+    """Gateway.call's result, or the traceback it gave host.fail() (then the result is None).
+
+    A whole body that came back in the gateway's buffer is given as the host reads it there, as text
+    when it is ASCII (as a longer one comes back) for the tests to compare.
+    """
     host = host or Host()
     flat = ['REQUEST_METHOD', 'GET', 'PATH_INFO', '/', *flat_environ]
-    result = bridge.Gateway(app).call(flat, body, host)
+    gateway = bridge.Gateway(app)
+    result = read_whole(gateway, gateway.call(flat, body, host))
     if result is None:
         return host.failure, host
     assert host.failure is None, 'a failure with a result'
     return result, host
+
+
+def read_whole(gateway, result):
+    """`result`, but a whole body in `environ_buffer` as bridge.ts reads it: ASCII text, or bytes given -length."""
+    if type(result) is not int:
+        return result
+    data = bytes(gateway.environ_buffer[:abs(result)])
+    return data.decode('ascii') if result >= 0 else data
 
 
 def hello(environ, start_response):
@@ -235,13 +248,13 @@ class GatewayCall(unittest.TestCase):
 
         flat = ['REQUEST_METHOD', 'GET', 'SCRIPT_NAME', '', 'PATH_INFO', '/a b', 'QUERY_STRING', '', 'HTTP_X_LATIN', 'caf\xe9']
         gateway = bridge.Gateway(app)
-        self.assertEqual(gateway.call('\x00'.join(flat), None, Host()), 'hello')
-        self.assertEqual(gateway.call(flat, None, Host()), 'hello')
+        self.assertEqual(read_whole(gateway, gateway.call('\x00'.join(flat), None, Host())), 'hello')
+        self.assertEqual(read_whole(gateway, gateway.call(flat, None, Host())), 'hello')
         # As bridge.ts writes it: UTF-8 at the start of the buffer, past an older, longer environ.
         gateway.environ_buffer[:] = b'\xff' * len(gateway.environ_buffer)
         encoded = '\x00'.join(flat).encode()
         gateway.environ_buffer[:len(encoded)] = encoded
-        self.assertEqual(gateway.call(len(encoded), None, Host()), 'hello')
+        self.assertEqual(read_whole(gateway, gateway.call(len(encoded), None, Host())), 'hello')
         self.assertEqual(len(gateway.environ_buffer), bridge.ENVIRON_BUFFER_BYTES)
         self.assertEqual(seen[0], seen[1])
         self.assertEqual(seen[0], seen[2])
@@ -258,8 +271,8 @@ class GatewayCall(unittest.TestCase):
         flat = ['REQUEST_METHOD', 'GET', 'deno.info', info, 'PATH_INFO', '/', 'extra.count', 3, 'HTTP_HOST', 'h']
         joined = '\x00'.join('' if type(item) is not str else item for item in flat)
         gateway = bridge.Gateway(app)
-        self.assertEqual(gateway.call(joined, None, Host(), ['deno.info', info, 'extra.count', 3]), 'hello')
-        self.assertEqual(gateway.call(flat, None, Host()), 'hello')
+        self.assertEqual(read_whole(gateway, gateway.call(joined, None, Host(), ['deno.info', info, 'extra.count', 3])), 'hello')
+        self.assertEqual(read_whole(gateway, gateway.call(flat, None, Host())), 'hello')
         self.assertEqual(seen[0], [('REQUEST_METHOD', 'GET'), ('deno.info', info), ('PATH_INFO', '/'), ('extra.count', 3), ('HTTP_HOST', 'h')])
         self.assertEqual(seen[0], seen[1])
 
@@ -281,11 +294,22 @@ class GatewayCall(unittest.TestCase):
         result, _ = call(lambda environ, start_response: (start_response('200 OK', []), (b'a', b'b'))[1])
         self.assertEqual(result, 'ab')
 
-    def test_a_whole_body_comes_back_as_ascii_text_or_else_as_bytes(self):
-        result, _ = call(lambda environ, start_response: (start_response('200 OK', []), [b'plain ', b'ASCII'])[1])
-        self.assertEqual((type(result), result), (str, 'plain ASCII'))
-        result, _ = call(lambda environ, start_response: (start_response('200 OK', []), iter([b'caf', 'é'.encode()]))[1])
-        self.assertEqual((type(result), result), (bytes, 'café'.encode()))
+    def test_a_whole_body_comes_back_in_the_buffer_its_length_negated_unless_ascii_and_past_its_size_as_ascii_text_or_bytes(self):
+        size = bridge.ENVIRON_BUFFER_BYTES
+        for chunks in ([b'plain ', b'ASCII'], iter([b'caf', 'é'.encode()]), [b'x' * size], [b''], [b'\xff' * (size - 1), b'!']):
+            gateway = bridge.Gateway(lambda environ, start_response, chunks=chunks: (start_response('200 OK', []), chunks)[1])
+            # What an earlier request left there.
+            gateway.environ_buffer[:] = b'\x00' * size
+            result = gateway.call(['REQUEST_METHOD', 'GET'], None, Host())
+            expected = b''.join(chunks) if type(chunks) is list else 'café'.encode()
+            # Its length, negated when it is not ASCII.
+            self.assertEqual(type(result), int)
+            self.assertEqual((result < 0, bytes(gateway.environ_buffer[:abs(result)])), (not expected.isascii(), expected))
+            self.assertEqual(len(gateway.environ_buffer), size)
+        for chunks, expected in (([b'x' * size, b'!'], 'x' * size + '!'), ([b'\xe9' * (size + 1)], b'\xe9' * (size + 1))):
+            gateway = bridge.Gateway(lambda environ, start_response, chunks=chunks: (start_response('200 OK', []), chunks)[1])
+            result = gateway.call(['REQUEST_METHOD', 'GET'], None, Host())
+            self.assertEqual((type(result), result), (type(expected), expected))
 
     def test_a_list_with_anything_but_bytes_is_the_apps_error(self):
         result, _ = call(lambda environ, start_response: (start_response('200 OK', []), [b'ok', 'text'])[1])
