@@ -8,11 +8,14 @@ export function benchConfig(quick: boolean) {
   return quick
     ? {
       seconds: 1, warmup: 0, rounds: 1, connections: 32, streamMiB: 16, streamRounds: 1, lambdaMs: 100, loadRuns: 2,
-      routes: ['encode'] as const, pythonStreamMiB: 16, coldStartRuns: 1,
+      routes: ['encode'] as const, pythonStreamMiB: 16, coldStartRuns: 1, pythonWarmup: 0,
     }
     : {
       seconds: 4, warmup: 1, rounds: 3, connections: 32, streamMiB: 1024, streamRounds: 2, lambdaMs: 1500, loadRuns: 10,
       routes: ['encode', 'hello'] as const, pythonStreamMiB: 256, coldStartRuns: 5,
+      // A fresh Pyodide's wasm is still being tiered up after 1 s of load (V8's compile threads spent 14 µs a
+      // request after 3 s, 2 µs after 10 s: bench/PROFILE.md, Flask's third pass); cold starts are measured apart.
+      pythonWarmup: 10,
     };
 }
 

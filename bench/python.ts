@@ -402,7 +402,7 @@ async function benchApp(app: PythonApp, specs: PythonServerSpec[], paths: Python
       if (server) await stopServer(server);
     }
   }
-  result.throughput = await measureThroughput(specs, up, [{ name: 'encode', path: ROUTES.encode }], config);
+  result.throughput = await measureThroughput(specs, up, [{ name: 'encode', path: ROUTES.encode }], { ...config, warmup: config.pythonWarmup });
   for (const entry of result.servers) {
     const server = up.get(entry.id);
     if (server) entry.rssMiB = procStatusBytes(server.pid, 'VmRSS') / 2 ** 20;

@@ -19,6 +19,7 @@ export interface Results {
     routes: readonly string[];
     pythonStreamMiB: number;
     coldStartRuns: number;
+    pythonWarmup: number;
   };
   machine: {
     cpu: string;

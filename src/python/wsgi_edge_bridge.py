@@ -557,8 +557,6 @@ def _close(result):
     return None
 
 
-
-
 def _failure(error, host):
     """The traceback to log; SystemExit also tells the host the interpreter must not serve again."""
     if isinstance(error, (SystemExit, KeyboardInterrupt)) and host is not None:
