@@ -14,6 +14,7 @@ import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
 import { releaseWhenWritten } from '../core/chunk-release.ts';
 import { RequestInput } from '../core/input.ts';
+import { filledEnviron } from '../core/lazy-environ.ts';
 import type { Chunk, Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
 import { explainMissingStdlib } from './stdlib-gaps.ts';
 
@@ -344,7 +345,9 @@ class EnvironBuffer {
  * cost of its characters, where a list becomes a proxy that Python converts item by item. A NUL in a key
  * or value (a %00 in the path) sends the whole environ as such a list instead.
  */
-function flatten(environ: Environ): { joined: string; objects: unknown[] | undefined } | unknown[] {
+function flatten(given: Environ): { joined: string; objects: unknown[] | undefined } | unknown[] {
+  // Every key crosses: a lazy environ's own object, filled, lists them without a Proxy trap per key.
+  const environ = filledEnviron(given);
   let joined = '';
   let first = true;
   let objects: unknown[] | undefined;

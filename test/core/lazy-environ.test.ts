@@ -9,6 +9,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildEnviron, handle, type Environ, type StartResponse } from '../../src/index.ts';
 import type { GatewayOptions, RequestHeaders } from '../../src/core/types.ts';
+import { filledEnviron } from '../../src/core/lazy-environ.ts';
 import { validator } from '../../src/wsgiref/validate.ts';
 
 const GROUND = [
@@ -91,6 +92,35 @@ describe('lazy environ: what the app sees', () => {
     expect(Object.getPrototypeOf(environ)).toBe(Object.prototype);
     expect(Reflect.ownKeys(environ)).toEqual(EXPECTED_KEYS);
     expect(Object.getOwnPropertySymbols(environ)).toEqual([]);
+  });
+});
+
+describe('filledEnviron: the whole environ for a caller that lists every key (the Python bridge)', () => {
+  it('is a plain object with every key, in the eager order, with the values the Proxy gives, headers read once', () => {
+    const { environ, headers } = lazyEnviron();
+    const filled = filledEnviron(environ);
+    expect(filled).not.toBe(environ);
+    expect(Reflect.ownKeys(filled)).toEqual(EXPECTED_KEYS);
+    expect(Object.entries(filled)).toEqual(Object.entries(environ));
+    expect(filled).toMatchObject({ ...EXPECTED_HEADER_VALUES, 'myapp.config': 42, 'myapp.lazy': 'got' });
+    expect(headers.passes).toBe(1);
+    // The same object as the Proxy's, so what the app changes through the environ is in it.
+    environ.QUERY_STRING = 'changed';
+    delete environ.HTTP_ACCEPT;
+    expect(filledEnviron(environ)).toBe(filled);
+    expect(filled.QUERY_STRING).toBe('changed');
+    expect('HTTP_ACCEPT' in filled).toBe(false);
+  });
+
+  it('is the environ itself when it is no lazy environ of the core: an eager one, a copy, a Proxy around one', () => {
+    const eager = lazyEnviron({ lazyHeaders: false }).environ;
+    expect(filledEnviron(eager)).toBe(eager);
+    const copy = { ...lazyEnviron().environ };
+    expect(filledEnviron(copy)).toBe(copy);
+    const { environ } = lazyEnviron();
+    const wrapped = new Proxy(environ, { get: (target, key, receiver) => (key === 'PATH_INFO' ? '/wrapped' : Reflect.get(target, key, receiver)) });
+    expect(filledEnviron(wrapped)).toBe(wrapped);
+    expect(filledEnviron(wrapped).PATH_INFO).toBe('/wrapped');
   });
 });
 
