@@ -13,6 +13,7 @@
 import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
 import { releaseWhenWritten } from '../core/chunk-release.ts';
+import { listingEnviron } from '../core/gateway.ts';
 import { RequestInput } from '../core/input.ts';
 import { filledEnviron } from '../core/lazy-environ.ts';
 import type { Chunk, Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
@@ -396,12 +397,13 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
     if (typeof result === 'string' || result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter, pool);
   };
-  return (environ, startResponse) => {
+  // Every key crosses into Python, so a lazy environ would only be filled at once, at more cost.
+  return listingEnviron((environ, startResponse) => {
     if (interpreter.dead) throw interpreter.dead;
     const input = environ['wsgi.input'];
     if (input instanceof RequestInput && hasNoBody(environ['wsgi_edge.request'])) return call(environ, startResponse, undefined);
     return input.read().then((body) => call(environ, startResponse, body.length > 0 ? body : undefined));
-  };
+  });
 }
 
 /** The core's own input over a request that has no body at all (`wsgi.input` can only be empty). */

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { buildEnviron, handle, type Environ, type StartResponse } from '../../src/index.ts';
 import type { GatewayOptions, RequestHeaders } from '../../src/core/types.ts';
 import { filledEnviron } from '../../src/core/lazy-environ.ts';
+import { listingEnviron, respond } from '../../src/core/gateway.ts';
 import { validator } from '../../src/wsgiref/validate.ts';
 
 const GROUND = [
@@ -230,6 +231,28 @@ describe('lazy environ: what is read, and when', () => {
     expect(Object.keys(environ)).toEqual(EXPECTED_KEYS);
     expect(Object.getOwnPropertySymbols(environ)).toEqual([]);
     expect(environ).toMatchObject(EXPECTED_HEADER_VALUES);
+  });
+
+  it('builds the environ at once for an app marked as listing it (the Python bridge), the same environ the lazy one fills to', async () => {
+    const seen: { keys: string[]; passes: number; symbols: symbol[]; values: Record<string, unknown> }[] = [];
+    const app = (environ: Environ, startResponse: StartResponse) => {
+      const passes = headers.passes;
+      seen.push({ keys: Object.keys(environ), passes, symbols: Object.getOwnPropertySymbols(environ), values: { ...environ } });
+      startResponse('200 OK', []);
+      return [];
+    };
+    const headers = new CountingHeaders([['x-b', 'b'], ['content-type', 'text/plain'], ['accept', '*/*'], ['x-many', '1'], ['x-many', '2']]);
+    const request = { method: 'GET', url: 'http://example.test/p?q=1', headers, body: null };
+    const extras = Object.defineProperty({ 'myapp.config': 42 }, 'myapp.lazy', { enumerable: true, configurable: true, get: () => 'got' });
+    const options = { remoteAddr: '192.0.2.7', environ: extras, lazyHeaders: true, framingChecked: true };
+    await respond(app, request, options);
+    expect(seen[0]!.passes).toBe(0);
+    await respond(listingEnviron((environ: Environ, startResponse: StartResponse) => app(environ, startResponse)), request, options);
+    expect(seen[1]!.passes).toBe(2);
+    expect(seen[1]!.keys).toEqual(EXPECTED_KEYS);
+    expect(seen[1]!.keys).toEqual(seen[0]!.keys);
+    expect(seen[1]!.symbols).toEqual([]);
+    expect(seen[1]!.values).toMatchObject({ ...EXPECTED_HEADER_VALUES, 'myapp.config': 42, 'myapp.lazy': 'got' });
   });
 
   it('reads only Content-Length and Host before the app where the platform does not check framing itself', () => {
