@@ -347,7 +347,8 @@ class EnvironBuffer {
  * or value (a %00 in the path) sends the whole environ as such a list instead.
  */
 function flatten(given: Environ): { joined: string; objects: unknown[] | undefined } | unknown[] {
-  // Every key crosses: a lazy environ's own object, filled, lists them without a Proxy trap per key.
+  // Every key crosses. The core builds this app's environ at once (`listingEnviron`), but an app wrapped
+  // around it may pass the lazy one on: its own object, filled, lists them without a Proxy trap per key.
   const environ = filledEnviron(given);
   let joined = '';
   let first = true;
