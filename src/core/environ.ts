@@ -87,8 +87,9 @@ export function buildEnviron(request: IncomingRequest, options: GatewayOptions =
 /**
  * The environ, or the `Refusal` the gateway answers: 400 for a URL that is none, CONNECT, a malformed
  * `Content-Length` or more than one `Host`, 404 outside `scriptName`, 413 for a `Content-Length` over `maxBodyBytes`.
+ * `eager` builds it at once even where `lazyHeaders` is set, for an app that lists every key anyway.
  */
-export function environFor(request: IncomingRequest, options: GatewayOptions): Environ | Refusal {
+export function environFor(request: IncomingRequest, options: GatewayOptions, eager = false): Environ | Refusal {
   // A WSGI app is no proxy: CONNECT asks for a tunnel, which no environ can describe (README "CONNECT and OPTIONS *").
   if (request.method === 'CONNECT') return new Refusal(400, 'CONNECT asks for a tunnel, which a WSGI app cannot give', BAD_REQUEST_BODY);
   const url = splitUrl(request.url);
@@ -101,7 +102,7 @@ export function environFor(request: IncomingRequest, options: GatewayOptions): E
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Forwarded headers change ground keys (the scheme, the server name): those are read at once.
-  const lazy = options.lazyHeaders === true && options.trustProxy === undefined;
+  const lazy = !eager && options.lazyHeaders === true && options.trustProxy === undefined;
   if (lazy) {
     const refusal = options.framingChecked && request.body === null
       ? checkFraming(undefined, url.host, maxBodyBytes)

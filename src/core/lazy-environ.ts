@@ -35,6 +35,24 @@ export function printFilled(this: Environ): Environ {
   return Object.defineProperties({}, Object.getOwnPropertyDescriptors(this)) as Environ;
 }
 
+/**
+ * Answered by the Proxy with its handler, for `filledEnviron`. No key of the environ's own: `in`, listing
+ * and copying never see it.
+ */
+const HANDLER = Symbol('wsgi-edge lazy environ handler');
+
+/**
+ * The environ as a plain object with every key, for a caller that reads every key anyway (the Python
+ * bridge sends the whole environ across): a lazy environ's own object, filled, which holds the same keys,
+ * values and order as the Proxy shows, without a trap and a descriptor per key (on `deno serve` that was
+ * a sixth of the seed's Python request, bench/PROFILE.md). Anything else, a Proxy of someone else's
+ * around it included, is `environ` itself.
+ */
+export function filledEnviron(environ: Environ): Environ {
+  const handler = environ[HANDLER as unknown as string];
+  return handler instanceof LazyEnvironHandler && handler.proxy === environ ? handler.filled() : environ;
+}
+
 /** Keys that can only be answered once filled: the header keys, and the printing hook (hidden from the app). */
 function needsFill(key: string | symbol): boolean {
   return key === PRINT_FILLED || isHeaderKey(key);
@@ -46,13 +64,21 @@ function needsFill(key: string | symbol): boolean {
  */
 class LazyEnvironHandler implements ProxyHandler<Environ> {
   #fill: ((environ: Environ) => void) | undefined;
+  readonly #target: Environ;
   readonly #groundKeys: number;
   /** The Proxy this handles: a `set` through it writes to the object itself. */
   proxy: Environ | undefined;
 
-  constructor(groundKeys: number, fill: (environ: Environ) => void) {
+  constructor(target: Environ, groundKeys: number, fill: (environ: Environ) => void) {
+    this.#target = target;
     this.#groundKeys = groundKeys;
     this.#fill = fill;
+  }
+
+  /** The object, filled. */
+  filled(): Environ {
+    this.#ensureFilled(this.#target);
+    return this.#target;
   }
 
   /** Adds the header keys where the eager build puts them: after the ground keys, before the extras. */
@@ -78,6 +104,7 @@ class LazyEnvironHandler implements ProxyHandler<Environ> {
   }
 
   get(target: Environ, key: string | symbol, receiver: unknown): unknown {
+    if (key === HANDLER) return this;
     // A key that is not there and no header's stays absent once filled: no need to fill for it.
     if (this.#fill !== undefined && needsFill(key)) this.#ensureFilled(target);
     return Reflect.get(target, key, receiver);
@@ -131,7 +158,7 @@ class LazyEnvironHandler implements ProxyHandler<Environ> {
  * environ that calls `fill(object)` to add the header keys the first time one could be seen.
  */
 export function lazyEnviron(ground: Environ, groundKeys: number, fill: (environ: Environ) => void): Environ {
-  const handler = new LazyEnvironHandler(groundKeys, fill);
+  const handler = new LazyEnvironHandler(ground, groundKeys, fill);
   handler.proxy = new Proxy(ground, handler);
   return handler.proxy;
 }

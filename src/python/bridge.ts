@@ -13,7 +13,9 @@
 import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
 import { releaseWhenWritten } from '../core/chunk-release.ts';
+import { listingEnviron } from '../core/gateway.ts';
 import { RequestInput } from '../core/input.ts';
+import { filledEnviron } from '../core/lazy-environ.ts';
 import type { Chunk, Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
 import { explainMissingStdlib } from './stdlib-gaps.ts';
 
@@ -362,7 +364,10 @@ class EnvironBuffer {
  * cost of its characters, where a list becomes a proxy that Python converts item by item. A NUL in a key
  * or value (a %00 in the path) sends the whole environ as such a list instead.
  */
-function flatten(environ: Environ): { joined: string; objects: unknown[] | undefined } | unknown[] {
+function flatten(given: Environ): { joined: string; objects: unknown[] | undefined } | unknown[] {
+  // Every key crosses. The core builds this app's environ at once (`listingEnviron`), but an app wrapped
+  // around it may pass the lazy one on: its own object, filled, lists them without a Proxy trap per key.
+  const environ = filledEnviron(given);
   let joined = '';
   let first = true;
   let objects: unknown[] | undefined;
@@ -412,12 +417,13 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
     if (typeof result === 'string' || result instanceof Uint8Array) return [result];
     return new BodyFromPython(result, interpreter, pool);
   };
-  return (environ, startResponse) => {
+  // Every key crosses into Python, so a lazy environ would only be filled at once, at more cost.
+  return listingEnviron((environ, startResponse) => {
     if (interpreter.dead) throw interpreter.dead;
     const input = environ['wsgi.input'];
     if (input instanceof RequestInput && hasNoBody(environ['wsgi_edge.request'])) return call(environ, startResponse, undefined);
     return input.read().then((body) => call(environ, startResponse, body.length > 0 ? body : undefined));
-  };
+  });
 }
 
 /** The core's own input over a request that has no body at all (`wsgi.input` can only be empty). */

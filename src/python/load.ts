@@ -7,6 +7,7 @@
 
 import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
+import { listingEnviron } from '../core/gateway.ts';
 import { bridgeApp, installBridge, Interpreter, loadGateway, type BridgeOptions } from './bridge.ts';
 import { installCallTrampoline } from './call-trampoline.ts';
 
@@ -86,7 +87,7 @@ export function lazyApp(spec: string, load: (onFatal: BridgeOptions['onFatal']) 
     console.log(`wsgi-edge: Python app ${spec} loaded${from} in ${Date.now() - started} ms, on its first request`);
     return app;
   };
-  return async (environ, startResponse) => {
+  return listingEnviron(async (environ, startResponse) => {
     const attempt = (loading ??= timedLoad());
     let app: WsgiApp;
     try {
@@ -96,5 +97,5 @@ export function lazyApp(spec: string, load: (onFatal: BridgeOptions['onFatal']) 
       throw error;
     }
     return app(environ, startResponse);
-  };
+  });
 }

@@ -9,6 +9,8 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildEnviron, handle, type Environ, type StartResponse } from '../../src/index.ts';
 import type { GatewayOptions, RequestHeaders } from '../../src/core/types.ts';
+import { filledEnviron } from '../../src/core/lazy-environ.ts';
+import { listingEnviron, respond } from '../../src/core/gateway.ts';
 import { validator } from '../../src/wsgiref/validate.ts';
 
 const GROUND = [
@@ -91,6 +93,35 @@ describe('lazy environ: what the app sees', () => {
     expect(Object.getPrototypeOf(environ)).toBe(Object.prototype);
     expect(Reflect.ownKeys(environ)).toEqual(EXPECTED_KEYS);
     expect(Object.getOwnPropertySymbols(environ)).toEqual([]);
+  });
+});
+
+describe('filledEnviron: the whole environ for a caller that lists every key (the Python bridge)', () => {
+  it('is a plain object with every key, in the eager order, with the values the Proxy gives, headers read once', () => {
+    const { environ, headers } = lazyEnviron();
+    const filled = filledEnviron(environ);
+    expect(filled).not.toBe(environ);
+    expect(Reflect.ownKeys(filled)).toEqual(EXPECTED_KEYS);
+    expect(Object.entries(filled)).toEqual(Object.entries(environ));
+    expect(filled).toMatchObject({ ...EXPECTED_HEADER_VALUES, 'myapp.config': 42, 'myapp.lazy': 'got' });
+    expect(headers.passes).toBe(1);
+    // The same object as the Proxy's, so what the app changes through the environ is in it.
+    environ.QUERY_STRING = 'changed';
+    delete environ.HTTP_ACCEPT;
+    expect(filledEnviron(environ)).toBe(filled);
+    expect(filled.QUERY_STRING).toBe('changed');
+    expect('HTTP_ACCEPT' in filled).toBe(false);
+  });
+
+  it('is the environ itself when it is no lazy environ of the core: an eager one, a copy, a Proxy around one', () => {
+    const eager = lazyEnviron({ lazyHeaders: false }).environ;
+    expect(filledEnviron(eager)).toBe(eager);
+    const copy = { ...lazyEnviron().environ };
+    expect(filledEnviron(copy)).toBe(copy);
+    const { environ } = lazyEnviron();
+    const wrapped = new Proxy(environ, { get: (target, key, receiver) => (key === 'PATH_INFO' ? '/wrapped' : Reflect.get(target, key, receiver)) });
+    expect(filledEnviron(wrapped)).toBe(wrapped);
+    expect(filledEnviron(wrapped).PATH_INFO).toBe('/wrapped');
   });
 });
 
@@ -200,6 +231,28 @@ describe('lazy environ: what is read, and when', () => {
     expect(Object.keys(environ)).toEqual(EXPECTED_KEYS);
     expect(Object.getOwnPropertySymbols(environ)).toEqual([]);
     expect(environ).toMatchObject(EXPECTED_HEADER_VALUES);
+  });
+
+  it('builds the environ at once for an app marked as listing it (the Python bridge), the same environ the lazy one fills to', async () => {
+    const seen: { keys: string[]; passes: number; symbols: symbol[]; values: Record<string, unknown> }[] = [];
+    const app = (environ: Environ, startResponse: StartResponse) => {
+      const passes = headers.passes;
+      seen.push({ keys: Object.keys(environ), passes, symbols: Object.getOwnPropertySymbols(environ), values: { ...environ } });
+      startResponse('200 OK', []);
+      return [];
+    };
+    const headers = new CountingHeaders([['x-b', 'b'], ['content-type', 'text/plain'], ['accept', '*/*'], ['x-many', '1'], ['x-many', '2']]);
+    const request = { method: 'GET', url: 'http://example.test/p?q=1', headers, body: null };
+    const extras = Object.defineProperty({ 'myapp.config': 42 }, 'myapp.lazy', { enumerable: true, configurable: true, get: () => 'got' });
+    const options = { remoteAddr: '192.0.2.7', environ: extras, lazyHeaders: true, framingChecked: true };
+    await respond(app, request, options);
+    expect(seen[0]!.passes).toBe(0);
+    await respond(listingEnviron((environ: Environ, startResponse: StartResponse) => app(environ, startResponse)), request, options);
+    expect(seen[1]!.passes).toBe(2);
+    expect(seen[1]!.keys).toEqual(EXPECTED_KEYS);
+    expect(seen[1]!.keys).toEqual(seen[0]!.keys);
+    expect(seen[1]!.symbols).toEqual([]);
+    expect(seen[1]!.values).toMatchObject({ ...EXPECTED_HEADER_VALUES, 'myapp.config': 42, 'myapp.lazy': 'got' });
   });
 
   it('reads only Content-Length and Host before the app where the platform does not check framing itself', () => {
