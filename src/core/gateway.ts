@@ -29,6 +29,7 @@ export async function respond(app: WsgiApp, request: IncomingRequest, options: G
 
 /** Set on an app that lists every environ key (see `listingEnviron`). */
 const LISTS_ENVIRON = Symbol('wsgi-edge: the app lists the environ');
+type MarkedApp = WsgiApp & { [LISTS_ENVIRON]?: true };
 
 /**
  * Marks `app` as one that lists every environ key whatever the request (the Python bridge sends them all
@@ -37,7 +38,7 @@ const LISTS_ENVIRON = Symbol('wsgi-edge: the app lists the environ');
  * environ either way.
  */
 export function listingEnviron<App extends WsgiApp>(app: App): App {
-  (app as App & { [LISTS_ENVIRON]?: true })[LISTS_ENVIRON] = true;
+  (app as MarkedApp)[LISTS_ENVIRON] = true;
   return app;
 }
 
@@ -47,7 +48,7 @@ export function listingEnviron<App extends WsgiApp>(app: App): App {
  * `Response` at once can answer without a turn of the event loop.
  */
 export function dispatch(app: WsgiApp, request: IncomingRequest, options: GatewayOptions = {}): WsgiResult | Promise<WsgiResult> {
-  const environ = environFor(request, options, (app as WsgiApp & { [LISTS_ENVIRON]?: true })[LISTS_ENVIRON] === true);
+  const environ = environFor(request, options, (app as MarkedApp)[LISTS_ENVIRON] === true);
   if (environ instanceof Refusal) {
     // Outside scriptName is an ordinary miss; the rest are worth a line.
     if (environ.status !== 404) {

@@ -11,11 +11,11 @@ and fail(traceback).
 Crossings between JavaScript and Python are the cost here, so a request crosses once in (the environ's
 keys and values joined by NUL, written by the host into environ_buffer; the body as bytes) and, for a body
 that is a list or ends within what the core pulls at once, not again: the body comes back whole, copied
-into environ_buffer when it fits (its length crosses; see Gateway._whole), else as a str when it is ASCII (a Python str
-crosses for the cost of its characters, where to_js() of bytes costs some 20 µs however short) and as
-bytes otherwise. A longer body comes back with what the core would pull
-at once, and the rest crosses as the core pulls it: one chunk per crossing, or, given a buffer of the
-host's to copy them into, the chunks the body gives at once up to GATHER_BYTES.
+into environ_buffer when it fits (only its length crosses; see Gateway._whole), else as a str when it is
+ASCII (a Python str crosses for the cost of its characters, where to_js() of bytes costs some 20 µs however
+short) and as bytes otherwise. A longer body comes back with what the core would pull at once, and the
+rest crosses as the core pulls it: one chunk per crossing, or, given a buffer of the host's to copy them
+into, the chunks the body gives at once up to GATHER_BYTES.
 Failures come back as the formatted traceback (a str, or given to host.fail() where a str is a body)
 rather than as exceptions, so that nothing of Python's state rides on a JavaScript error.
 
