@@ -1,7 +1,8 @@
 /**
  * Test helper run as its own process (Node through tsx, or Deno): restores the snapshot argv[2] of the
  * module `counter_mod` from the folder argv[3], mounts that folder again as the bridge would, and prints
- * what survived as one JSON line.
+ * what survived as one JSON line, with the bytes of ArrayBuffers the process still holds after a full
+ * collection (Node: run with --expose-gc).
  */
 import process from 'node:process';
 import { loadSnapshot } from '../../src/python/snapshot.ts';
@@ -18,4 +19,5 @@ json.dumps({'count': counter_mod.bump(), 'token': counter_mod.TOKEN, 'random': r
             'lazy': lazy_mod.VALUE, 'onPath': sys.path.index(${JSON.stringify(folder)}),
             'emptyEntries': sys.path.count('')})
 `) as string;
-console.log(state);
+(globalThis as { gc?: () => void }).gc?.();
+console.log(JSON.stringify({ ...JSON.parse(state), arrayBuffers: process.memoryUsage().arrayBuffers }));
