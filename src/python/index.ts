@@ -21,6 +21,7 @@ import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
 import type { InterpreterDeadError } from './bridge.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
+import { loadInstalledPyodide } from './pyodide-factory.ts';
 import { loadSnapshot, writeSnapshot, type SnapshotHeader, type SnapshotTarget } from './snapshot.ts';
 
 export { InterpreterDeadError, PythonError } from './bridge.ts';
@@ -50,7 +51,7 @@ let sharedPyodide: Promise<PyodideInterface> | undefined;
 
 /** The installed `pyodide`, loaded once per process; Python's output goes to the console. */
 export function defaultPyodide(): Promise<PyodideInterface> {
-  sharedPyodide ??= import('pyodide').then(({ loadPyodide }) => loadPyodide(CONSOLE_STREAMS));
+  sharedPyodide ??= loadInstalledPyodide(CONSOLE_STREAMS);
   return sharedPyodide;
 }
 

@@ -19,7 +19,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { PyodideInterface } from 'pyodide';
 import { BRIDGE_DIR, BRIDGE_MODULE } from './bridge.ts';
 import { forgetCallTrampoline } from './call-trampoline.ts';
-import { needsRoomForSnapshot, withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
+import { loadInstalledPyodide } from './pyodide-factory.ts';
 import { afterRestore, encodeHeader, FORMAT, parseSnapshot, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
 
 export { afterRestore, parseSnapshot, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
@@ -134,9 +134,9 @@ export async function loadSnapshot(file: string, target: SnapshotTarget, loadOpt
     throw new Error(`wsgi-edge: cannot read the snapshot ${file}: ${(error as Error).message}`);
   }
   const { header, memory } = parseSnapshot(bytes, file);
-  const { loadPyodide, version } = await pyodideModule();
+  const { version } = await pyodideModule();
   await checkSnapshot(header, target, version, file);
-  const pyodide = await loadPyodide({ ...loadOptions, ...(await roomForSnapshot(version, memory.length)), _loadSnapshot: memory });
+  const pyodide = await loadInstalledPyodide({ ...loadOptions, _loadSnapshot: memory }, memory.length);
   // Pyodide has copied the memory into its heap, and its loader keeps the view it was given (as
   // `API.config._loadSnapshot`) for the life of the process: 24-31 MiB of RSS (bench/PROFILE.md, item 3).
   freeNow(bytes);
@@ -258,27 +258,6 @@ function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
 function runtimeName(): string {
   const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
   return deno ? `deno ${deno.version.deno}` : `node ${process.versions.node}`;
-}
-
-let pyodideEntry: string | undefined;
-
-/**
- * Where `pyodide.mjs` is (a file URL) when it is not the `pyodide` package this module resolves: a
- * `wsgi-edge build` artifact carries its own Pyodide beside its bundled runtime.
- */
-export function locatePyodide(entry: string): void {
-  pyodideEntry = entry;
-}
-
-/**
- * The `loadPyodide` option that gives a restore of `bytes` room (./snapshot-heap.ts), for the Pyodide
- * that needs it: its factory is the default export of its glue, beside the `pyodide` this resolves.
- */
-async function roomForSnapshot(version: string, bytes: number): Promise<{ createPyodideModule?: CreatePyodideModule }> {
-  if (!needsRoomForSnapshot(version)) return {};
-  const glue = new URL('pyodide.asm.mjs', pyodideEntry ?? import.meta.resolve('pyodide'));
-  const { default: factory } = (await import(glue.href)) as { default: CreatePyodideModule };
-  return { createPyodideModule: withRoomForSnapshot(factory, bytes) };
 }
 
 function pyodideModule(): Promise<PyodideModule> {

@@ -5,20 +5,11 @@
  */
 
 import type { CreatePyodideModule } from './snapshot-heap.ts';
+import { replaceProperty } from './replace-property.ts';
 import { wasmFunction, type WasmFunctionType } from './wasm-function-adapters.ts';
 
 /** The files the loader fetches, by their name under its `indexURL`: each gives a fresh `Response`. */
 export type ServedFiles = ReadonlyMap<string, () => Response>;
-
-/** Replaces `target[key]` and returns what puts the old property (or its absence) back. */
-export function replaceProperty(target: object, key: string, value: unknown): () => void {
-  const previous = Object.getOwnPropertyDescriptor(target, key);
-  Object.defineProperty(target, key, { value, configurable: true, writable: true, enumerable: false });
-  return () => {
-    if (previous === undefined) Reflect.deleteProperty(target, key);
-    else Object.defineProperty(target, key, previous);
-  };
-}
 
 function noImportScripts(): never {
   // The loader then falls back to import(), which it never reaches: pyodide.asm.js is imported already.

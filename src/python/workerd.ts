@@ -19,9 +19,10 @@ import bridgeSource from './wsgi_edge_bridge.py';
 import type { WsgiApp } from '../core/types.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
 import { isPyodide314OrLater } from './pyodide-lines.ts';
+import { replaceProperty } from './replace-property.ts';
 import { afterRestore, isSnapshotFile, parseSnapshot, SnapshotMismatchError } from './snapshot-format.ts';
 import { withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
-import { installLoaderStandIns, installWasmFunctionStandIn, instantiating, replaceProperty, type ServedFiles } from './workerd-stand-ins.ts';
+import { installLoaderStandIns, installWasmFunctionStandIn, instantiating, type ServedFiles } from './workerd-stand-ins.ts';
 
 export { InterpreterDeadError, PythonError } from './bridge.ts';
 export { SnapshotMismatchError } from './snapshot-format.ts';
