@@ -5,10 +5,11 @@
  * under 314 the trampoline installed instead calls each function by that count, and CPython's C calls stop
  * going out to JavaScript. Both are cleared before a snapshot.
  */
+import { join } from 'node:path';
 import { loadPyodide, type PyodideInterface } from 'pyodide';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { forgetCallTrampoline, installCallTrampoline } from '../../src/python/call-trampoline.ts';
-import { loadPyodideOf, PYODIDE_314 } from '../helpers/pyodide-versions.ts';
+import { PYODIDE_314 } from '../helpers/pyodide-versions.ts';
 
 interface Internals {
   HEAP32: Int32Array;
@@ -151,8 +152,12 @@ def calls():
 `;
   const EXPECTED = ['ABC', 2, 'a-b', '1-2', { a: 1, b: 2 }, [1, 2], 3, [[1, 'a'], [2, 'b']], '0000', { x: [1, 2] }, [3, 2, 1]];
 
+  let loadPyodide314: typeof loadPyodide;
+
   beforeAll(async () => {
-    pyodide314 = await loadPyodideOf(PYODIDE_314);
+    ({ loadPyodide: loadPyodide314 } = (await import(join(PYODIDE_314.folder, 'pyodide.mjs'))) as typeof import('pyodide'));
+    // Made so that the last test can snapshot it.
+    pyodide314 = await loadPyodide314({ _makeSnapshot: true } as Parameters<typeof loadPyodide>[0]);
     module = (pyodide314 as unknown as { _module: Internals314 })._module;
     pyodide314.runPython(CALLS);
   }, 60_000);
@@ -215,5 +220,22 @@ def calls():
     installCallTrampoline(pyodide314);
     expect(trampoline().length).toBe(5);
     expect(JSON.parse(pyodide314.runPython('json.dumps(calls())') as string)).toEqual(EXPECTED);
+  });
+
+  it('restores from a snapshot with no hook, and takes its own again', { timeout: 60_000 }, async () => {
+    installCallTrampoline(pyodide314);
+    forgetCallTrampoline(pyodide314);
+    const snapshot = pyodide314.makeMemorySnapshot();
+    installCallTrampoline(pyodide314);
+    const restored = await loadPyodide314({ _loadSnapshot: snapshot } as Parameters<typeof loadPyodide>[0]);
+    module = (restored as unknown as { _module: Internals314 })._module;
+    expect(module.HEAP32[hook()]).toBe(0);
+    installCallTrampoline(restored);
+    expect(trampoline().length).toBe(5);
+    restored.runPython(CALLS);
+    restored.runPython('calls()');
+    let result = '';
+    expect(tableLookups(() => (result = restored.runPython('json.dumps(calls())') as string))).toBe(0);
+    expect(JSON.parse(result)).toEqual(EXPECTED);
   });
 });
