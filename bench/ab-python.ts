@@ -4,9 +4,10 @@
  * (the client core) runs against each in turn, the order rotated each round; medians of server CPU per
  * request and req/s. A variant is dist/ab/NAME, holding node-python.js, deno-python.js and the bridge's
  * Python half, made from the current tree by `--build NAME` (inside the repository, so that `pyodide`
- * resolves to its node_modules).
+ * resolves to its node_modules); `--pyodide 314` builds it beside a `node_modules/pyodide` that is that
+ * version (test/helpers/pyodide-versions.ts), so it serves under 314.
  *
- *   node --import tsx bench/ab-python.ts --build before
+ *   node --import tsx bench/ab-python.ts --build before [--pyodide 314]
  *   (change src/python) node --import tsx bench/ab-python.ts --build after
  *   node --import tsx bench/ab-python.ts [--app seed|flask] [--path /stream/gen?mib=64] [--deno]
  *     [--gunicorn] [--rounds 6] [--seconds 3] before after
@@ -20,7 +21,7 @@
  */
 
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,7 +29,8 @@ import { encodePage, ROUTES } from './apps/shared.ts';
 import { benchConfig } from './config.ts';
 import { CLIENT_CORE, killAll, log, median, procStatusBytes, serverCpuMs, startServer, stopServer, type Server } from './lib.ts';
 import { checkAnswers, measureThroughput, streamOnce } from './measure.ts';
-import { findCPython, pythonServers, servingPid } from './python.ts';
+import { besidePyodide, findCPython, pythonServers, servingPid } from './python.ts';
+import { PYODIDE_VERSIONS } from '../test/helpers/pyodide-versions.ts';
 import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,6 +38,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     build: { type: 'string' },
+    pyodide: { type: 'string' },
     app: { type: 'string', default: 'seed' },
     path: { type: 'string', default: ROUTES.encode },
     deno: { type: 'boolean', default: false },
@@ -57,7 +60,13 @@ async function buildVariant(name: string): Promise<void> {
     });
   }
   copyFileSync(join(root, 'src', 'python', 'wsgi_edge_bridge.py'), join(dir, 'wsgi_edge_bridge.py'));
-  log(`built ${dir} from the current tree`);
+  if (values.pyodide !== undefined) {
+    const version = PYODIDE_VERSIONS.find((each) => each.name === values.pyodide);
+    if (!version) throw new Error(`--pyodide is one of ${PYODIDE_VERSIONS.map((each) => each.name).join(', ')}, not ${values.pyodide}`);
+    rmSync(join(dir, 'node_modules'), { recursive: true, force: true });
+    if (!version.isDefault) besidePyodide(dir, version);
+  }
+  log(`built ${dir} from the current tree${values.pyodide === undefined ? '' : ` for Pyodide ${values.pyodide}`}`);
 }
 
 const apps: Record<string, { id: 'seed' | 'flask'; label: string; spec: string; path: string[] }> = {

@@ -129,13 +129,18 @@ export function placePyodides(built: string): PlacedPyodide[] {
     if (version.isDefault) return { version, dir: built, suffix: '' };
     const dir = join(built, `pyodide-${version.name}`);
     rmSync(dir, { recursive: true, force: true });
-    mkdirSync(join(dir, 'node_modules'), { recursive: true });
-    // A package.json of its own: `deno serve` resolves bare specifiers through the node_modules beside the nearest one.
-    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ private: true, type: 'module' })}\n`);
-    symlinkSync(realpathSync(version.folder), join(dir, 'node_modules', 'pyodide'), 'dir');
+    besidePyodide(dir, version);
     for (const file of PYTHON_BUNDLES.filter((name) => existsSync(join(built, name)))) copyFileSync(join(built, file), join(dir, file));
     return { version, dir, suffix: `-${version.name}` };
   });
+}
+
+/** Makes the bundles in `dir` import `version` as `pyodide`: a `node_modules/pyodide` link to it. */
+export function besidePyodide(dir: string, version: PyodideVersion): void {
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  // A package.json of its own: `deno serve` resolves bare specifiers through the node_modules beside the nearest one.
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ private: true, type: 'module' })}\n`);
+  symlinkSync(realpathSync(version.folder), join(dir, 'node_modules', 'pyodide'), 'dir');
 }
 
 interface PythonServerSpec extends Contender {
