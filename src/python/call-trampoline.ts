@@ -7,10 +7,11 @@
  * many parameters the function takes (it tests the function's type with wasm GC's `ref.test`) and then
  * calls it directly; where that module does not compile, as on Node 20 (V8 11.3 has no final wasm GC), it
  * calls through `_PyEM_TrampolineCall_JS`: out of wasm into JavaScript, `wasmTable.get(func)(...)`, and
- * back. Flask makes thousands of such calls per request, and on Node 20 they cost 7-10 % of a request's
- * CPU (bench/PROFILE.md). The count needs no GC: a wasm function's JavaScript `length` is its parameter
- * count. The module below keeps one byte per table index (count + 1, 0 while unknown) in its own memory and
- * asks JavaScript only the first time it meets an index, so every later call stays in wasm.
+ * back. Flask's `/encode` makes 148 such calls per request (the seed's app 24), and on Node 20 they cost
+ * 7-10 % of a request's CPU (bench/PROFILE.md). The count needs no GC: a wasm function's JavaScript
+ * `length` is its parameter count. The module below keeps one byte per table index (count + 1, 0 while
+ * unknown) in its own memory and asks JavaScript only the first time it meets an index, so every later call
+ * stays in wasm.
  *
  * The counter's table index is written into `_PyRuntime` (Pyodide's `__PyEM_EMSCRIPTEN_COUNT_ARGS_OFFSET`
  * says where), which a memory snapshot carries: `forgetCallTrampoline` clears it before a snapshot is made,
