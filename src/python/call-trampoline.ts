@@ -8,12 +8,12 @@
  * parameters the function takes and then calls it from C; Pyodide 314 hands it the whole call (count, then
  * `call_indirect`). Where that module does not compile, as on Node 20 (V8 11.3 has no final wasm GC), both
  * call through `_PyEM_TrampolineCall_JS`: out of wasm into JavaScript, `wasmTable.get(func)(...)`, and
- * back. Flask makes thousands of such calls per request, and on Node 20 they cost 7-10 % of a request's
- * CPU (bench/PROFILE.md). The count needs no GC: a wasm function's JavaScript `length` is its parameter
- * count. The module below keeps one byte per table index (count + 1, 0 while unknown) in its own memory and
- * asks JavaScript only the first time it meets an index, so every later call stays in wasm. It exports the
- * counter 0.27.7 takes (`f`) and the trampoline 314 takes (`t`), which calls through the table by that count
- * and through JavaScript, as before, for what it cannot count.
+ * back. Flask's `/encode` makes 148 such calls per request (the seed's app 24), and on Node 20 they cost
+ * 7-10 % of a request's CPU (bench/PROFILE.md). The count needs no GC: a wasm function's JavaScript
+ * `length` is its parameter count. The module below keeps one byte per table index (count + 1, 0 while
+ * unknown) in its own memory and asks JavaScript only the first time it meets an index, so every later call
+ * stays in wasm. It exports the counter 0.27.7 takes (`f`) and the trampoline 314 takes (`t`), which calls
+ * through the table by that count and through JavaScript, as before, for what it cannot count.
  *
  * The function's table index is written into `_PyRuntime` (Pyodide says where: 0.27.7's
  * `__PyEM_EMSCRIPTEN_COUNT_ARGS_OFFSET`, 314's `__PyEM_EMSCRIPTEN_TRAMPOLINE_OFFSET`), which a memory snapshot
