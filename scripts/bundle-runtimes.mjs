@@ -23,7 +23,7 @@ const workerPyodide = {
       path: `./pyodide/${specifier === 'pyodide' ? 'pyodide.mjs' : specifier.slice('pyodide/'.length)}`,
       external: true,
     }));
-    // Precompiled wasm (0.27.7's function adapters) is a CompiledWasm module the build copies beside it.
+    // Precompiled wasm (0.27.7's function adapters, the call trampoline) is a CompiledWasm module the build copies beside it.
     builder.onResolve({ filter: /\.wasm$/ }, ({ path: specifier }) => ({ path: `./${path.basename(specifier)}`, external: true }));
   },
 };

@@ -18,7 +18,9 @@
  * The function's table index is written into `_PyRuntime` (Pyodide says where: 0.27.7's
  * `__PyEM_EMSCRIPTEN_COUNT_ARGS_OFFSET`, 314's `__PyEM_EMSCRIPTEN_TRAMPOLINE_OFFSET`), which a memory snapshot
  * carries: `forgetCallTrampoline` clears it before a snapshot is made, and a restored process calls
- * `installCallTrampoline` again. No platform imports (Node, Deno, Workers).
+ * `installCallTrampoline` again. No platform imports (Node, Deno, Workers): Node and Deno compile the
+ * module from `callerModule()`'s bytes; workerd refuses that, so ./workerd.ts passes the same bytes compiled
+ * ahead of time, `call-trampoline.wasm` (written by scripts/build-call-trampoline.mjs).
  * @module
  */
 
@@ -54,14 +56,17 @@ interface Hook {
 const TRAMPOLINE_PARAMETERS = 5;
 
 /**
- * Type `k` is `(i32 × k) -> i32`, k = 0..5. Imports `e.s` (JavaScript's count, `unknown` below), `e.j`
- * (JavaScript's call, `(func, a, b, c)`), the global `e.n` (the number of indexes the memory has room
- * for) and the table `e.t`. Exports the memory `m` of `pages`, `f(index)`:
- * `index < n && m[index] ? m[index] - 1 : unknown(index)`, and `t(success, func, a, b, c)`: by f(func),
- * `func()`, `func(a)`, `func(a, b)` or `func(a, b, c)` through the table, else `j(func, a, b, c)`.
- * `success` stays as CPython set it (1): everything is called.
+ * The one source of the caller module's bytes. Type `k` is `(i32 × k) -> i32`, k = 0..5. Imports `e.s`
+ * (JavaScript's count, `unknown` below), `e.j` (JavaScript's call, `(func, a, b, c)`), the global `e.n`
+ * (the number of indexes the memory has room for), the table `e.t` and the memory `e.m` (any size). Exports
+ * `f(index)`: `index < n && m[index] ? m[index] - 1 : unknown(index)`, and `t(success, func, a, b, c)`:
+ * by f(func), `func()`, `func(a)`, `func(a, b)` or `func(a, b, c)` through the table, else
+ * `j(func, a, b, c)`. `success` stays as CPython set it (1): everything is called.
+ *
+ * The memory is imported, not declared, so that nothing known only at run time (the table's size, which
+ * sizes it) is in the bytes: the same bytes are compiled ahead of time for workerd.
  */
-function callerModule(pages: number): Uint8Array<ArrayBuffer> {
+export function callerModule(): Uint8Array<ArrayBuffer> {
   const leb = (value: number): number[] => {
     const bytes: number[] = [];
     do {
@@ -105,15 +110,15 @@ function callerModule(pages: number): Uint8Array<ArrayBuffer> {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [types.length, ...types.flat()]),
     ...section(2, [
-      0x04,
+      0x05,
       ...name('e'), ...name('s'), 0x00, 0x01,
       ...name('e'), ...name('j'), 0x00, 0x04,
       ...name('e'), ...name('n'), 0x03, I32, 0x00,
       ...name('e'), ...name('t'), 0x01, 0x70, 0x00, 0x00,
+      ...name('e'), ...name('m'), 0x02, 0x00, 0x00,
     ]),
     ...section(3, [0x02, 0x01, TRAMPOLINE_PARAMETERS]),
-    ...section(5, [0x01, 0x00, ...leb(pages)]),
-    ...section(7, [0x03, ...name('f'), 0x00, 0x02, ...name('t'), 0x00, 0x03, ...name('m'), 0x02, 0x00]),
+    ...section(7, [0x02, ...name('f'), 0x00, 0x02, ...name('t'), 0x00, 0x03]),
     ...section(10, [0x02, ...code(counter), ...code(trampoline)]),
   ]);
 }
@@ -137,12 +142,24 @@ type TableFunction = (...args: number[]) => unknown;
 /** The table index of the function installed in each Pyodide, written again after `forgetCallTrampoline`. */
 const installed = new WeakMap<TrampolineModule, number>();
 
+/** The caller module compiled from its bytes, once per process; undefined where that is refused (workerd). */
+let compiled: WebAssembly.Module | undefined;
+
+function compiledFromBytes(): WebAssembly.Module | undefined {
+  try {
+    return (compiled ??= new WebAssembly.Module(callerModule()));
+  } catch {
+    return undefined; // Compiling from bytes is refused here: calls keep going through JavaScript.
+  }
+}
+
 /**
  * Gives `pyodide`'s CPython a call trampoline that stays in wasm: Pyodide's own where it made one (a
- * restored snapshot may hold none), else the one above. Does nothing for a Pyodide without either hook or
- * where no module may be compiled from bytes (workerd).
+ * restored snapshot may hold none), else the one above, `precompiled` (call-trampoline.wasm, as workerd
+ * imports it) or compiled here from its bytes. Does nothing for a Pyodide without either hook, or where
+ * there is no precompiled module and none may be compiled from bytes.
  */
-export function installCallTrampoline(pyodide: PyodideInterface): void {
+export function installCallTrampoline(pyodide: PyodideInterface, precompiled?: WebAssembly.Module): void {
   const module = moduleOf(pyodide);
   const hook = hookOf(module);
   if (hook === undefined) return;
@@ -157,24 +174,21 @@ export function installCallTrampoline(pyodide: PyodideInterface): void {
     module.HEAP32[hook.slot] = kept;
     return;
   }
+  const callerCode = precompiled ?? compiledFromBytes();
+  if (callerCode === undefined) return;
   const table = module.wasmTable;
   // Room for the table as it is and as much again (packages and proxies add functions); past it, JavaScript counts each call.
   const indexes = table.length * 2;
-  let counts: Uint8Array | undefined;
+  // The caller's memory: one byte per index. Never grown, so the view stays valid.
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(indexes / 65536) });
+  const counts = new Uint8Array(memory.buffer);
   const unknown = (index: number): number => {
     const count = index < table.length ? ((table.get(index) as TableFunction | null)?.length ?? -1) : -1;
-    if (count >= 0 && count <= MAX_KEPT_PARAMETERS && index < indexes) counts![index] = count + 1;
+    if (count >= 0 && count <= MAX_KEPT_PARAMETERS && index < indexes) counts[index] = count + 1;
     return count;
   };
   const throughJavaScript = (func: number, a: number, b: number, c: number): unknown => (table.get(func) as TableFunction)(a, b, c);
-  let caller: WebAssembly.Instance;
-  try {
-    const imports = { e: { s: unknown, j: throughJavaScript, n: indexes, t: table } };
-    caller = new WebAssembly.Instance(new WebAssembly.Module(callerModule(Math.ceil(indexes / 65536))), imports);
-  } catch {
-    return; // Compiling from bytes is refused here: calls keep going through JavaScript.
-  }
-  counts = new Uint8Array((caller.exports.m as WebAssembly.Memory).buffer);
+  const caller = new WebAssembly.Instance(callerCode, { e: { s: unknown, j: throughJavaScript, n: indexes, t: table, m: memory } });
   forgetWhenFreed(module, counts);
   const index = module.addFunction(caller.exports[hook.name]!, hook.name === 'f' ? 'ii' : 'iiiiii');
   installed.set(module, index);

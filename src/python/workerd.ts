@@ -6,6 +6,10 @@
  * has them, to copy), and no `nodejs_compat`: with it Pyodide takes its Node path, whose `require("node:fs")`
  * fails in a bundled Worker.
  *
+ * CPython's calls through C function pointers stay in wasm with ./call-trampoline.ts's module, which
+ * workerd cannot compile from its bytes: it comes precompiled, `call-trampoline.wasm` (imported here, and
+ * only here: a `.wasm` import is for Workers' bundlers, never on the Node or Deno path).
+ *
  * Call it from a request, never at the top of the module: start-up takes seconds (under half a second
  * from a memory snapshot), more than Workers allow a Worker's global scope.
  * @module
@@ -16,7 +20,9 @@ import pyodideWasm from 'pyodide/pyodide.asm.wasm';
 import lockFile from 'pyodide/pyodide-lock.json';
 import standardLibrary from 'pyodide/python_stdlib.zip';
 import bridgeSource from './wsgi_edge_bridge.py';
+import callTrampoline from './call-trampoline.wasm';
 import type { WsgiApp } from '../core/types.ts';
+import { installCallTrampoline } from './call-trampoline.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
 import { isPyodide314OrLater } from './pyodide-lines.ts';
 import { replaceProperty } from './replace-property.ts';
@@ -52,7 +58,7 @@ const SERVED: ServedFiles = new Map([
 /** The stand-ins are globals, so loads take turns. */
 let previousLoad: Promise<unknown> = Promise.resolve();
 
-/** A new Pyodide (its own interpreter each call); from a snapshot, told what a restore needs (`afterRestore`). */
+/** A new Pyodide (its own interpreter each call) with the call trampoline; from a snapshot, told what a restore needs (`afterRestore`). */
 export function loadPyodideInWorkerd(options: WorkerdPyodideOptions = {}): Promise<PyodideInterface> {
   const load = previousLoad.then(() => loadWithStandIns(options));
   previousLoad = load.catch(() => undefined);
@@ -95,8 +101,10 @@ function snapshotMemory(snapshot: ArrayBuffer | Uint8Array, version: string): Ui
   return memory;
 }
 
+/** `pyodide` made ready to serve: told what a restore needs (`afterRestore`), given the call trampoline. */
 function restored(pyodide: PyodideInterface, memory: Uint8Array | undefined): PyodideInterface {
   if (memory !== undefined) afterRestore(pyodide);
+  installCallTrampoline(pyodide, callTrampoline);
   return pyodide;
 }
 
@@ -130,6 +138,8 @@ async function importGlue314(): Promise<{ default: CreatePyodideModule }> {
 export async function loadPythonApp(options: PythonAppOptions & WorkerdPyodideOptions): Promise<WsgiApp> {
   if (options.path?.length) throw new Error('wsgi-edge: options.path needs a file system; on Workers give the sources as options.files');
   const pyodide = await (options.pyodide ?? loadPyodideInWorkerd(options));
+  // A Pyodide the caller loaded has none yet (or has it already: then this does nothing).
+  installCallTrampoline(pyodide, callTrampoline);
   return startPythonApp(pyodide, bridgeSource, options);
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadPyodide, type PyodideInterface } from 'pyodide';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { forgetCallTrampoline, installCallTrampoline } from '../../src/python/call-trampoline.ts';
+import { C_CALLS, C_CALLS_EXPECTED, tableLookups as countTableLookups } from '../helpers/c-calls.ts';
 import { PYODIDE_314 } from '../helpers/pyodide-versions.ts';
 
 interface Internals {
@@ -114,44 +115,7 @@ describe('the call trampoline under Pyodide 314', () => {
   let module: Internals314;
   const hook = () => (module.__PyRuntime + module.HEAP32[module.__PyEM_EMSCRIPTEN_TRAMPOLINE_OFFSET >> 2]!) >> 2;
   const trampoline = () => module.wasmTable.get(module.HEAP32[hook()]!) as Trampoline;
-  /** Counts `wasmTable.get` while `run` runs: Pyodide's JavaScript trampoline takes each function from there. */
-  const tableLookups = (run: () => void): number => {
-    let lookups = 0;
-    const get = WebAssembly.Table.prototype.get;
-    module.wasmTable.get = function (this: WebAssembly.Table, index: number) {
-      lookups++;
-      return get.call(this, index);
-    };
-    try {
-      run();
-    } finally {
-      delete (module.wasmTable as Partial<WebAssembly.Table>).get;
-    }
-    return lookups;
-  };
-  // One of each calling convention that 3.14 still sends through the trampoline (run under a counted
-  // wasmTable.get to list them): METH_NOARGS, METH_O, METH_VARARGS | METH_KEYWORDS, tp_new, tp_call, tp_iternext...
-  const CALLS = `
-import functools, itertools, json
-def calls():
-    d = {'a': 1}
-    d.update(b=2)
-    return [
-        'abc'.upper(),                          # METH_NOARGS
-        (1, 2).__len__(),                       # a slot wrapper
-        '-'.join(['a', 'b']),                   # METH_O
-        '{}-{x}'.format(1, x=2),                # METH_VARARGS | METH_KEYWORDS
-        d,                                      # dict.update: METH_VARARGS | METH_KEYWORDS
-        list(itertools.chain([1], [2])),        # tp_new
-        functools.partial(max, 1)(3),           # tp_call
-        list(zip([1, 2], 'ab')),                # tp_iternext
-        bytes(2).hex(),
-        json.loads(json.dumps({'x': [1, 2]})),
-        sorted([3, 1, 2], key=lambda x: -x),    # METH_FASTCALL | METH_KEYWORDS
-    ]
-`;
-  const EXPECTED = ['ABC', 2, 'a-b', '1-2', { a: 1, b: 2 }, [1, 2], 3, [[1, 'a'], [2, 'b']], '0000', { x: [1, 2] }, [3, 2, 1]];
-
+  const tableLookups = (run: () => void): number => countTableLookups(module.wasmTable, run);
   let loadPyodide314: typeof loadPyodide;
 
   beforeAll(async () => {
@@ -159,7 +123,7 @@ def calls():
     // Made so that the last test can snapshot it.
     pyodide314 = await loadPyodide314({ _makeSnapshot: true } as Parameters<typeof loadPyodide>[0]);
     module = (pyodide314 as unknown as { _module: Internals314 })._module;
-    pyodide314.runPython(CALLS);
+    pyodide314.runPython(C_CALLS);
   }, 60_000);
 
   it('starts out calling through JavaScript on this runtime, which cannot compile its wasm GC trampoline', () => {
@@ -204,7 +168,7 @@ def calls():
     pyodide314.runPython('calls()');
     let result = '';
     expect(tableLookups(() => (result = pyodide314.runPython('json.dumps(calls())') as string))).toBe(0);
-    expect(JSON.parse(result)).toEqual(EXPECTED);
+    expect(JSON.parse(result)).toEqual(C_CALLS_EXPECTED);
   });
 
   it('is cleared before a snapshot, and replaces a table index another process left in one', () => {
@@ -219,7 +183,7 @@ def calls():
     module.HEAP32[hook()] = module.addFunction((a: number) => a, 'ii');
     installCallTrampoline(pyodide314);
     expect(trampoline().length).toBe(5);
-    expect(JSON.parse(pyodide314.runPython('json.dumps(calls())') as string)).toEqual(EXPECTED);
+    expect(JSON.parse(pyodide314.runPython('json.dumps(calls())') as string)).toEqual(C_CALLS_EXPECTED);
   });
 
   it('restores from a snapshot with no hook, and takes its own again', { timeout: 60_000 }, async () => {
@@ -232,10 +196,10 @@ def calls():
     expect(module.HEAP32[hook()]).toBe(0);
     installCallTrampoline(restored);
     expect(trampoline().length).toBe(5);
-    restored.runPython(CALLS);
+    restored.runPython(C_CALLS);
     restored.runPython('calls()');
     let result = '';
     expect(tableLookups(() => (result = restored.runPython('json.dumps(calls())') as string))).toBe(0);
-    expect(JSON.parse(result)).toEqual(EXPECTED);
+    expect(JSON.parse(result)).toEqual(C_CALLS_EXPECTED);
   });
 });

@@ -25,6 +25,10 @@ const RUNTIME_ENTRY = 'runtime.mjs';
 const WORKER_ENTRY = 'worker.mjs';
 /** Pyodide 0.27.7's precompiled function adapters (src/python/wasm-function-adapters.ts), which the runtime imports. */
 const FUNCTION_ADAPTERS = 'wasm-function-adapters.wasm';
+/** The precompiled call trampoline (src/python/call-trampoline.ts), which the runtime imports. */
+const CALL_TRAMPOLINE = 'call-trampoline.wasm';
+/** wsgi-edge's own precompiled modules, copied from the package beside the runtime. */
+const OWN_WASM = [FUNCTION_ADAPTERS, CALL_TRAMPOLINE];
 const COMPATIBILITY_DATE = '2026-04-26';
 
 export const cloudflarePreset: Preset = {
@@ -33,7 +37,7 @@ export const cloudflarePreset: Preset = {
   defaultOut: '.wsgi-edge/cloudflare',
   finish(stage, out) {
     const packed = packAppFiles(stage);
-    copyFileSync(fileURLToPath(new URL(`../../../python/${FUNCTION_ADAPTERS}`, import.meta.url)), path.join(stage, FUNCTION_ADAPTERS));
+    for (const file of OWN_WASM) copyFileSync(fileURLToPath(new URL(`../../../python/${file}`, import.meta.url)), path.join(stage, file));
     const hasSnapshot = statSync(path.join(stage, SNAPSHOT_FILE), { throwIfNoEntry: false }) !== undefined;
     writeFileSync(path.join(stage, WORKER_ENTRY), workerEntry(hasSnapshot));
     writeFileSync(path.join(stage, 'wrangler.toml'), wranglerConfig(workerName(stage)));
@@ -81,7 +85,7 @@ function packAppFiles(stage: string): number {
 function uploadedFiles(stage: string, hasSnapshot: boolean): string[] {
   const loader = ['pyodide/pyodide.asm.mjs', 'pyodide/pyodide.asm.js'].filter((file) => statSync(path.join(stage, file), { throwIfNoEntry: false }));
   return [
-    WORKER_ENTRY, RUNTIME_ENTRY, FUNCTION_ADAPTERS, CONFIG_FILE, INDEX_FILE, ARCHIVE_FILE, ...(hasSnapshot ? [SNAPSHOT_FILE] : []),
+    WORKER_ENTRY, RUNTIME_ENTRY, ...OWN_WASM, CONFIG_FILE, INDEX_FILE, ARCHIVE_FILE, ...(hasSnapshot ? [SNAPSHOT_FILE] : []),
     'pyodide/pyodide.mjs', 'pyodide/pyodide.asm.wasm', 'pyodide/python_stdlib.zip', 'pyodide/pyodide-lock.json', ...loader,
   ];
 }
