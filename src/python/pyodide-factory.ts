@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { PyodideInterface } from 'pyodide';
 import { isPyodide314OrLater } from './pyodide-lines.ts';
 import { needsRoomForSnapshot, withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
-import { replaceProperty } from './replace-property.ts';
+import { replaceProperty, takingTurns } from './replace-property.ts';
 
 /** `loadPyodide`'s options. */
 export type LoadPyodideOptions = NonNullable<Parameters<typeof import('pyodide').loadPyodide>[0]>;
@@ -64,8 +64,8 @@ async function installedFactory(version: string): Promise<CreatePyodideModule> {
   return global._createPyodideModule;
 }
 
-/** 0.27.7's loader finds its factory as a global, which a load replaces for its duration: one at a time. */
-let previousLoad: Promise<unknown> = Promise.resolve();
+/** 0.27.7's loader finds its factory as a global, which a load replaces for its duration: loads take turns. */
+const inTurn = takingTurns();
 
 /**
  * `loadPyodide(options)` of the installed Pyodide through its wrapped factory; `snapshotBytes` is the size
@@ -80,7 +80,7 @@ export async function loadInstalledPyodide(options: LoadPyodideOptions, snapshot
     const options314 = { ...options, createPyodideModule: factory };
     return loadPyodide(options314);
   }
-  const load = previousLoad.then(async () => {
+  return inTurn(async () => {
     const restore = replaceProperty(globalThis, '_createPyodideModule', factory);
     try {
       return await loadPyodide(options);
@@ -88,6 +88,4 @@ export async function loadInstalledPyodide(options: LoadPyodideOptions, snapshot
       restore();
     }
   });
-  previousLoad = load.catch(() => undefined);
-  return load;
 }

@@ -25,7 +25,7 @@ import type { WsgiApp } from '../core/types.ts';
 import { installCallTrampoline } from './call-trampoline.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
 import { isPyodide314OrLater } from './pyodide-lines.ts';
-import { replaceProperty } from './replace-property.ts';
+import { replaceProperty, takingTurns } from './replace-property.ts';
 import { afterRestore, isSnapshotFile, parseSnapshot, SnapshotMismatchError } from './snapshot-format.ts';
 import { withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
 import { installLoaderStandIns, installWasmFunctionStandIn, instantiating, type ServedFiles } from './workerd-stand-ins.ts';
@@ -56,13 +56,11 @@ const SERVED: ServedFiles = new Map([
 ]);
 
 /** The stand-ins are globals, so loads take turns. */
-let previousLoad: Promise<unknown> = Promise.resolve();
+const inTurn = takingTurns();
 
 /** A new Pyodide (its own interpreter each call) with the call trampoline; from a snapshot, told what a restore needs (`afterRestore`). */
 export function loadPyodideInWorkerd(options: WorkerdPyodideOptions = {}): Promise<PyodideInterface> {
-  const load = previousLoad.then(() => loadWithStandIns(options));
-  previousLoad = load.catch(() => undefined);
-  return load;
+  return inTurn(() => loadWithStandIns(options));
 }
 
 async function loadWithStandIns(options: WorkerdPyodideOptions): Promise<PyodideInterface> {
