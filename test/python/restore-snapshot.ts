@@ -2,7 +2,7 @@
  * Test helper run as its own process (Node through tsx, or Deno): restores the snapshot argv[2] of the
  * module `counter_mod` from the folder argv[3], mounts that folder again as the bridge would, and prints
  * what survived as one JSON line, with the bytes of ArrayBuffers the process still holds after a full
- * collection (Node: run with --expose-gc).
+ * collection (Node: run with --expose-gc and --single-threaded-gc).
  */
 import process from 'node:process';
 import { loadSnapshot } from '../../src/python/snapshot.ts';
