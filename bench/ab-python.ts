@@ -10,13 +10,14 @@
  *   node --import tsx bench/ab-python.ts --build before [--pyodide 314]
  *   (change src/python) node --import tsx bench/ab-python.ts --build after
  *   node --import tsx bench/ab-python.ts [--app seed|flask] [--path /stream/gen?mib=64] [--deno]
- *     [--gunicorn] [--rounds 6] [--seconds 3] before after
+ *     [--gunicorn] [--rounds 6] [--seconds 3] [--site DIR] before after
  *
  * A variant whose folder holds a file `node-flags` runs its Node server with those flags (one line,
  * split at spaces): `cp -r dist/ab/after dist/ab/lean && echo '--liftoff-only' > dist/ab/lean/node-flags`.
  * A `/stream/gen` path is downloaded instead of loaded with wrk: MB/s, the server's RSS growth and its
  * CPU per MiB. `--gunicorn` adds the app on gunicorn's sync worker (the bench's baseline) to the rotation.
- * `--app flask` needs bench/build's copy of Flask (dist/bench/python-site, made by `npm run bench`).
+ * `--app flask` needs bench/build's copy of Flask (dist/bench/python-site, made by `npm run bench`), or another
+ * folder of pure-Python packages given as `--site DIR` (a newer Flask, say), which gunicorn is given too.
  * @module
  */
 
@@ -45,6 +46,7 @@ const { values, positionals } = parseArgs({
     gunicorn: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '6' },
     seconds: { type: 'string', default: '3' },
+    site: { type: 'string', default: join(root, 'dist', 'bench', 'python-site') },
   },
 });
 
@@ -71,7 +73,7 @@ async function buildVariant(name: string): Promise<void> {
 
 const apps: Record<string, { id: 'seed' | 'flask'; label: string; spec: string; path: string[] }> = {
   seed: { id: 'seed', label: 'seed', spec: 'seed_bench:application', path: [join(root, 'bench', 'apps', 'python'), join(root, 'app')] },
-  flask: { id: 'flask', label: 'flask', spec: 'flask_bench:application', path: [join(root, 'bench', 'apps', 'python'), join(root, 'dist', 'bench', 'python-site')] },
+  flask: { id: 'flask', label: 'flask', spec: 'flask_bench:application', path: [join(root, 'bench', 'apps', 'python'), values.site] },
 };
 
 async function compare(names: string[]): Promise<void> {
