@@ -4,7 +4,8 @@
  * hook holds the wasm file's bytes (10 MiB), and Emscripten's glue keeps that object for the life of the
  * process (the module it returns is a copy): the wrapper takes the hook off both once the module is
  * instantiated, so the bytes go at V8's next full collection, which the rest of a load runs
- * (bench/PROFILE.md, item 3). A restore under 314 also gets its heap's room here (./snapshot-heap.ts).
+ * (bench/PROFILE.md, item 3). A restore reads its heap into the new module here, and under 314 gets the
+ * room for it first (./snapshot-heap.ts).
  * @module
  */
 
@@ -12,7 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { PyodideInterface } from 'pyodide';
 import { isPyodide314OrLater } from './pyodide-lines.ts';
-import { needsRoomForSnapshot, withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
+import { needsRoomForSnapshot, restoringHeap, withRoomForSnapshot, type CreatePyodideModule, type SnapshotHeap } from './snapshot-heap.ts';
 import { replaceProperty, takingTurns } from './replace-property.ts';
 
 /** `loadPyodide`'s options. */
@@ -68,13 +69,16 @@ async function installedFactory(version: string): Promise<CreatePyodideModule> {
 const inTurn = takingTurns();
 
 /**
- * `loadPyodide(options)` of the installed Pyodide through its wrapped factory; `snapshotBytes` is the size
- * of the snapshot `options._loadSnapshot` restores, if any.
+ * `loadPyodide(options)` of the installed Pyodide through its wrapped factory. A restore passes the
+ * snapshot's heap, and only Pyodide's header of it as `options._loadSnapshot`.
  */
-export async function loadInstalledPyodide(options: LoadPyodideOptions, snapshotBytes?: number): Promise<PyodideInterface> {
+export async function loadInstalledPyodide(options: LoadPyodideOptions, heap?: SnapshotHeap): Promise<PyodideInterface> {
   const { loadPyodide, version } = await import('pyodide');
   let factory = forgettingWasmBytes(await installedFactory(version));
-  if (snapshotBytes !== undefined && needsRoomForSnapshot(version)) factory = withRoomForSnapshot(factory, snapshotBytes);
+  if (heap !== undefined) {
+    if (needsRoomForSnapshot(version)) factory = withRoomForSnapshot(factory, heap.bytes);
+    factory = restoringHeap(factory, heap);
+  }
   if (isPyodide314OrLater(version)) {
     // A variable, not a literal: `createPyodideModule` is 314's option, and the types are 0.27.7's.
     const options314 = { ...options, createPyodideModule: factory };

@@ -48,6 +48,18 @@ export function isSnapshotFile(bytes: Uint8Array): boolean {
 
 /** Splits a snapshot file into its header and Pyodide's part; throws when it is not one. */
 export function parseSnapshot(bytes: Uint8Array, name = 'the snapshot'): { header: SnapshotHeader; memory: Uint8Array } {
+  const { header, start } = parseSnapshotHeader(bytes, name);
+  let memory = bytes.subarray(start);
+  // A Buffer from a pool can start anywhere; Pyodide needs its part on a 4-byte boundary.
+  if (memory.byteOffset % ALIGN !== 0) memory = memory.slice();
+  return { header, memory };
+}
+
+/**
+ * The header of the snapshot file whose first bytes (its header line at least) are `bytes`, and where
+ * Pyodide's part starts in it; throws when it is not one.
+ */
+export function parseSnapshotHeader(bytes: Uint8Array, name = 'the snapshot'): { header: SnapshotHeader; start: number } {
   const end = bytes.indexOf(NEWLINE);
   if (end < 0 || !isSnapshotFile(bytes)) {
     throw new SnapshotMismatchError(`wsgi-edge: ${name} is not a wsgi-edge snapshot (make one with wsgi-edge snapshot)`);
@@ -61,11 +73,7 @@ export function parseSnapshot(bytes: Uint8Array, name = 'the snapshot'): { heade
   if (header.format !== FORMAT) {
     throw new SnapshotMismatchError(`wsgi-edge: ${name} is in snapshot format ${String(header.format)}, this wsgi-edge reads format ${FORMAT}: make it again`);
   }
-  const start = Math.ceil((end + 1) / ALIGN) * ALIGN;
-  let memory = bytes.subarray(start);
-  // A Buffer from a pool can start anywhere; Pyodide needs its part on a 4-byte boundary.
-  if (memory.byteOffset % ALIGN !== 0) memory = memory.slice();
-  return { header, memory };
+  return { header, start: Math.ceil((end + 1) / ALIGN) * ALIGN };
 }
 
 /**

@@ -21,6 +21,7 @@ import { BRIDGE_DIR, BRIDGE_MODULE } from './bridge.ts';
 import { forgetCallTrampoline } from './call-trampoline.ts';
 import { loadInstalledPyodide } from './pyodide-factory.ts';
 import { afterRestore, encodeHeader, FORMAT, parseSnapshot, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
+import { openSnapshot } from './snapshot-file.ts';
 
 export { afterRestore, parseSnapshot, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
 
@@ -127,33 +128,18 @@ export async function checkSnapshot(header: SnapshotHeader, target: SnapshotTarg
  * caller then redoes what lives on the JavaScript side (mounts, files written into Pyodide).
  */
 export async function loadSnapshot(file: string, target: SnapshotTarget, loadOptions: PyodideLoadOptions = {}): Promise<PyodideInterface> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new Error(`wsgi-edge: cannot read the snapshot ${file}: ${(error as Error).message}`);
-  }
-  const { header, memory } = parseSnapshot(bytes, file);
   const { version } = await pyodideModule();
-  await checkSnapshot(header, target, version, file);
-  const pyodide = await loadInstalledPyodide({ ...loadOptions, _loadSnapshot: memory }, memory.length);
-  // Pyodide has copied the memory into its heap, and its loader keeps the view it was given (as
-  // `API.config._loadSnapshot`) for the life of the process: 24-31 MiB of RSS (bench/PROFILE.md, item 3).
-  freeNow(bytes);
+  const snapshot = await openSnapshot(file, (header) => checkSnapshot(header, target, version, file));
+  let pyodide: PyodideInterface;
+  try {
+    // The heap goes from the file into wasm memory: no buffer of it exists for Pyodide's loader to keep
+    // (as `API.config._loadSnapshot`, for the life of the process) or for V8 to free late (bench/PROFILE.md, item 3).
+    pyodide = await loadInstalledPyodide({ ...loadOptions, _loadSnapshot: snapshot.pyodideHeader }, snapshot.heap);
+  } finally {
+    await snapshot.close();
+  }
   afterRestore(pyodide);
   return pyodide;
-}
-
-/**
- * Frees the memory under `bytes` (a whole buffer, read here) at the next minor collection rather than
- * the next major one, which a serving process may not run for hours: the buffer is moved (`transfer`)
- * into a copy that dies young. `bytes` and every view of its buffer are empty afterwards.
- */
-function freeNow(bytes: Uint8Array): void {
-  const buffer = bytes.buffer;
-  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) {
-    structuredClone(buffer, { transfer: [buffer] });
-  }
 }
 
 /**

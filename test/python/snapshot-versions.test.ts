@@ -2,7 +2,8 @@
  * Snapshots under each supported Pyodide, through the built command (`wsgi-edge snapshot`, then `serve
  * --snapshot`) as a user runs it: under 314 a snapshot larger than its 30 MiB initial heap restores
  * (Pyodide issue 6254, worked around in src/python/snapshot-heap.ts), and each Pyodide refuses the
- * other's snapshot, naming both versions (a mistake in what the command was given: exit status 2).
+ * other's snapshot, naming both versions, and a snapshot cut short (a mistake in what the command was
+ * given: exit status 2).
  */
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,15 @@ describe('a snapshot of one Pyodide under the other', () => {
     const refused = await runCli(['serve', join(dir, 'large_app.py'), '--snapshot', file, '--port', '0'], 60_000, { cli: older!.cli });
     expect(refused.status).toBe(2);
     expect(refused.stderr.trim()).toBe(`wsgi-edge: ${file} was made by Pyodide ${PYODIDE_314.version}, but this is Pyodide ${older!.version}: make it again with wsgi-edge snapshot`);
+  });
+
+  it('314 refuses its own snapshot cut short, as truncated, before loading Pyodide', { timeout: 60_000 }, async () => {
+    const bytes = await readFile(join(dir, 'large-314.snapshot'));
+    const file = join(dir, 'cut-314.snapshot');
+    await writeFile(file, bytes.subarray(0, bytes.length - 1000));
+    const refused = await runCli(['serve', join(dir, 'large_app.py'), '--snapshot', file, '--port', '0'], 60_000, { cli: PYODIDE_314.cli });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim()).toBe(`wsgi-edge: ${file} is truncated (${bytes.length - 1000} bytes): make it again with wsgi-edge snapshot`);
   });
 
   it("314 refuses one made by 0.27.7 (the global setup's)", { timeout: 60_000 }, async () => {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handle } from '../../src/index.ts';
 import { loadPythonApp, snapshotPythonApp } from '../../src/python/index.ts';
 import { loadSnapshot, parseSnapshot, SnapshotMismatchError, writeSnapshot, type SnapshotHeader } from '../../src/python/snapshot.ts';
+import { parseSnapshotHeader } from '../../src/python/snapshot-format.ts';
 import { DENO, quietDenoEnv } from '../deno/deno.ts';
 import { AWKWARD_VALUE, expectProcessEnvironment, RUN_ONLY, SNAPSHOT_ONLY } from '../helpers/environ.ts';
 
@@ -40,6 +41,7 @@ interface Restored {
   lazy: string;
   onPath: number;
   emptyEntries: number;
+  arrayBuffersAtOnce: number;
   arrayBuffers: number;
 }
 
@@ -94,10 +96,16 @@ counter_mod.TOKEN`) as number;
     expectRestored(first);
     expectRestored(second);
     expect(first.random).not.toBe(second.random);
-    // Neither the file read for the restore nor Pyodide's wasm file is kept once loaded (Pyodide's loader
-    // keeps both): what the process holds (its standard library zip) is less than the wasm file alone.
+    // The snapshot's heap went from the file into wasm memory: even before any collection, the process
+    // holds less in ArrayBuffers (the wasm file's bytes, not yet collected, and the standard library zip)
+    // than the heap alone, where a buffer of the file would be all of it.
+    const snapshotFile = (await stat(file)).size;
+    expect(first.arrayBuffersAtOnce).toBeLessThan(snapshotFile - 1024 * 1024);
+    expect(second.arrayBuffersAtOnce).toBeLessThan(snapshotFile - 1024 * 1024);
+    // Nor is Pyodide's wasm file kept once loaded (its loader keeps it): after a collection what the
+    // process holds (its standard library zip) is less than the wasm file alone.
     const wasmFile = await stat(resolve('node_modules/pyodide/pyodide.asm.wasm'));
-    expect((await stat(file)).size).toBeGreaterThan(wasmFile.size);
+    expect(snapshotFile).toBeGreaterThan(wasmFile.size);
     expect(first.arrayBuffers).toBeLessThan(wasmFile.size);
   }, 120_000);
 
@@ -135,6 +143,17 @@ counter_mod.TOKEN`) as number;
     await expect(loadSnapshot(other, { app: 'counter_mod:app', path: [folder] })).rejects.toThrow(
       "holds another version of wsgi-edge's Python bridge than this one",
     );
+  });
+
+  it('refuses a file cut short, as truncated, before Pyodide is loaded', async () => {
+    const bytes = await readFile(file);
+    for (const [name, length] of [['cut-in-heap', bytes.length - 4096], ['cut-in-header', parseSnapshotHeader(bytes).start + 8]] as const) {
+      const cut = join(dir, `${name}.snapshot`);
+      await writeFile(cut, bytes.subarray(0, length));
+      const loading = loadSnapshot(cut, { app: 'counter_mod:app', path: [folder] });
+      await expect(loading).rejects.toBeInstanceOf(SnapshotMismatchError);
+      await expect(loading).rejects.toThrow(`wsgi-edge: ${cut} is truncated (${length} bytes): make it again with wsgi-edge snapshot`);
+    }
   });
 
   it('refuses a file that is not a snapshot, and a stale one', async () => {

@@ -1,0 +1,96 @@
+/**
+ * A snapshot file (./snapshot-format.ts) opened for a restore without a copy of it in JavaScript: its
+ * header line and Pyodide's own header (magic number, build id, the state of Pyodide's JavaScript side: a
+ * few KiB) are read into buffers, and the heap (24-30 MiB) later straight from the file into the new
+ * module's wasm memory, when Pyodide would copy it there (./snapshot-heap.ts). A buffer of the whole file
+ * would be freed only by V8's next full collection, which a serving process may not run for hours
+ * (bench/PROFILE.md, item 3).
+ * @module
+ */
+
+import { readSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { isSnapshotFile, parseSnapshotHeader, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
+import type { SnapshotHeap } from './snapshot-heap.ts';
+
+/** What a header line fits in, mostly; a longer one (an app of many files) is read in more steps. */
+const FIRST_READ = 64 * 1024;
+/** Pyodide's header begins with four 32-bit words: magic number, where the heap starts, JSON length, 0. */
+const PYODIDE_WORDS = 16;
+/** A wasm memory is whole pages, so a heap that is not was cut short. */
+const WASM_PAGE = 64 * 1024;
+
+/** A snapshot file open for a restore; `close()` once the restore is over. */
+export interface OpenSnapshot {
+  header: SnapshotHeader;
+  /** Pyodide's part of the file up to its heap: what its loader is given (`_loadSnapshot`) in place of the whole part. */
+  pyodideHeader: Uint8Array;
+  heap: SnapshotHeap;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the snapshot `file`, reading its headers; `check` sees the header line before Pyodide's part is
+ * looked at (another app or Pyodide is the likelier fault). Throws a SnapshotMismatchError when it is not
+ * a whole snapshot.
+ */
+export async function openSnapshot(file: string, check: (header: SnapshotHeader) => Promise<void>): Promise<OpenSnapshot> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw new Error(`wsgi-edge: cannot read the snapshot ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return await readHeaders(handle, file, check);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+async function readHeaders(handle: FileHandle, file: string, check: (header: SnapshotHeader) => Promise<void>): Promise<OpenSnapshot> {
+  const { size } = await handle.stat();
+  let head = await readAt(handle, 0, Math.min(size, FIRST_READ));
+  while (!head.includes(0x0a) && head.length < size && isSnapshotFile(head)) {
+    head = await readAt(handle, 0, Math.min(size, head.length * 2));
+  }
+  const { header, start } = parseSnapshotHeader(head, file);
+  await check(header);
+  const truncated = () => new SnapshotMismatchError(`wsgi-edge: ${file} is truncated (${size} bytes): make it again with wsgi-edge snapshot`);
+  const words = await readAt(handle, start, PYODIDE_WORDS);
+  if (words.length < PYODIDE_WORDS) throw truncated();
+  const heapStart = new DataView(words.buffer).getUint32(4, true);
+  const heapBytes = size - start - heapStart;
+  if (heapStart < PYODIDE_WORDS || heapStart % 4 !== 0 || heapBytes <= 0 || heapBytes % WASM_PAGE !== 0) throw truncated();
+  const pyodideHeader = await readAt(handle, start, heapStart);
+  const position = start + heapStart;
+  return {
+    header,
+    pyodideHeader,
+    heap: {
+      bytes: heapStart + heapBytes,
+      readInto(memory) {
+        if (memory.length < heapBytes) throw new Error(`wsgi-edge: Pyodide's memory (${memory.length} bytes) has no room for the snapshot's ${heapBytes}`);
+        for (let done = 0; done < heapBytes;) {
+          const read = readSync(handle.fd, memory, done, heapBytes - done, position + done);
+          if (read === 0) throw new SnapshotMismatchError(`wsgi-edge: ${file} ended ${heapBytes - done} bytes early (changed while it was read): make it again with wsgi-edge snapshot`);
+          done += read;
+        }
+      },
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** Up to `length` bytes of the file from `position`, in a buffer of their own (aligned, as Pyodide reads words). */
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(bytes, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return bytes.subarray(0, done);
+}
