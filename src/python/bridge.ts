@@ -46,11 +46,8 @@ interface PythonGateway extends PyProxy {
    */
   call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, token: number, objects: unknown[] | undefined) => CallResult);
   bind_host(host: Hosts): void;
-  environ_buffer: PythonBuffer;
-  /** Where start_response writes its status and headers (see `Hosts.start`). */
-  start_buffer: PythonBuffer;
+  environ_buffer: PyProxy & { getBuffer(type: 'u8'): PythonBufferView };
 }
-type PythonBuffer = PyProxy & { getBuffer(type: 'u8'): PythonBufferView };
 /** What `getBuffer` gives: a view of a Python buffer in wasm memory, held until released. */
 interface PythonBufferView {
   data: Uint8Array;
@@ -137,11 +134,8 @@ class Hosts {
   #latestErrors: ErrorStream | undefined;
   readonly #late = createErrorStream((line) => this.#latestErrors?.write(`${line}\n`));
 
-  readonly #startBuffer: EnvironBuffer;
-
-  constructor(interpreter: Interpreter, startBuffer: EnvironBuffer) {
+  constructor(interpreter: Interpreter) {
     this.#interpreter = interpreter;
-    this.#startBuffer = startBuffer;
   }
 
   /** A new token for a request, until `close(token)`. */
@@ -159,22 +153,11 @@ class Hosts {
     return failure;
   }
 
-  /**
-   * `status` is the number of bytes of ASCII the status and headers take in the start buffer, joined by
-   * NUL (`joinedHeaders` then undefined), where they fit: a copy in wasm memory costs less than Pyodide's
-   * conversion of two strs. Otherwise the status, and the headers' names and values joined by NUL, which
-   * no valid one holds (Python sends the list where one does).
-   */
-  start(token: number, status: string | number, joinedHeaders: string | string[] | undefined, withExcInfo: boolean): Started {
+  start(token: number, status: string, joinedHeaders: string | string[], withExcInfo: boolean): Started {
     const host = this.#open.get(token);
     if (host === undefined) return START_REQUEST_OVER;
-    if (typeof status === 'number') {
-      const text = this.#startBuffer.read(status) as string;
-      const cut = text.indexOf('\0');
-      joinedHeaders = text.slice(cut + 1);
-      status = text.slice(0, cut);
-    }
-    const flatHeaders = typeof joinedHeaders === 'string' ? (joinedHeaders === '' ? [] : joinedHeaders.split('\0')) : joinedHeaders!;
+    // Names and values joined by NUL, which no valid one holds (Python sends the list where one does).
+    const flatHeaders = typeof joinedHeaders === 'string' ? (joinedHeaders === '' ? [] : joinedHeaders.split('\0')) : joinedHeaders;
     const headers: HeaderPair[] = [];
     for (let i = 0; i < flatHeaders.length; i += 2) headers.push([flatHeaders[i]!, flatHeaders[i + 1]!]);
     try {
@@ -482,7 +465,7 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
   // The bound method, taken once: `gateway.call(...)` would make a new proxy of it (and register it for finalization) per request.
   const callGateway = gateway.call;
   const environBuffer = new EnvironBuffer(gateway.environ_buffer);
-  const hosts = new Hosts(interpreter, new EnvironBuffer(gateway.start_buffer));
+  const hosts = new Hosts(interpreter);
   // Given on the first request, not here: an app loaded to be snapshotted (`wsgi-edge snapshot`) must
   // leave Python holding no JavaScript object, which a memory snapshot cannot carry.
   let hostsBound = false;

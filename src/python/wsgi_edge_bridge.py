@@ -5,9 +5,7 @@ Content-Length, answers HEAD and 204/304 without a body and runs close() once. T
 what can be checked in Python alone, the types (PEP 3333: native str for status and headers, bytes for
 the body), as CPython's wsgiref.handlers does, and hands everything else to the host: one object per
 app, given once to Gateway.bind_host, with start(token, status, headers, with_exc_info) -> START_*
-(status and headers, names and values, joined by NUL and written into Gateway.start_buffer, their
-length given as `status` and None as `headers`; where they are not all ASCII, do not fit, or a NUL is in
-one, the status and the headers joined by NUL, or the flat list where one holds a NUL), write(token, bytes)
+(headers: names and values joined by NUL, or the flat list where one holds a NUL), write(token, bytes)
 -> False once the request is over, errors(token, text), flush(token), fail(token, traceback) and
 fatal(reason). `token` is the number the host gave Gateway.call for the request; the host knows when
 its request is over (it never reuses a token), so a call the app makes with a start_response, write or
@@ -79,11 +77,6 @@ _clock = time.monotonic
 # wasm memory costs less than Pyodide's conversion of a str character by character. A longer environ or
 # body crosses as a str.
 ENVIRON_BUFFER_BYTES = 16 * 1024
-# The size of Gateway.start_buffer, which start_response writes its status and headers into for the
-# host (UTF-8, joined by NUL) rather than passing two strs (some 0.8 µs: bench/PROFILE.md). Its own
-# buffer, not environ_buffer: a start_response kept past its request may be called while a whole body
-# waits there for the host.
-START_BUFFER_BYTES = 4 * 1024
 # What host.start() answers: the core took the status and headers; it refused them with exc_info because
 # headers were already sent (PEP 3333: re-raise it); the request is over.
 START_ACCEPTED = 0
@@ -324,12 +317,11 @@ def _describe(value):
 class HostCalls:
     """The host's methods, looked up once per app (see the module's doc)."""
 
-    __slots__ = ('start', 'write', 'errors', 'flush', 'fail', 'fatal', 'start_buffer')
+    __slots__ = ('start', 'write', 'errors', 'flush', 'fail', 'fatal')
 
-    def __init__(self, host, start_buffer):
-        for name in ('start', 'write', 'errors', 'flush', 'fail', 'fatal'):
+    def __init__(self, host):
+        for name in self.__slots__:
             setattr(self, name, getattr(host, name))
-        self.start_buffer = start_buffer
 
 
 class ErrorStream:
@@ -390,20 +382,10 @@ class StartResponse:
         self._hand_over_pending()
         # One str rather than to_js() of a list (some 20 µs); NUL cannot be in a valid name or value, and
         # where one is, the list goes as it is, so that the core's error quotes the header exactly.
-        host = self._host
         joined = '\x00'.join(flat)
-        if joined.count('\x00') != max(len(flat) - 1, 0):
-            crossing, headers = status, _to_host(flat)
-        else:
-            crossing, headers = status, joined
-            text = f'{status}\x00{joined}'
-            buffer = host.start_buffer
-            # ASCII only: anything else crosses as Pyodide converts it, so that the core quotes it exactly.
-            if len(text) <= len(buffer) and text.isascii() and '\x00' not in status:
-                buffer[:len(text)] = text.encode('ascii')
-                crossing, headers = len(text), None
+        headers = joined if joined.count('\x00') == max(len(flat) - 1, 0) else _to_host(flat)
         try:
-            started = host.start(self._token, crossing, headers, exc_info is not None)
+            started = self._host.start(self._token, status, headers, exc_info is not None)
         except JsException as error:
             raise ValueError(_js_message(error)) from None
         if started == START_REQUEST_OVER:
@@ -617,7 +599,6 @@ class Gateway:
     def __init__(self, app, multiprocess=True):
         self.app = app
         self.environ_buffer = bytearray(ENVIRON_BUFFER_BYTES)
-        self.start_buffer = bytearray(START_BUFFER_BYTES)
         self._host = None
         self._constants = {
             'wsgi.version': (1, 0),
@@ -630,7 +611,7 @@ class Gateway:
 
     def bind_host(self, host):
         """Takes the host every request calls back (see the module's doc); its methods are looked up here, once."""
-        self._host = HostCalls(host, self.start_buffer)
+        self._host = HostCalls(host)
 
     def call(self, flat_environ, body, token, objects=None):
         """Runs the app: its whole body (see _whole), or a pulled body, or None after host.fail(token, traceback).

@@ -57,9 +57,6 @@ class Host:
         self.refuse = refuse
         self.failure = None
         self.raw_headers = []
-        # Where start() reads the status and headers given by their length (bound_gateway gives the gateway's).
-        self.start_buffer = bytearray(bridge.START_BUFFER_BYTES)
-        self.crossed = []
 
     def end(self):
         """The request is over: its token reaches nothing from now on."""
@@ -74,9 +71,6 @@ class Host:
             return bridge.START_REQUEST_OVER
         if self.refuse is not None:
             raise bridge.JsException(self.refuse)
-        self.crossed.append('buffer' if type(status) is int else 'str')
-        if type(status) is int:
-            status, _, flat_headers = bytes(self.start_buffer[:status]).decode('ascii').partition('\x00')
         if with_exc_info and self.headers_sent:
             return bridge.START_RERAISE
         # Names and values come joined by NUL, as bridge.ts splits them, unless one holds a NUL.
@@ -109,16 +103,9 @@ class Host:
 
 def bound_gateway(app, *args, host=None):
     """A Gateway for `app` given `host` (a new Host by default), as bridge.ts gives it its Hosts."""
-    host = host or Host()
     gateway = bridge.Gateway(app, *args)
-    gateway.bind_host(host)
-    host.start_buffer = gateway.start_buffer
+    gateway.bind_host(host or Host())
     return gateway
-
-
-def calls(host):
-    """`host` as Gateway.bind_host gives it to StartResponse."""
-    return bridge.HostCalls(host, host.start_buffer)
 
 
 def call(app, flat_environ=(), body=None, host=None):
@@ -153,7 +140,7 @@ def hello(environ, start_response):
 class StartResponseTypes(unittest.TestCase):
     def setUp(self):
         self.host = Host()
-        self.start_response = bridge.StartResponse(calls(self.host), self.host.token)
+        self.start_response = bridge.StartResponse(self.host, self.host.token)
 
     def assertTypeErrorQuoting(self, quoted, call, *args):
         with self.assertRaises(TypeError) as caught:
@@ -196,19 +183,12 @@ class StartResponseTypes(unittest.TestCase):
     def test_headers_cross_as_one_string_unless_one_holds_a_nul(self):
         self.start_response('200 OK', [('A', ''), ('B', 'c')])
         self.start_response('200 OK', [], ('exc', 'info', None))
-        bridge.StartResponse(calls(self.host), self.host.token)('200 OK', [('Bad', 'nul\x00inside')])
+        bridge.StartResponse(self.host, self.host.token)('200 OK', [('Bad', 'nul\x00inside')])
         self.assertEqual(self.host.raw_headers, ['A\x00\x00B\x00c', '', ['Bad', 'nul\x00inside']])
         self.assertEqual(self.host.started[2], ('200 OK', ['Bad', 'nul\x00inside'], False))
 
-    def test_ascii_status_and_headers_cross_in_the_start_buffer_and_others_as_strs(self):
-        self.start_response('200 OK', [('A', 'b')])
-        self.start_response('200 OK', [('Caf\xe9', 'b')], ('exc', 'info', None))
-        self.start_response('200 OK', [('Long', 'x' * bridge.START_BUFFER_BYTES)], ('exc', 'info', None))
-        self.assertEqual(self.host.crossed, ['buffer', 'str', 'str'])
-        self.assertEqual([flat for _, flat, _ in self.host.started], [['A', 'b'], ['Caf\xe9', 'b'], ['Long', 'x' * bridge.START_BUFFER_BYTES]])
-
     def test_the_hosts_protocol_errors_become_value_errors(self):
-        start_response = bridge.StartResponse(calls(Host(refuse='WsgiError: The status "2OO OK" is malformed')), TOKEN)
+        start_response = bridge.StartResponse(Host(refuse='WsgiError: The status "2OO OK" is malformed'), TOKEN)
         with self.assertRaises(ValueError) as caught:
             start_response('2OO OK', [])
         self.assertEqual(str(caught.exception), 'The status "2OO OK" is malformed')
@@ -264,7 +244,7 @@ class ExcInfo(unittest.TestCase):
 
     def test_after_headers_it_reraises_the_apps_error_with_its_traceback(self):
         host = Host()
-        start_response = bridge.StartResponse(calls(host), host.token)
+        start_response = bridge.StartResponse(host, host.token)
         start_response('200 OK', [])(b'sent')
 
         def fail():
@@ -438,7 +418,7 @@ class GatewayCall(unittest.TestCase):
 class BodyPulls(unittest.TestCase):
     def body(self, iterable, host=None):
         host = host or Host()
-        return bridge.Body(iterable, iter(iterable), host, bridge.StartResponse(calls(host), host.token)), host
+        return bridge.Body(iterable, iter(iterable), host, bridge.StartResponse(host, host.token)), host
 
     def test_next_gives_bytes_then_none(self):
         body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
