@@ -27,7 +27,7 @@ export const BRIDGE_DIR = '/lib/wsgi_edge';
 /**
  * What the Python half's `Gateway.call` gives back: the whole body (once copied into `environ_buffer`, its
  * length when it is ASCII, else the length negated; past that buffer's size, a string when it is ASCII,
- * else bytes), a pulled body, or nothing when it failed (the traceback went to `Host.fail`).
+ * else bytes), a pulled body, or nothing when it failed (the traceback went to `Hosts.fail`).
  * A pulled body is what the core would pull at once (the chunks, then what the iterator raised after
  * them), the Python body to pull the rest from, or, when the iterator ended and was closed in Python,
  * the traceback of what its close() raised.
@@ -124,7 +124,8 @@ class Host {
  * kept past its request (or a generator's `finally` that Python's garbage collector runs during a later
  * request) never reaches another request: start_response and write raise in Python; wsgi.errors text goes
  * to `#late`, which hands whole lines to the `wsgi.errors` of the latest request, built by the core from
- * the same `GatewayOptions.errors`: the text reaches the same log, never joined into that request's lines.
+ * the same `GatewayOptions.errors`: the text reaches the same log, in lines that take in none of that
+ * request's later text.
  */
 class Hosts {
   readonly #open = new Map<number, Host>();
