@@ -13,6 +13,7 @@
 import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
 import { releaseWhenWritten } from '../core/chunk-release.ts';
+import { createErrorStream } from '../core/error-stream.ts';
 import { listingEnviron } from '../core/gateway.ts';
 import { RequestInput } from '../core/input.ts';
 import { filledEnviron } from '../core/lazy-environ.ts';
@@ -26,7 +27,7 @@ export const BRIDGE_DIR = '/lib/wsgi_edge';
 /**
  * What the Python half's `Gateway.call` gives back: the whole body (once copied into `environ_buffer`, its
  * length when it is ASCII, else the length negated; past that buffer's size, a string when it is ASCII,
- * else bytes), a pulled body, or nothing when it failed (the traceback went to `Host.fail`).
+ * else bytes), a pulled body, or nothing when it failed (the traceback went to `Hosts.fail`).
  * A pulled body is what the core would pull at once (the chunks, then what the iterator raised after
  * them), the Python body to pull the rest from, or, when the iterator ended and was closed in Python,
  * the traceback of what its close() raised.
@@ -43,7 +44,8 @@ interface PythonGateway extends PyProxy {
    * The environ as the number of bytes written into `environ_buffer` or as one NUL-joined string, with its
    * values that are not strings beside it; or as a flat list.
    */
-  call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, host: Host, objects: unknown[] | undefined) => CallResult);
+  call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, token: number, objects: unknown[] | undefined) => CallResult);
+  bind_host(host: Hosts): void;
   environ_buffer: PyProxy & { getBuffer(type: 'u8'): PythonBufferView };
 }
 /** What `getBuffer` gives: a view of a Python buffer in wasm memory, held until released. */
@@ -90,51 +92,103 @@ export function installBridge(pyodide: PyodideInterface, source: string): void {
 /** A marker passed as `excInfo`: the core throws it back when headers are already sent. */
 const RERAISE = Symbol('reraise exc_info');
 
-/** What Python calls back for one request: the core's startResponse and write, and wsgi.errors. */
-class Host {
-  readonly #startResponse: StartResponse;
-  readonly #errors: ErrorStream;
-  readonly #interpreter: Interpreter;
-  #write: WriteFn | undefined;
+/** What `Hosts.start` answers: the Python half's START_ACCEPTED, START_RERAISE and START_REQUEST_OVER. */
+const START_ACCEPTED = 0;
+/** Python must re-raise its exc_info (headers were already sent). */
+const START_RERAISE = 1;
+/** The token's request is over: Python raises its own error. */
+const START_REQUEST_OVER = 2;
+type Started = typeof START_ACCEPTED | typeof START_RERAISE | typeof START_REQUEST_OVER;
 
-  constructor(startResponse: StartResponse, errors: ErrorStream, interpreter: Interpreter) {
-    this.#startResponse = startResponse;
-    this.#errors = errors;
+/** One request's part of what Python calls back: the core's startResponse and write, and wsgi.errors. */
+class Host {
+  write: WriteFn | undefined;
+  /** The traceback of what the app raised before it gave a body. */
+  failure: string | undefined;
+
+  readonly startResponse: StartResponse;
+  readonly errors: ErrorStream;
+
+  constructor(startResponse: StartResponse, errors: ErrorStream) {
+    this.startResponse = startResponse;
+    this.errors = errors;
+  }
+}
+
+/**
+ * What Python calls back, one object per app, handed to the Python half once (`Gateway.bind_host`), which
+ * looks its methods up once: a `Host` per request crossing would cost Pyodide a new proxy per request and a
+ * lookup of `start` on it (9 of a request's 35 imports from wasm, some 2.5-3 µs; bench/PROFILE.md).
+ * Each call names its request by the token `open` gave it. Tokens are never reused and a request's
+ * `Host` goes once the request is over for the core, so a start_response, write or wsgi.errors the app
+ * kept past its request (or a generator's `finally` that Python's garbage collector runs during a later
+ * request) never reaches another request: start_response and write raise in Python; wsgi.errors text goes
+ * to `#late`, which hands whole lines to the `wsgi.errors` of the latest request, built by the core from
+ * the same `GatewayOptions.errors`: the text reaches the same log, in lines that take in none of that
+ * request's later text.
+ */
+class Hosts {
+  readonly #open = new Map<number, Host>();
+  #lastToken = 0;
+  readonly #interpreter: Interpreter;
+  /** The latest request's `wsgi.errors`, for text written after its request was over. */
+  #latestErrors: ErrorStream | undefined;
+  readonly #late = createErrorStream((line) => this.#latestErrors?.write(`${line}\n`));
+
+  constructor(interpreter: Interpreter) {
     this.#interpreter = interpreter;
   }
 
-  /** `true` when Python must re-raise its exc_info (headers were already sent). */
-  start(status: string, joinedHeaders: string | string[], withExcInfo: boolean): boolean {
+  /** A new token for a request, until `close(token)`. */
+  open(startResponse: StartResponse, errors: ErrorStream): number {
+    const token = ++this.#lastToken;
+    this.#open.set(token, new Host(startResponse, errors));
+    this.#latestErrors = errors;
+    return token;
+  }
+
+  /** The request is over: its token reaches nothing from now on. The traceback Python gave `fail`, if it did. */
+  close(token: number): string | undefined {
+    const failure = this.#open.get(token)?.failure;
+    this.#open.delete(token);
+    return failure;
+  }
+
+  start(token: number, status: string, joinedHeaders: string | string[], withExcInfo: boolean): Started {
+    const host = this.#open.get(token);
+    if (host === undefined) return START_REQUEST_OVER;
     // Names and values joined by NUL, which no valid one holds (Python sends the list where one does).
     const flatHeaders = typeof joinedHeaders === 'string' ? (joinedHeaders === '' ? [] : joinedHeaders.split('\0')) : joinedHeaders;
     const headers: HeaderPair[] = [];
     for (let i = 0; i < flatHeaders.length; i += 2) headers.push([flatHeaders[i]!, flatHeaders[i + 1]!]);
     try {
-      this.#write = this.#startResponse(status, headers, withExcInfo ? RERAISE : undefined);
-      return false;
+      host.write = host.startResponse(status, headers, withExcInfo ? RERAISE : undefined);
+      return START_ACCEPTED;
     } catch (error) {
-      if (error === RERAISE) return true;
+      if (error === RERAISE) return START_RERAISE;
       throw error;
     }
   }
 
-  write(bytes: Uint8Array): void {
-    this.#write!(bytes);
+  /** `false` when the request is over. */
+  write(token: number, bytes: Uint8Array): boolean {
+    const host = this.#open.get(token);
+    if (host === undefined) return false;
+    host.write!(bytes);
+    return true;
   }
 
-  errors(text: string): void {
-    this.#errors.write(text);
+  errors(token: number, text: string): void {
+    (this.#open.get(token)?.errors ?? this.#late).write(text);
   }
 
-  flush(): void {
-    this.#errors.flush();
+  flush(token: number): void {
+    (this.#open.get(token)?.errors ?? this.#late).flush();
   }
 
-  /** The traceback of what the app raised before it gave a body. */
-  failure: string | undefined;
-
-  fail(traceback: string): void {
-    this.failure = traceback;
+  fail(token: number, traceback: string): void {
+    const host = this.#open.get(token);
+    if (host !== undefined) host.failure = traceback;
   }
 
   fatal(reason: string): void {
@@ -251,7 +305,11 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   /** Buffers of the pool this body has out (see LENT_PER_BODY). */
   #lent = 0;
 
-  constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter, pool: ChunkPool) {
+  /** Called once, by close(): the request is over. */
+  readonly #over: () => void;
+
+  constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter, pool: ChunkPool, over: () => void) {
+    this.#over = over;
     this.#pool = pool;
     this.#pulled = pulled;
     this.#body = body;
@@ -292,14 +350,16 @@ class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#closeFailure !== undefined) throw new PythonError(this.#closeFailure);
     const body = this.#body;
-    if (body === undefined) return;
     try {
+      if (this.#closeFailure !== undefined) throw new PythonError(this.#closeFailure);
+      if (body === undefined) return;
       const failure = this.#interpreter.broken ? undefined : this.#interpreter.enter(() => body.close(), true);
       if (failure !== undefined) throw new PythonError(failure);
     } finally {
-      body.destroy();
+      body?.destroy();
+      // After the body's close(), which may still write to wsgi.errors as part of its request.
+      this.#over();
     }
   }
 }
@@ -406,16 +466,31 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
   // The bound method, taken once: `gateway.call(...)` would make a new proxy of it (and register it for finalization) per request.
   const callGateway = gateway.call;
   const environBuffer = new EnvironBuffer(gateway.environ_buffer);
+  const hosts = new Hosts(interpreter);
+  // Given on the first request, not here: an app loaded to be snapshotted (`wsgi-edge snapshot`) must
+  // leave Python holding no JavaScript object, which a memory snapshot cannot carry.
+  let hostsBound = false;
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
-    const host = new Host(startResponse, environ['wsgi.errors'], interpreter);
+    if (!hostsBound) {
+      interpreter.enter(() => gateway.bind_host(hosts));
+      hostsBound = true;
+    }
     const flat = flatten(environ);
-    const result = Array.isArray(flat)
-      ? interpreter.enter(() => callGateway(flat, body, host, undefined))
-      : interpreter.enter(() => callGateway(environBuffer.write(flat.joined) ?? flat.joined, body, host, flat.objects));
-    if (result === undefined) throw new PythonError(host.failure ?? 'The Python app failed without a traceback');
+    const token = hosts.open(startResponse, environ['wsgi.errors']);
+    let result: CallResult;
+    try {
+      result = Array.isArray(flat)
+        ? interpreter.enter(() => callGateway(flat, body, token, undefined))
+        : interpreter.enter(() => callGateway(environBuffer.write(flat.joined) ?? flat.joined, body, token, flat.objects));
+    } catch (error) {
+      hosts.close(token);
+      throw error;
+    }
+    if (typeof result === 'object' && !(result instanceof Uint8Array)) return new BodyFromPython(result, interpreter, pool, () => hosts.close(token));
+    const failure = hosts.close(token);
+    if (result === undefined) throw new PythonError(failure ?? 'The Python app failed without a traceback');
     if (typeof result === 'number') return [environBuffer.read(result)];
-    if (typeof result === 'string' || result instanceof Uint8Array) return [result];
-    return new BodyFromPython(result, interpreter, pool);
+    return [result];
   };
   // Every key crosses into Python, so a lazy environ would only be filled at once, at more cost.
   return listingEnviron((environ, startResponse) => {

@@ -3,10 +3,14 @@
 The gateway (src/core) owns the protocol: it checks status lines and headers, holds the body to its
 Content-Length, answers HEAD and 204/304 without a body and runs close() once. This module adds only
 what can be checked in Python alone, the types (PEP 3333: native str for status and headers, bytes for
-the body), as CPython's wsgiref.handlers does, and hands everything else to the host: an object with
-start(status, headers, with_exc_info) -> bool (headers: names and values joined by NUL, or
-the flat list where one holds a NUL), write(bytes), errors(text), flush(), fatal(reason)
-and fail(traceback).
+the body), as CPython's wsgiref.handlers does, and hands everything else to the host: one object per
+app, given once to Gateway.bind_host, with start(token, status, headers, with_exc_info) -> START_*
+(headers: names and values joined by NUL, or the flat list where one holds a NUL), write(token, bytes)
+-> False once the request is over, errors(token, text), flush(token), fail(token, traceback) and
+fatal(reason). `token` is the number the host gave Gateway.call for the request; the host knows when
+its request is over (it never reuses a token), so a call the app makes with a start_response, write or
+wsgi.errors kept past its request cannot reach another request. Its methods are looked up once (a
+lookup on a JavaScript object costs Pyodide some 1 µs, a new proxy per request 2.5-3 µs more).
 
 Crossings between JavaScript and Python are the cost here, so a request crosses once in (the environ's
 keys and values joined by NUL, written by the host into environ_buffer; the body as bytes) and, for a body
@@ -73,6 +77,11 @@ _clock = time.monotonic
 # wasm memory costs less than Pyodide's conversion of a str character by character. A longer environ or
 # body crosses as a str.
 ENVIRON_BUFFER_BYTES = 16 * 1024
+# What host.start() answers: the core took the status and headers; it refused them with exc_info because
+# headers were already sent (PEP 3333: re-raise it); the request is over.
+START_ACCEPTED = 0
+START_RERAISE = 1
+START_REQUEST_OVER = 2
 # Set by Pyodide for its own file system; kept by replace_environ where the host names none.
 PYODIDE_OWN_ENV = ('HOME', 'LD_LIBRARY_PATH')
 _own_env = None
@@ -305,25 +314,36 @@ def _describe(value):
     return f'{type(value).__name__} {value!r}'
 
 
-class ErrorStream:
-    """wsgi.errors: a text stream whose lines reach the gateway's errors."""
+class HostCalls:
+    """The host's methods, looked up once per app (see the module's doc)."""
 
-    __slots__ = ('_host',)
+    __slots__ = ('start', 'write', 'errors', 'flush', 'fail', 'fatal')
 
     def __init__(self, host):
+        for name in self.__slots__:
+            setattr(self, name, getattr(host, name))
+
+
+class ErrorStream:
+    """wsgi.errors: a text stream whose lines reach the gateway's errors (the host's, past the request too)."""
+
+    __slots__ = ('_host', '_token')
+
+    def __init__(self, host, token):
         self._host = host
+        self._token = token
 
     def write(self, text):
         if type(text) is not str:
             raise TypeError(f'wsgi.errors.write() takes str, not {_describe(text)}')
-        self._host.errors(text)
+        self._host.errors(self._token, text)
 
     def writelines(self, lines):
         for line in lines:
             self.write(line)
 
     def flush(self):
-        self._host.flush()
+        self._host.flush(self._token)
 
 
 class StartResponse:
@@ -333,10 +353,11 @@ class StartResponse:
     write() fixed them, how much was written), which `pull()` needs to pull a body as the core would.
     """
 
-    __slots__ = ('_host', '_status', '_flat_headers', '_sent', '_written', '_pending')
+    __slots__ = ('_host', '_token', '_status', '_flat_headers', '_sent', '_written', '_pending')
 
-    def __init__(self, host):
+    def __init__(self, host, token):
         self._host = host
+        self._token = token
         self._status = None
         self._flat_headers = None
         self._sent = False
@@ -364,10 +385,12 @@ class StartResponse:
         joined = '\x00'.join(flat)
         headers = joined if joined.count('\x00') == max(len(flat) - 1, 0) else _to_host(flat)
         try:
-            reraise = self._host.start(status, headers, exc_info is not None)
+            started = self._host.start(self._token, status, headers, exc_info is not None)
         except JsException as error:
             raise ValueError(_js_message(error)) from None
-        if reraise:
+        if started == START_REQUEST_OVER:
+            raise RuntimeError(_over('start_response()'))
+        if started == START_RERAISE:
             # PEP 3333: once headers are sent, start_response with exc_info re-raises the app's error.
             try:
                 raise exc_info[1].with_traceback(exc_info[2])
@@ -382,9 +405,11 @@ class StartResponse:
             raise TypeError(f'write() takes bytes, not {_describe(data)}')
         self._hand_over_pending()
         try:
-            self._host.write(_to_host(data))
+            taken = self._host.write(self._token, _to_host(data))
         except JsException as error:
             raise ValueError(_js_message(error)) from None
+        if taken is False:
+            raise RuntimeError(_over('write()'))
         self._sent = True
         self._written += len(data)
 
@@ -393,7 +418,7 @@ class StartResponse:
         pending = self._pending
         if pending:
             for chunk in pending:
-                self._host.write(_to_host(chunk))
+                self._host.write(self._token, _to_host(chunk))
                 self._written += len(chunk)
             pending.clear()
             self._sent = True
@@ -454,6 +479,10 @@ class StartResponse:
                     return 0
                 limit = min(limit, int(value) + 1)
         return limit
+
+
+def _over(call):
+    return f'{call} was called after its request was over: the app kept it past the request'
 
 
 def _js_message(error):
@@ -570,6 +599,7 @@ class Gateway:
     def __init__(self, app, multiprocess=True):
         self.app = app
         self.environ_buffer = bytearray(ENVIRON_BUFFER_BYTES)
+        self._host = None
         self._constants = {
             'wsgi.version': (1, 0),
             'wsgi.multithread': False,
@@ -579,8 +609,12 @@ class Gateway:
             'wsgi.file_wrapper': FileWrapper,
         }
 
-    def call(self, flat_environ, body, host, objects=None):
-        """Runs the app: its whole body (see _whole), or a pulled body, or None after host.fail(traceback).
+    def bind_host(self, host):
+        """Takes the host every request calls back (see the module's doc); its methods are looked up here, once."""
+        self._host = HostCalls(host)
+
+    def call(self, flat_environ, body, token, objects=None):
+        """Runs the app: its whole body (see _whole), or a pulled body, or None after host.fail(token, traceback).
 
         A pulled body is [chunks, body, failure, close_failure]: the chunks the core would take first, then
         the Body to pull the rest from (None when the iterator ended and was closed here), the traceback
@@ -589,7 +623,7 @@ class Gateway:
         value is a str without NUL, the same keys and values joined by NUL: as a str, or as the number of
         bytes of their UTF-8 the host wrote at the start of `environ_buffer`; there a value that is no str
         (a platform object) is empty, and `objects` gives it: [key, value, ...]. `body` is the request
-        body, read ahead by the gateway, or None.
+        body, read ahead by the gateway, or None. `token` names the request in the host's calls.
         """
         if type(flat_environ) is int:
             pairs = iter(self.environ_buffer[:flat_environ].decode().split('\x00'))
@@ -608,8 +642,9 @@ class Gateway:
         if body is not None and hasattr(body, 'to_bytes'):
             body = body.to_bytes()
         environ['wsgi.input'] = io.BytesIO(body or b'')
-        environ['wsgi.errors'] = ErrorStream(host)
-        start_response = StartResponse(host)
+        host = self._host
+        environ['wsgi.errors'] = ErrorStream(host, token)
+        start_response = StartResponse(host, token)
         try:
             result = self.app(environ, start_response)
             if isinstance(result, (str, bytes)):
@@ -627,7 +662,7 @@ class Gateway:
                     close()
                 raise
         except BaseException as error:
-            host.fail(_failure(error, host))
+            host.fail(token, _failure(error, host))
             return None
         chunks, exhausted, failure = start_response.pull(iterator, method)
         if not exhausted:

@@ -1,8 +1,9 @@
 """wsgi-edge's Python half (src/python/wsgi_edge_bridge.py) under CPython, with a host written in Python.
 
 Run by test/python/bridge-cpython.test.ts (`python3 -m unittest`). The host stands in for the JavaScript
-half: it records what the bridge hands it and, like the core, answers start() with True (re-raise) when
-exc_info comes after headers were sent.
+half: it records what the bridge hands it for its one request (TOKEN) and, like the core, answers start()
+with START_RERAISE when exc_info comes after headers were sent; once `end()` has ended that request, it
+answers as bridge.ts does for a token whose request is over.
 """
 import io
 import os
@@ -36,13 +37,20 @@ class FakeClock:
 bridge._clock = FakeClock()
 
 
+# The token the tests' requests are called with.
+TOKEN = 7
+
+
 class Host:
-    """start/write/errors/flush/fatal, as bridge.ts's Host gives them; `refuse` makes start() fail like the core."""
+    """start/write/errors/flush/fail/fatal, as bridge.ts's Hosts gives them; `refuse` makes start() fail like the core."""
 
     def __init__(self, refuse=None):
+        self.token = TOKEN
+        self.over = False
         self.started = []
         self.written = []
         self.error_text = []
+        self.late_error_text = []
         self.flushes = 0
         self.fatal_reasons = []
         self.headers_sent = False
@@ -50,32 +58,54 @@ class Host:
         self.failure = None
         self.raw_headers = []
 
-    def start(self, status, flat_headers, with_exc_info):
+    def end(self):
+        """The request is over: its token reaches nothing from now on."""
+        self.over = True
+
+    def _for(self, token):
+        assert token == self.token, f'a call for request {token!r}, not {self.token!r}'
+        return not self.over
+
+    def start(self, token, status, flat_headers, with_exc_info):
+        if not self._for(token):
+            return bridge.START_REQUEST_OVER
         if self.refuse is not None:
             raise bridge.JsException(self.refuse)
         if with_exc_info and self.headers_sent:
-            return True
+            return bridge.START_RERAISE
         # Names and values come joined by NUL, as bridge.ts splits them, unless one holds a NUL.
         flat = (flat_headers.split('\x00') if flat_headers else []) if type(flat_headers) is str else list(flat_headers)
         self.started.append((status, flat, with_exc_info))
         self.raw_headers.append(flat_headers)
-        return False
+        return bridge.START_ACCEPTED
 
-    def write(self, data):
+    def write(self, token, data):
+        if not self._for(token):
+            return False
         self.headers_sent = True
         self.written.append(data)
+        return True
 
-    def errors(self, text):
-        self.error_text.append(text)
+    def errors(self, token, text):
+        (self.error_text if self._for(token) else self.late_error_text).append(text)
 
-    def flush(self):
+    def flush(self, token):
+        self._for(token)
         self.flushes += 1
 
     def fatal(self, reason):
         self.fatal_reasons.append(reason)
 
-    def fail(self, traceback_text):
-        self.failure = traceback_text
+    def fail(self, token, traceback_text):
+        if self._for(token):
+            self.failure = traceback_text
+
+
+def bound_gateway(app, *args, host=None):
+    """A Gateway for `app` given `host` (a new Host by default), as bridge.ts gives it its Hosts."""
+    gateway = bridge.Gateway(app, *args)
+    gateway.bind_host(host or Host())
+    return gateway
 
 
 def call(app, flat_environ=(), body=None, host=None):
@@ -86,8 +116,8 @@ def call(app, flat_environ=(), body=None, host=None):
     """
     host = host or Host()
     flat = ['REQUEST_METHOD', 'GET', 'PATH_INFO', '/', *flat_environ]
-    gateway = bridge.Gateway(app)
-    result = read_whole(gateway, gateway.call(flat, body, host))
+    gateway = bound_gateway(app, host=host)
+    result = read_whole(gateway, gateway.call(flat, body, host.token))
     if result is None:
         return host.failure, host
     assert host.failure is None, 'a failure with a result'
@@ -110,7 +140,7 @@ def hello(environ, start_response):
 class StartResponseTypes(unittest.TestCase):
     def setUp(self):
         self.host = Host()
-        self.start_response = bridge.StartResponse(self.host)
+        self.start_response = bridge.StartResponse(self.host, self.host.token)
 
     def assertTypeErrorQuoting(self, quoted, call, *args):
         with self.assertRaises(TypeError) as caught:
@@ -138,7 +168,7 @@ class StartResponseTypes(unittest.TestCase):
         self.assertEqual(self.host.written, [])
 
     def test_errors_write_takes_str(self):
-        errors = bridge.ErrorStream(self.host)
+        errors = bridge.ErrorStream(self.host, self.host.token)
         self.assertTypeErrorQuoting("bytes b'oops'", errors.write, b'oops')
         errors.writelines(['a\n', 'b\n'])
         errors.flush()
@@ -153,15 +183,48 @@ class StartResponseTypes(unittest.TestCase):
     def test_headers_cross_as_one_string_unless_one_holds_a_nul(self):
         self.start_response('200 OK', [('A', ''), ('B', 'c')])
         self.start_response('200 OK', [], ('exc', 'info', None))
-        bridge.StartResponse(self.host)('200 OK', [('Bad', 'nul\x00inside')])
+        bridge.StartResponse(self.host, self.host.token)('200 OK', [('Bad', 'nul\x00inside')])
         self.assertEqual(self.host.raw_headers, ['A\x00\x00B\x00c', '', ['Bad', 'nul\x00inside']])
         self.assertEqual(self.host.started[2], ('200 OK', ['Bad', 'nul\x00inside'], False))
 
     def test_the_hosts_protocol_errors_become_value_errors(self):
-        start_response = bridge.StartResponse(Host(refuse='WsgiError: The status "2OO OK" is malformed'))
+        start_response = bridge.StartResponse(Host(refuse='WsgiError: The status "2OO OK" is malformed'), TOKEN)
         with self.assertRaises(ValueError) as caught:
             start_response('2OO OK', [])
         self.assertEqual(str(caught.exception), 'The status "2OO OK" is malformed')
+
+
+class RequestOver(unittest.TestCase):
+    """What the app kept past its request, used once the host has ended it (bridge.ts: test/python/request-over.test.ts)."""
+
+    def setUp(self):
+        self.kept = {}
+
+        def app(environ, start_response):
+            write = start_response('200 OK', [])
+            self.kept.update(start_response=start_response, write=write, errors=environ['wsgi.errors'])
+            return [b'kept']
+
+        result, self.host = call(app)
+        self.assertEqual(result, 'kept')
+        self.host.end()
+
+    def test_start_response_raises_one_line_naming_it(self):
+        with self.assertRaises(RuntimeError) as caught:
+            self.kept['start_response']('500 Late', [])
+        self.assertEqual(str(caught.exception), 'start_response() was called after its request was over: the app kept it past the request')
+        self.assertEqual([status for status, _, _ in self.host.started], ['200 OK'])
+
+    def test_write_raises_one_line_naming_it(self):
+        with self.assertRaises(RuntimeError) as caught:
+            self.kept['write'](b'late')
+        self.assertEqual(str(caught.exception), 'write() was called after its request was over: the app kept it past the request')
+        self.assertEqual(self.host.written, [])
+
+    def test_wsgi_errors_still_goes_to_the_host(self):
+        self.kept['errors'].write('late\n')
+        self.kept['errors'].flush()
+        self.assertEqual((self.host.error_text, self.host.late_error_text, self.host.flushes), ([], ['late\n'], 1))
 
 
 class ExcInfo(unittest.TestCase):
@@ -181,7 +244,7 @@ class ExcInfo(unittest.TestCase):
 
     def test_after_headers_it_reraises_the_apps_error_with_its_traceback(self):
         host = Host()
-        start_response = bridge.StartResponse(host)
+        start_response = bridge.StartResponse(host, host.token)
         start_response('200 OK', [])(b'sent')
 
         def fail():
@@ -247,14 +310,14 @@ class GatewayCall(unittest.TestCase):
             return hello(environ, start_response)
 
         flat = ['REQUEST_METHOD', 'GET', 'SCRIPT_NAME', '', 'PATH_INFO', '/a b', 'QUERY_STRING', '', 'HTTP_X_LATIN', 'caf\xe9']
-        gateway = bridge.Gateway(app)
-        self.assertEqual(read_whole(gateway, gateway.call('\x00'.join(flat), None, Host())), 'hello')
-        self.assertEqual(read_whole(gateway, gateway.call(flat, None, Host())), 'hello')
+        gateway = bound_gateway(app)
+        self.assertEqual(read_whole(gateway, gateway.call('\x00'.join(flat), None, TOKEN)), 'hello')
+        self.assertEqual(read_whole(gateway, gateway.call(flat, None, TOKEN)), 'hello')
         # As bridge.ts writes it: UTF-8 at the start of the buffer, past an older, longer environ.
         gateway.environ_buffer[:] = b'\xff' * len(gateway.environ_buffer)
         encoded = '\x00'.join(flat).encode()
         gateway.environ_buffer[:len(encoded)] = encoded
-        self.assertEqual(read_whole(gateway, gateway.call(len(encoded), None, Host())), 'hello')
+        self.assertEqual(read_whole(gateway, gateway.call(len(encoded), None, TOKEN)), 'hello')
         self.assertEqual(len(gateway.environ_buffer), bridge.ENVIRON_BUFFER_BYTES)
         self.assertEqual(seen[0], seen[1])
         self.assertEqual(seen[0], seen[2])
@@ -270,16 +333,16 @@ class GatewayCall(unittest.TestCase):
         info = {'remote': '192.0.2.1'}
         flat = ['REQUEST_METHOD', 'GET', 'deno.info', info, 'PATH_INFO', '/', 'extra.count', 3, 'HTTP_HOST', 'h']
         joined = '\x00'.join('' if type(item) is not str else item for item in flat)
-        gateway = bridge.Gateway(app)
-        self.assertEqual(read_whole(gateway, gateway.call(joined, None, Host(), ['deno.info', info, 'extra.count', 3])), 'hello')
-        self.assertEqual(read_whole(gateway, gateway.call(flat, None, Host())), 'hello')
+        gateway = bound_gateway(app)
+        self.assertEqual(read_whole(gateway, gateway.call(joined, None, TOKEN, ['deno.info', info, 'extra.count', 3])), 'hello')
+        self.assertEqual(read_whole(gateway, gateway.call(flat, None, TOKEN)), 'hello')
         self.assertEqual(seen[0], [('REQUEST_METHOD', 'GET'), ('deno.info', info), ('PATH_INFO', '/'), ('extra.count', 3), ('HTTP_HOST', 'h')])
         self.assertEqual(seen[0], seen[1])
 
     def test_multiprocess_is_what_the_gateway_was_told(self):
         seen = {}
-        bridge.Gateway(lambda environ, start_response: seen.update(environ) or hello(environ, start_response), False).call(
-            ['REQUEST_METHOD', 'GET'], None, Host())
+        bound_gateway(lambda environ, start_response: seen.update(environ) or hello(environ, start_response), False).call(
+            ['REQUEST_METHOD', 'GET'], None, TOKEN)
         self.assertIs(seen['wsgi.multiprocess'], False)
 
     def test_no_body_is_an_empty_input(self):
@@ -297,18 +360,18 @@ class GatewayCall(unittest.TestCase):
     def test_a_whole_body_comes_back_in_the_buffer_its_length_negated_unless_ascii_and_past_its_size_as_ascii_text_or_bytes(self):
         size = bridge.ENVIRON_BUFFER_BYTES
         for chunks in ([b'plain ', b'ASCII'], iter([b'caf', 'é'.encode()]), [b'x' * size], [b''], [b'\xff' * (size - 1), b'!']):
-            gateway = bridge.Gateway(lambda environ, start_response, chunks=chunks: (start_response('200 OK', []), chunks)[1])
+            gateway = bound_gateway(lambda environ, start_response, chunks=chunks: (start_response('200 OK', []), chunks)[1])
             # What an earlier request left there.
             gateway.environ_buffer[:] = b'\x00' * size
-            result = gateway.call(['REQUEST_METHOD', 'GET'], None, Host())
+            result = gateway.call(['REQUEST_METHOD', 'GET'], None, TOKEN)
             expected = b''.join(chunks) if type(chunks) is list else 'café'.encode()
             # Its length, negated when it is not ASCII.
             self.assertEqual(type(result), int)
             self.assertEqual((result < 0, bytes(gateway.environ_buffer[:abs(result)])), (not expected.isascii(), expected))
             self.assertEqual(len(gateway.environ_buffer), size)
         for chunks, expected in (([b'x' * size, b'!'], 'x' * size + '!'), ([b'\xe9' * (size + 1)], b'\xe9' * (size + 1))):
-            gateway = bridge.Gateway(lambda environ, start_response, chunks=chunks: (start_response('200 OK', []), chunks)[1])
-            result = gateway.call(['REQUEST_METHOD', 'GET'], None, Host())
+            gateway = bound_gateway(lambda environ, start_response, chunks=chunks: (start_response('200 OK', []), chunks)[1])
+            result = gateway.call(['REQUEST_METHOD', 'GET'], None, TOKEN)
             self.assertEqual((type(result), result), (type(expected), expected))
 
     def test_a_list_with_anything_but_bytes_is_the_apps_error(self):
@@ -355,7 +418,7 @@ class GatewayCall(unittest.TestCase):
 class BodyPulls(unittest.TestCase):
     def body(self, iterable, host=None):
         host = host or Host()
-        return bridge.Body(iterable, iter(iterable), host, bridge.StartResponse(host)), host
+        return bridge.Body(iterable, iter(iterable), host, bridge.StartResponse(host, host.token)), host
 
     def test_next_gives_bytes_then_none(self):
         body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
