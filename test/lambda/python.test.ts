@@ -72,13 +72,20 @@ function answerOf(outcome: Outcome): { status: number; type: string | undefined;
 const text = (outcome: Outcome) => Buffer.from(answerOf(outcome).body, 'base64').toString('utf8');
 
 /** The log entry the function wrote for request `id` that matches `pattern` (powertools: one JSON line each). */
-function logFor(fn: LambdaFunction, id: string, pattern: RegExp): { level: string; message: string } | undefined {
-  for (const line of fn.logs) {
-    if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { level: string; message: string; function_request_id?: string };
-    if (entry.function_request_id === id && pattern.test(entry.message)) return entry;
-  }
-  return undefined;
+interface LogEntry {
+  level: string;
+  message: string;
+  function_request_id?: string;
+}
+
+/** The function's structured log entry for invocation `id` whose message matches `pattern`, once it has arrived. */
+async function logFor(fn: LambdaFunction, id: string, pattern: RegExp): Promise<LogEntry> {
+  const line = await fn.waitForLog((candidate) => {
+    if (!candidate.startsWith('{')) return false;
+    const entry = JSON.parse(candidate) as LogEntry;
+    return entry.function_request_id === id && pattern.test(entry.message);
+  });
+  return JSON.parse(line) as LogEntry;
 }
 
 describe('the zip', () => {
@@ -178,9 +185,9 @@ describe.each(['buffered', 'streaming'] as const)('a Python exception, %s', (mod
     expect(answerOf(outcome)).toMatchObject({ status: 500 });
     expect(text(outcome)).toBe(SERVER_ERROR);
     if (outcome.kind === 'stream') expect(outcome.error).toBeUndefined();
-    const logged = logFor(faults[mode], id, /RuntimeError: raised before the headers/);
-    expect(logged?.level).toBe('ERROR');
-    expect(logged?.message).toMatch(/Traceback \(most recent call last\):[\s\S]*faults_app\.py", line \d+, in application/);
+    const logged = await logFor(faults[mode], id, /RuntimeError: raised before the headers/);
+    expect(logged.level).toBe('ERROR');
+    expect(logged.message).toMatch(/Traceback \(most recent call last\):[\s\S]*faults_app\.py", line \d+, in application/);
   });
 
   test('after the headers: the invocation ends as the JavaScript path ends it', async () => {
@@ -198,7 +205,7 @@ describe.each(['buffered', 'streaming'] as const)('a Python exception, %s', (mod
       expect(outcome.body.toString()).toBe('partial;');
       expect(outcome.error).toMatchObject({ errorType: 'PythonError', body: { errorMessage: 'RuntimeError: raised after the headers' } });
     }
-    expect(logFor(faults[mode], id, /RuntimeError: raised after the headers/)?.message).toContain('Traceback');
+    expect((await logFor(faults[mode], id, /RuntimeError: raised after the headers/)).message).toContain('Traceback');
   });
 
   test('the same process serves the next invocation', async () => {

@@ -214,10 +214,14 @@ export class LambdaFunction {
     this.#gate(name).release();
   }
 
-  /** Resolves once a log line matching `pattern` appeared (bounded by the test timeout). */
-  async waitForLog(pattern: RegExp): Promise<string> {
+  /**
+   * Resolves once a log line matching `pattern` appeared (bounded by the test timeout). The function's
+   * output reaches this harness through its own pipe, which may trail the invocation's answer.
+   */
+  async waitForLog(pattern: RegExp | ((line: string) => boolean)): Promise<string> {
+    const matches = typeof pattern === 'function' ? pattern : (line: string) => pattern.test(line);
     for (let i = 0; i < 400; i++) {
-      const line = this.logs.find((l) => pattern.test(l));
+      const line = this.logs.find(matches);
       if (line !== undefined) return line;
       await new Promise((r) => setTimeout(r, 25));
     }
