@@ -20,7 +20,7 @@ import type { PyodideInterface } from 'pyodide';
 import { BRIDGE_DIR, BRIDGE_MODULE } from './bridge.ts';
 import { forgetCallTrampoline } from './call-trampoline.ts';
 import { loadInstalledPyodide } from './pyodide-factory.ts';
-import { afterRestore, encodeHeader, FORMAT, parseSnapshot, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
+import { afterRestore, encodeHeader, FORMAT, parseSnapshotHeader, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
 import { openSnapshot } from './snapshot-file.ts';
 
 export { afterRestore, parseSnapshot, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
@@ -92,7 +92,7 @@ export async function makeSnapshot(target: SnapshotTarget, prepare: PrepareSnaps
 export async function writeSnapshot(file: string, target: SnapshotTarget, prepare: PrepareSnapshot, loadOptions?: PyodideLoadOptions): Promise<SnapshotHeader> {
   const bytes = await makeSnapshot(target, prepare, loadOptions);
   await writeFile(file, bytes);
-  return parseSnapshot(bytes, file).header;
+  return parseSnapshotHeader(bytes, file).header;
 }
 
 /**
