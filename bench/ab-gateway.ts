@@ -51,7 +51,7 @@ const denoBin = join(root, 'node_modules', 'deno', 'deno');
 async function buildVariant(name: string): Promise<void> {
   const dir = variantDir(name);
   mkdirSync(dir, { recursive: true });
-  const neutral: BuildOptions = { platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'browser'] };
+  const neutral: BuildOptions = { platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'browser'], external: ['node:*'] };
   await build({
     entryPoints: [join(root, 'bench', 'servers', 'node-wsgi.ts')], bundle: true, format: 'esm', target: 'es2022', platform: 'node',
     logLevel: 'silent', outfile: join(dir, 'node-wsgi.js'), absWorkingDir: root,

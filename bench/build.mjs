@@ -48,7 +48,7 @@ const sizeEntries = {
 };
 
 const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'silent', absWorkingDir: root };
-const neutral = { platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'browser'] };
+const neutral = { platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'browser'], external: ['node:*'] };
 
 const jobs = [];
 for (const [name, entry] of Object.entries(tools)) {

@@ -14,6 +14,7 @@ import { chunkWritten } from '../core/chunk-release.ts';
 import { dispatch } from '../core/gateway.ts';
 import { isPromiseLike, whenReady } from '../core/promise.ts';
 import type { WsgiResult } from '../core/result.ts';
+import { TurnBatch, type SendResponse } from '../core/turn-batch.ts';
 import { normalizeMethod } from '../core/protocol.ts';
 import type { GatewayOptions, IncomingRequest, PlatformSuppliedOption, RequestHeaders, WsgiApp } from '../core/types.ts';
 import { serveTarget, type ServedTarget } from './request-target.ts';
@@ -54,8 +55,12 @@ export async function makeServer(
   const { accessLog = writeToStderr, ...gatewayOptions } = options;
   const log = accessLog || undefined;
   const lifecycle: Lifecycle = { draining: false };
+  const batch = new TurnBatch(setImmediate);
   const server = new SimpleHttpServer((req, res) => {
-    serveRequest(app, req, res, origin, gatewayOptions, log, lifecycle);
+    batch.add(
+      () => serveRequest(app, req, res, origin, gatewayOptions, log, lifecycle),
+      () => logSent(req, res, log, failTransport(res)),
+    );
   });
   // Node hands CONNECT to this event, not to the request handler, and without a listener drops the
   // connection unanswered. This is no proxy, and no target passes CONNECT to an app: 400, as the others do.
@@ -115,6 +120,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
+/** Runs the request's app; what it returns sends the response (see TurnBatch). */
 function serveRequest(
   app: WsgiApp,
   req: IncomingMessage,
@@ -123,32 +129,47 @@ function serveRequest(
   options: GatewayOptions,
   accessLog: ((line: string) => void) | undefined,
   lifecycle: Lifecycle,
-): void {
+): SendResponse {
   const target = req.url ?? '/';
-  let sent: number | PromiseLike<number>;
+  let result: WsgiResult | PromiseLike<WsgiResult>;
   try {
     const served = serveTarget(target);
     const request = served && toIncomingRequest(req, origin, served);
     if (target === '*' && req.method === 'OPTIONS') {
-      sent = answerServerWideOptions(res);
-    } else if (served === undefined || request === undefined) {
-      res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': String(BAD_REQUEST.length) }).end(BAD_REQUEST);
-      sent = 0;
-    } else {
-      const result = dispatch(app, request, {
-        ...options,
-        remoteAddr: req.socket.remoteAddress ?? '',
-        rawUri: served.originForm,
-        serverProtocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
-      });
-      sent = whenReady(result, (ready) => writeResult(ready, res, lifecycle)) as number | PromiseLike<number>;
+      logSent(req, res, accessLog, answerServerWideOptions(res));
+      return undefined;
     }
+    if (served === undefined || request === undefined) {
+      res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': String(BAD_REQUEST.length) }).end(BAD_REQUEST);
+      logSent(req, res, accessLog, 0);
+      return undefined;
+    }
+    result = dispatch(app, request, {
+      ...options,
+      remoteAddr: req.socket.remoteAddress ?? '',
+      rawUri: served.originForm,
+      serverProtocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
+    });
   } catch {
-    sent = failTransport(res);
+    logSent(req, res, accessLog, failTransport(res));
+    return undefined;
   }
-  const logRequest = accessLog && ((sentBytes: number) => accessLog(accessLine(req, res.statusCode, sentBytes)));
-  if (!isPromiseLike(sent)) logRequest?.(sent);
-  else sent.then((bytes) => logRequest?.(bytes), () => logRequest?.(failTransport(res)));
+  return () => {
+    let sent: number | PromiseLike<number>;
+    try {
+      sent = whenReady(result, (ready) => writeResult(ready, res, lifecycle)) as number | PromiseLike<number>;
+    } catch {
+      sent = failTransport(res);
+    }
+    logSent(req, res, accessLog, sent);
+  };
+}
+
+function logSent(req: IncomingMessage, res: ServerResponse, accessLog: ((line: string) => void) | undefined, sent: number | PromiseLike<number>): void {
+  if (accessLog === undefined) return;
+  const logRequest = (sentBytes: number) => accessLog(accessLine(req, res.statusCode, sentBytes));
+  if (!isPromiseLike(sent)) logRequest(sent);
+  else sent.then(logRequest, () => logRequest(failTransport(res)));
 }
 
 /** wsgiref's access line, with the request line as received. */

@@ -13,9 +13,11 @@
  * @module
  */
 
+import { setImmediate } from 'node:timers';
 import { dispatch } from '../../core/gateway.ts';
 import { whenReady } from '../../core/promise.ts';
 import { toResponse, type ResponseOptions, type WsgiResult } from '../../core/result.ts';
+import { TurnBatch } from '../../core/turn-batch.ts';
 import type { WsgiApp } from '../../core/types.ts';
 import { denoGatewayOptions, type DenoOptions } from './environ.ts';
 import { DenoStreamResponse, READS_AS_DENO_2 } from './stream-response.ts';
@@ -27,8 +29,15 @@ export type { DenoServeHandler, NetAddr, ServeHandlerInfo, UnixAddr, VsockAddr }
 
 /** Wraps `app` as `{ fetch(request, info) }`, the shape `deno serve` and `Deno.serve` take. */
 export function handle(app: WsgiApp, options: DenoOptions = {}): DenoServeHandler {
+  const batch = new TurnBatch(setImmediate);
   return {
-    fetch: (request, info) => whenReady(dispatch(app, request, denoGatewayOptions(info, options)), toDenoResponse),
+    fetch: (request, info) =>
+      new Promise<Response>((resolve, reject) => {
+        batch.add(() => {
+          const result = dispatch(app, request, denoGatewayOptions(info, options));
+          return () => resolve(whenReady(result, toDenoResponse));
+        }, reject);
+      }),
   };
 }
 
