@@ -638,7 +638,7 @@ describe('dispatch(): answering without waiting', () => {
 describe('the Deno target serves the requests handed to it in one turn together', () => {
   const info = { remoteAddr: { transport: 'tcp' as const, hostname: '127.0.0.1', port: 1 }, completed: Promise.resolve() };
 
-  it('runs no app before the turn ends, then every app in order, and answers each request with its own response', async () => {
+  it('answers the first at once, runs the others\' apps once the turn ends, in order, each request getting its own response', async () => {
     const ran: string[] = [];
     const handler = denoHandle((environ, s) => {
       ran.push(String(environ.PATH_INFO));
@@ -646,23 +646,25 @@ describe('the Deno target serves the requests handed to it in one turn together'
       ok(s);
       return [String(environ.PATH_INFO)];
     }, { errors: () => undefined });
-    const pending = ['/a', '/broken', '/c'].map((path) => handler.fetch(new Request(`http://example.test${path}`), info));
-    expect(ran).toEqual([]);
-    const responses = await Promise.all(pending);
-    expect(ran).toEqual(['/a', '/broken', '/c']);
-    expect(responses.map((response) => response.status)).toEqual([200, 500, 200]);
-    expect(await responses[0]!.text()).toBe('/a');
-    expect(await responses[1]!.text()).not.toContain('the app broke');
-    expect(await responses[2]!.text()).toBe('/c');
+    const answers = ['/first', '/a', '/broken', '/c'].map((path) => handler.fetch(new Request(`http://example.test${path}`), info));
+    expect(answers[0]).toBeInstanceOf(Response);
+    expect(ran).toEqual(['/first']);
+    const responses = await Promise.all(answers);
+    expect(ran).toEqual(['/first', '/a', '/broken', '/c']);
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 500, 200]);
+    expect(await Promise.all([responses[0]!.text(), responses[1]!.text(), responses[3]!.text()])).toEqual(['/first', '/a', '/c']);
+    expect(await responses[2]!.text()).not.toContain('the app broke');
   });
 });
 
-describe('the Cloudflare target answers a sync app with a Response, not a promise', () => {
+describe('the Fetch targets answer a sync app with a Response, not a promise', () => {
   const app: WsgiApp = (_, s) => { ok(s); return ['now']; };
   const later: WsgiApp = async (_, s) => { ok(s); return ['later']; };
   const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined };
+  const info = { remoteAddr: { transport: 'tcp' as const, hostname: '127.0.0.1', port: 1 }, completed: Promise.resolve() };
 
   it.each([
+    ['deno (the first request of a turn)', (a: WsgiApp) => denoHandle(a, { errors: () => undefined }).fetch(new Request('http://example.test/'), info)],
     ['cloudflare', (a: WsgiApp) => cloudflareHandle(a, { errors: () => undefined }).fetch(new Request('http://example.test/'), {}, ctx)],
   ])('%s', async (_, fetch) => {
     const now = fetch(app);

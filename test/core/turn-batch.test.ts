@@ -14,55 +14,83 @@ function manualTurns() {
   };
 }
 
+/** Serves a request as a target does: at once when first of its turn, else queued. */
+function arrive(batch: TurnBatch, events: string[], name: string, fails: { app?: boolean; send?: boolean } = {}): void {
+  const start = () => {
+    events.push(`app ${name}`);
+    if (fails.app) throw new Error(`app ${name} broke`);
+    return () => {
+      if (fails.send) throw new Error(`send ${name} broke`);
+      events.push(`send ${name}`);
+    };
+  };
+  if (batch.firstOfTurn()) start()?.();
+  else batch.add(start, (error) => events.push(`fail: ${(error as Error).message}`));
+}
+
 describe('TurnBatch', () => {
-  it('runs every app of a turn, in arrival order, before sending any response', () => {
+  it('serves the first request of a turn at once, and runs every later app of the turn before sending their responses', () => {
     const turns = manualTurns();
     const batch = new TurnBatch(turns.schedule);
     const events: string[] = [];
-    for (const name of ['a', 'b', 'c']) {
-      batch.add(() => {
-        events.push(`app ${name}`);
-        return () => events.push(`send ${name}`);
-      }, () => events.push(`fail ${name}`));
-    }
+    for (const name of ['a', 'b', 'c', 'd']) arrive(batch, events, name);
+    expect(events).toEqual(['app a', 'send a']);
     expect(turns.scheduled()).toBe(1);
-    expect(events).toEqual([]);
     turns.endTurn();
-    expect(events).toEqual(['app a', 'app b', 'app c', 'send a', 'send b', 'send c']);
+    expect(events).toEqual(['app a', 'send a', 'app b', 'app c', 'app d', 'send b', 'send c', 'send d']);
   });
 
-  it('serves a request queued while a batch runs in the next turn', () => {
+  it('opens a new turn once the last one has run: its first request is served at once again', () => {
     const turns = manualTurns();
     const batch = new TurnBatch(turns.schedule);
     const events: string[] = [];
-    batch.add(() => {
-      events.push('app first');
-      batch.add(() => {
-        events.push('app late');
-        return () => events.push('send late');
-      }, () => events.push('fail late'));
-      return () => events.push('send first');
-    }, () => events.push('fail first'));
+    arrive(batch, events, 'a');
     turns.endTurn();
-    expect(events).toEqual(['app first', 'send first']);
+    arrive(batch, events, 'b');
+    arrive(batch, events, 'c');
+    expect(events).toEqual(['app a', 'send a', 'app b', 'send b']);
+    turns.endTurn();
+    expect(events).toEqual(['app a', 'send a', 'app b', 'send b', 'app c', 'send c']);
+    expect(turns.scheduled()).toBe(0);
+  });
+
+  it('treats a request that arrives while a batch runs as the first of the next turn', () => {
+    const turns = manualTurns();
+    const batch = new TurnBatch(turns.schedule);
+    const events: string[] = [];
+    arrive(batch, events, 'a');
+    batch.add(() => {
+      events.push('app b');
+      arrive(batch, events, 'late');
+      return () => events.push('send b');
+    }, () => events.push('fail b'));
+    turns.endTurn();
+    expect(events).toEqual(['app a', 'send a', 'app b', 'app late', 'send late', 'send b']);
+  });
+
+  it('queues every request given to add, the first of a turn too, for the turn\'s end', () => {
+    const turns = manualTurns();
+    const batch = new TurnBatch(turns.schedule);
+    const events: string[] = [];
+    for (const name of ['a', 'b']) batch.add(() => (events.push(`app ${name}`), () => events.push(`send ${name}`)), () => events.push('fail'));
+    expect(events).toEqual([]);
     expect(turns.scheduled()).toBe(1);
     turns.endTurn();
-    expect(events).toEqual(['app first', 'send first', 'app late', 'send late']);
+    expect(events).toEqual(['app a', 'app b', 'send a', 'send b']);
+    expect(batch.firstOfTurn()).toBe(true);
+    expect(batch.firstOfTurn()).toBe(false);
   });
 
   it('fails only the request whose app or send threw, and serves the rest', () => {
     const turns = manualTurns();
     const batch = new TurnBatch(turns.schedule);
     const events: string[] = [];
-    batch.add(() => {
-      throw new Error('app broke');
-    }, (error) => events.push(`fail 1: ${(error as Error).message}`));
-    batch.add(() => () => {
-      throw new Error('send broke');
-    }, (error) => events.push(`fail 2: ${(error as Error).message}`));
+    arrive(batch, events, 'first');
+    arrive(batch, events, '1', { app: true });
+    arrive(batch, events, '2', { send: true });
     batch.add(() => undefined, () => events.push('fail 3'));
-    batch.add(() => () => events.push('send 4'), () => events.push('fail 4'));
+    arrive(batch, events, '4');
     turns.endTurn();
-    expect(events).toEqual(['fail 1: app broke', 'fail 2: send broke', 'send 4']);
+    expect(events).toEqual(['app first', 'send first', 'app 1', 'fail: app 1 broke', 'app 2', 'app 4', 'fail: send 2 broke', 'send 4']);
   });
 });
