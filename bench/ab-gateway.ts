@@ -94,13 +94,13 @@ async function compare(specs: string[]): Promise<void> {
   });
   const expected: Record<string, string> = { [ROUTES.encode]: encodePage('mystring=hello')!, [ROUTES.hello]: HELLO };
   const up = new Map<string, Server>();
+  const config = { ...benchConfig(false), rounds: Number(values.rounds), seconds: Number(values.seconds) };
   try {
     for (const { name, module } of variants) {
       const server = await start(runtime, name, module);
       up.set(name, server);
-      if (values.path in expected) await checkAnswers(server, { [values.path]: expected[values.path]! });
+      if (values.path in expected) await checkAnswers(server, { [values.path]: expected[values.path]! }, { seconds: config.warmup, connections: config.connections });
     }
-    const config = { ...benchConfig(false), rounds: Number(values.rounds), seconds: Number(values.seconds) };
     const cells = await measureThroughput(variants.map(({ name }) => ({ id: name as 'wsgi', label: name })), up, [{ name: 'ab', path: values.path }], config);
     const load = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim();
     log(`\n${values.path} on ${runtime}, ${config.rounds} rounds of ${config.seconds} s (load ${load})`);

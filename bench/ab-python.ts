@@ -83,13 +83,16 @@ async function compare(names: string[]): Promise<void> {
   const env = { BENCH_PY_APP: app.spec, BENCH_PY_PATH: app.path.join(':') };
   const deno = join(root, 'node_modules', 'deno', 'deno');
   const up = new Map<string, Server>();
+  const rounds = Number(values.rounds);
+  const config = { ...benchConfig(false), rounds, seconds: Number(values.seconds) };
+  const warmup = { seconds: config.warmup, connections: config.connections };
   try {
     for (const [name, dir] of variants) {
       const server = values.deno
         ? await startServer(name, deno, ['serve', '--quiet', '--no-check', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', '__PORT__', join(dir, 'deno-python.js')], { env })
         : await startServer(name, process.execPath, [...nodeFlags(dir), join(dir, 'node-python.js')], { env });
       up.set(name, server);
-      if (values.path === ROUTES.encode) await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')! });
+      if (values.path === ROUTES.encode) await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')! }, warmup);
     }
     if (values.gunicorn) {
       const gunicorn = pythonServers({ root, built: '', deno, buildFailures: {} }, findCPython(), []).find((spec) => spec.id === 'gunicorn')!;
@@ -98,13 +101,12 @@ async function compare(names: string[]): Promise<void> {
       server.pid = servingPid(server, true);
       up.set('gunicorn', server);
       variants.push(['gunicorn', '']);
+      if (values.path === ROUTES.encode) await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')! }, warmup);
     }
-    const rounds = Number(values.rounds);
     if (values.path.startsWith(ROUTES.streamGen)) {
       await compareStreams(variants.map(([name]) => name), up, rounds);
       return;
     }
-    const config = { ...benchConfig(false), rounds, seconds: Number(values.seconds) };
     const cells = await measureThroughput(variants.map(([name]) => ({ id: name as 'wsgi', label: name })), up, [{ name: 'ab', path: values.path }], config);
     log(`\n${values.app} ${values.path} on ${values.deno ? 'deno serve' : 'Node'}, ${rounds} rounds of ${config.seconds} s (load ${spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim()})`);
     for (const c of cells) {

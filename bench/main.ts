@@ -227,7 +227,7 @@ async function benchRuntime(runtime: RuntimeSpec): Promise<RuntimeResult> {
       try {
         const server = await spec.start();
         up.set(spec.id, server);
-        await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')!, [ROUTES.hello]: HELLO });
+        await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')!, [ROUTES.hello]: HELLO }, { seconds: config.warmup, connections: config.connections });
         entry.measured = true;
       } catch (error) {
         entry.reason = (error as Error).message.slice(0, 300);

@@ -24,18 +24,28 @@ export interface StreamSpec {
   baseline?: boolean;
 }
 
-/** Every server must answer each path with the expected body before it is timed. */
-export async function checkAnswers(server: Server, expected: Readonly<Record<string, string>>): Promise<void> {
+/**
+ * Every server must answer each path with the expected body before it is timed. Then, with `warmup`, each
+ * path is loaded for that long at once: a Node server that answered one request and then idled for
+ * seconds before its first load served 20-25 % slower for the rest of its life (bench/PROFILE.md), so
+ * the servers started first, loaded soon after their check, were favoured over the later ones.
+ */
+export async function checkAnswers(server: Server, expected: Readonly<Record<string, string>>,
+  warmup?: { seconds: number; connections: number }): Promise<void> {
   for (const [path, body] of Object.entries(expected)) {
     const response = await fetch(server.url + path, { headers: { 'accept-encoding': 'identity' } });
     const text = await response.text();
     if (response.status !== 200 || text !== body) {
       throw new Error(`${server.name} answered ${path} with ${response.status} ${JSON.stringify(text.slice(0, 120))}`);
     }
+    if (warmup && warmup.seconds > 0) await wrk(server.url + path, warmup.seconds, warmup.connections);
   }
 }
 
-/** `config.rounds` wrk runs of each running contender on each route, the order rotated each round; medians. */
+/**
+ * `config.rounds` wrk runs of each running contender on each route, the order rotated each round; medians.
+ * The servers were warmed up by `checkAnswers` as they started.
+ */
 export async function measureThroughput(contenders: readonly Contender[], up: ReadonlyMap<string, Server>,
   routes: readonly { name: string; path: string }[], config: BenchConfig): Promise<ThroughputCell[]> {
   const running = contenders.filter((spec) => up.has(spec.id));
@@ -47,7 +57,6 @@ export async function measureThroughput(contenders: readonly Contender[], up: Re
       for (const spec of order) {
         const server = up.get(spec.id)!;
         const url = server.url + route.path;
-        if (round === 0 && config.warmup > 0) await wrk(url, config.warmup, config.connections);
         const cpuBefore = serverCpuMs(server);
         const measured = await wrk(url, config.seconds, config.connections);
         // CPU time per request: what the server spent, whatever else the machine was doing meanwhile.

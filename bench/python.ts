@@ -395,7 +395,7 @@ async function benchApp(app: PythonApp, specs: PythonServerSpec[], paths: Python
     try {
       const server = await start(spec, app);
       up.set(spec.id, server);
-      await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')! });
+      await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')! }, { seconds: config.pythonWarmup, connections: config.connections });
       server.pid = servingPid(server, spec.worker === true);
       workers.set(spec.id, spec.worker === true);
       entry.measured = true;
@@ -407,7 +407,7 @@ async function benchApp(app: PythonApp, specs: PythonServerSpec[], paths: Python
       if (server) await stopServer(server);
     }
   }
-  result.throughput = await measureThroughput(specs, up, [{ name: 'encode', path: ROUTES.encode }], { ...config, warmup: config.pythonWarmup });
+  result.throughput = await measureThroughput(specs, up, [{ name: 'encode', path: ROUTES.encode }], config);
   for (const entry of result.servers) {
     const server = up.get(entry.id);
     if (server) entry.rssMiB = procStatusBytes(server.pid, 'VmRSS') / 2 ** 20;

@@ -49,9 +49,10 @@ export function renderResults(results: Results): string {
   out.push('## Method\n');
   out.push([
     `- **Throughput**: \`wrk -t1 -c${config.connections} -d${config.seconds}s --latency -H 'Accept-Encoding: identity'\` on 127.0.0.1, ` +
-      `${config.rounds} round(s) per server and route after a ${config.warmup} s warm-up, the server order rotated each round; ` +
+      `${config.rounds} round(s) per server and route, the server order rotated each round; ` +
       'the table shows the median of the rounds (requests/s, and the medians of wrk\'s p50 and p99 latencies). ' +
-      'Every server is first checked to answer the measured routes with the same body bytes. ' +
+      `Every server is first checked to answer the measured routes with the same body bytes, and each route is loaded for a ${config.warmup} s warm-up right after its check, as the server starts ` +
+      '(a Node server that answered one request and then idled for seconds before its first load served 20-25 % slower for the rest of its life, which favoured the servers started first; bench/PROFILE.md). ' +
       '**CPU µs/req** is the server process\'s user+system CPU time over the run (/proc/PID/stat) divided by the requests served: ' +
       'on a shared machine it moves much less than req/s, and its inverse ratio (raw CPU ÷ this CPU) is the throughput ratio a saturated, undisturbed core would give.',
     '- **Load generator**: wrk (C, epoll, one thread on its own core). A Node-based generator (autocannon) spends more CPU per request ' +
