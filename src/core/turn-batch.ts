@@ -42,19 +42,21 @@ export class TurnBatch {
    * and gives only the turn's later requests to `add` (Deno: see src/targets/deno/index.ts).
    */
   firstOfTurn(): boolean {
-    if (this.#turnOpen) return false;
-    this.#turnOpen = true;
-    this.#scheduleAfterIo(this.#run);
-    return true;
+    return this.#openTurn();
   }
 
   /** Queues a request for the end of this turn's I/O. */
   add(start: StartRequest, fail: FailRequest): void {
     this.#queued.push({ start, fail });
-    if (!this.#turnOpen) {
-      this.#turnOpen = true;
-      this.#scheduleAfterIo(this.#run);
-    }
+    this.#openTurn();
+  }
+
+  /** Schedules the turn's batch unless it is scheduled already; whether it was not. */
+  #openTurn(): boolean {
+    if (this.#turnOpen) return false;
+    this.#turnOpen = true;
+    this.#scheduleAfterIo(this.#run);
+    return true;
   }
 
   readonly #run = (): void => {

@@ -120,7 +120,10 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-/** Runs the request's app; what it returns sends the response (see TurnBatch). */
+/**
+ * Runs the request's app; what it returns sends the response (see TurnBatch). Either may throw only on a
+ * failure of this transport (the core turns app errors into responses): the batch then answers 500.
+ */
 function serveRequest(
   app: WsgiApp,
   req: IncomingMessage,
@@ -131,38 +134,24 @@ function serveRequest(
   lifecycle: Lifecycle,
 ): SendResponse {
   const target = req.url ?? '/';
-  let result: WsgiResult | PromiseLike<WsgiResult>;
-  try {
-    const served = serveTarget(target);
-    const request = served && toIncomingRequest(req, origin, served);
-    if (target === '*' && req.method === 'OPTIONS') {
-      logSent(req, res, accessLog, answerServerWideOptions(res));
-      return undefined;
-    }
-    if (served === undefined || request === undefined) {
-      res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': String(BAD_REQUEST.length) }).end(BAD_REQUEST);
-      logSent(req, res, accessLog, 0);
-      return undefined;
-    }
-    result = dispatch(app, request, {
-      ...options,
-      remoteAddr: req.socket.remoteAddress ?? '',
-      rawUri: served.originForm,
-      serverProtocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
-    });
-  } catch {
-    logSent(req, res, accessLog, failTransport(res));
+  const served = serveTarget(target);
+  const request = served && toIncomingRequest(req, origin, served);
+  if (target === '*' && req.method === 'OPTIONS') {
+    logSent(req, res, accessLog, answerServerWideOptions(res));
     return undefined;
   }
-  return () => {
-    let sent: number | PromiseLike<number>;
-    try {
-      sent = whenReady(result, (ready) => writeResult(ready, res, lifecycle)) as number | PromiseLike<number>;
-    } catch {
-      sent = failTransport(res);
-    }
-    logSent(req, res, accessLog, sent);
-  };
+  if (served === undefined || request === undefined) {
+    res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': String(BAD_REQUEST.length) }).end(BAD_REQUEST);
+    logSent(req, res, accessLog, 0);
+    return undefined;
+  }
+  const result = dispatch(app, request, {
+    ...options,
+    remoteAddr: req.socket.remoteAddress ?? '',
+    rawUri: served.originForm,
+    serverProtocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
+  });
+  return () => logSent(req, res, accessLog, whenReady(result, (ready) => writeResult(ready, res, lifecycle)) as number | PromiseLike<number>);
 }
 
 function logSent(req: IncomingMessage, res: ServerResponse, accessLog: ((line: string) => void) | undefined, sent: number | PromiseLike<number>): void {
