@@ -25,16 +25,26 @@ export type StartRequest = () => SendResponse;
 /** Answers a request whose start or send threw; the other requests of the batch go on. */
 export type FailRequest = (error: unknown) => void;
 
+/**
+ * Where an error goes that a request's own `fail` threw: it cannot be answered any more, and it must not
+ * stop the rest of the batch or escape the turn (on Node that would end the process).
+ */
+export type ReportError = (error: unknown) => void;
+
+const reportToConsole: ReportError = (error) => console.error('wsgi-edge: a request could not be answered after a failure:', error);
+
 /** How a platform runs a callback after the current turn's I/O callbacks (Node's and Deno's `setImmediate`). */
 export type ScheduleAfterIo = (run: () => void) => void;
 
 export class TurnBatch {
   readonly #scheduleAfterIo: ScheduleAfterIo;
+  readonly #report: ReportError;
   #queued: Queued[] = [];
   #turnOpen = false;
 
-  constructor(scheduleAfterIo: ScheduleAfterIo) {
+  constructor(scheduleAfterIo: ScheduleAfterIo, report: ReportError = reportToConsole) {
     this.#scheduleAfterIo = scheduleAfterIo;
+    this.#report = report;
   }
 
   /**
@@ -70,7 +80,7 @@ export class TurnBatch {
       try {
         send = start();
       } catch (error) {
-        fail(error);
+        this.#fail(fail, error);
       }
       if (send !== undefined) ready.push({ send, fail });
     }
@@ -78,10 +88,18 @@ export class TurnBatch {
       try {
         send();
       } catch (error) {
-        fail(error);
+        this.#fail(fail, error);
       }
     }
   };
+
+  #fail(fail: FailRequest, error: unknown): void {
+    try {
+      fail(error);
+    } catch (failure) {
+      this.#report(failure);
+    }
+  }
 }
 
 interface Queued {

@@ -156,7 +156,14 @@ function serveRequest(
 
 function logSent(req: IncomingMessage, res: ServerResponse, accessLog: ((line: string) => void) | undefined, sent: number | PromiseLike<number>): void {
   if (accessLog === undefined) return;
-  const logRequest = (sentBytes: number) => accessLog(accessLine(req, res.statusCode, sentBytes));
+  const logRequest = (sentBytes: number) => {
+    // The caller's logger failing is no failure of the response, which has gone out (or is going).
+    try {
+      accessLog(accessLine(req, res.statusCode, sentBytes));
+    } catch (error) {
+      process.stderr.write(`wsgi-edge: the access log failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  };
   if (!isPromiseLike(sent)) logRequest(sent);
   else sent.then(logRequest, () => logRequest(failTransport(res)));
 }

@@ -93,4 +93,24 @@ describe('TurnBatch', () => {
     turns.endTurn();
     expect(events).toEqual(['app first', 'send first', 'app 1', 'fail: app 1 broke', 'app 2', 'app 4', 'fail: send 2 broke', 'send 4']);
   });
+
+  it('reports a failure that its request\'s own fail threw, and still serves the rest of the batch', () => {
+    const turns = manualTurns();
+    const reported: string[] = [];
+    const batch = new TurnBatch(turns.schedule, (error) => reported.push((error as Error).message));
+    const events: string[] = [];
+    const throwingFail = (name: string) => () => {
+      throw new Error(`fail ${name} broke`);
+    };
+    batch.add(() => {
+      throw new Error('app 1 broke');
+    }, throwingFail('1'));
+    batch.add(() => () => {
+      throw new Error('send 2 broke');
+    }, throwingFail('2'));
+    batch.add(() => (events.push('app 3'), () => events.push('send 3')), throwingFail('3'));
+    expect(() => turns.endTurn()).not.toThrow();
+    expect(events).toEqual(['app 3', 'send 3']);
+    expect(reported).toEqual(['fail 1 broke', 'fail 2 broke']);
+  });
 });

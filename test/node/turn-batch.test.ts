@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WsgiApp } from '../../src/index.ts';
 import { makeServer, type WsgiServer } from '../../src/wsgiref/simple-server.ts';
 import { sleep } from '../helpers/call.ts';
@@ -30,9 +30,9 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** Opens a connection a request and, once all are open, writes every request in the same turn. */
-async function sendTogether(requests: readonly string[]): Promise<string[]> {
+async function sendTogether(requests: readonly string[], port = server.port): Promise<string[]> {
   const sockets = await Promise.all(requests.map(() => new Promise<Socket>((resolve, reject) => {
-    const socket = connect(server.port, '127.0.0.1', () => resolve(socket));
+    const socket = connect(port, '127.0.0.1', () => resolve(socket));
     socket.on('error', reject);
   })));
   // Let the server accept every connection before any request arrives.
@@ -67,5 +67,28 @@ describe('the simple server serves the requests of one turn together', () => {
     const [answer] = await sendTogether([request('/alone')]);
     expect(answer).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\n\/alone$/);
     expect(events).toEqual(['app /alone', 'sent /alone 200']);
+  });
+
+  it('answers every request of a turn when the access log throws, and says so on stderr', async () => {
+    const throwing = await makeServer('127.0.0.1', 0, app, {
+      accessLog: () => {
+        throw new Error('the log is full');
+      },
+      errors: () => undefined,
+    });
+    const written: string[] = [];
+    const stderrWrite = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const answers = await sendTogether([request('/a'), request('/b'), request('/c')], throwing.port);
+      expect(answers.map((answer) => answer.match(/HTTP\/1\.1 \d{3}[^]*\r\n\r\n(.*)$/)?.slice(1))).toEqual([['/a'], ['/b'], ['/c']]);
+      expect(answers.join('')).toMatch(/^(HTTP\/1\.1 200 [^]*){3}$/);
+    } finally {
+      stderrWrite.mockRestore();
+      await throwing.close();
+    }
+    expect(written.filter((line) => line.includes('the access log failed: the log is full'))).toHaveLength(3);
   });
 });
