@@ -262,10 +262,7 @@ export class BodyPump {
     let body = joinChunks(queued);
     queued.length = 0;
     const declared = exchange.contentLength;
-    if (declared === undefined) {
-      if (this.#platformCountsLength) return appResult(exchange, body);
-      return appResult(exchange, body, [['Content-Length', String(typeof body === 'string' ? utf8Length(body) : body.length)]]);
-    }
+    if (declared === undefined) return withLength(exchange, body, this.#platformCountsLength);
     const length = typeof body === 'string' ? utf8Length(body) : body.length;
     if (length < declared) {
       return errorResult(this.#environ, this.#errors, new WsgiError(
@@ -411,6 +408,31 @@ export class BodyPump {
   #log(message: string): void {
     logError(this.#errors, message);
   }
+}
+
+/**
+ * The result of the commonest body, a list that is complete when the app returns it, without a pump:
+ * when the app called `startResponse`, wrote nothing, declared no Content-Length and gave the list no
+ * `close()`, and every chunk is bytes or a string. `undefined` otherwise: the pump takes the body, and
+ * with it every error and limit.
+ */
+export function listResult(exchange: Exchange, environ: Environ, body: ResponseBody, options: PumpOptions): WsgiResult | undefined {
+  const status = exchange.status;
+  if (!Array.isArray(body) || status === undefined || exchange.headersSent || exchange.contentLength !== undefined) return undefined;
+  if (typeof (body as { close?: unknown }).close === 'function') return undefined;
+  for (const chunk of body as unknown[]) {
+    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) return undefined;
+  }
+  exchange.headersSent = true;
+  exchange.ended = true;
+  if (environ.REQUEST_METHOD === 'HEAD' || NULL_BODY_STATUSES.has(status.code)) return appResult(exchange, null);
+  return withLength(exchange, joinChunks(body as Chunk[]), options.platformCountsLength === true);
+}
+
+/** A complete body with its length, unless the platform counts it. */
+function withLength(exchange: Exchange, body: Uint8Array | string, platformCountsLength: boolean): WsgiResult {
+  if (platformCountsLength) return appResult(exchange, body);
+  return appResult(exchange, body, [['Content-Length', String(typeof body === 'string' ? utf8Length(body) : body.length)]]);
 }
 
 /** `true` when the body iterates synchronously (no `Symbol.asyncIterator`, which takes precedence). */

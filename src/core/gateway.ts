@@ -6,13 +6,13 @@
  * @module
  */
 
-import { BodyPump } from './body-pump.ts';
+import { BodyPump, listResult } from './body-pump.ts';
 import { environFor, Refusal } from './environ.ts';
 import { createErrorStream, logError } from './error-stream.ts';
 import { Exchange } from './exchange.ts';
 import { isPromiseLike } from './promise.ts';
 import { failedResult, plainResult, toResponse, type WsgiResult } from './result.ts';
-import type { GatewayOptions, IncomingRequest, ResponseBody, WsgiApp } from './types.ts';
+import type { Environ, ErrorStream, GatewayOptions, IncomingRequest, ResponseBody, WsgiApp } from './types.ts';
 
 /** Calls `app` for `request` and resolves to its `Response` once its status and headers are known. */
 export async function handle(app: WsgiApp, request: Request, options: GatewayOptions = {}): Promise<Response> {
@@ -59,13 +59,21 @@ export function dispatch(app: WsgiApp, request: IncomingRequest, options: Gatewa
   const errors = environ['wsgi.errors'];
 
   const exchange = new Exchange();
-  const pump = (body: ResponseBody) => new BodyPump(exchange, environ, errors, body, options).respond();
-  const fail = (error: unknown) => failedResult(exchange, environ, errors, error);
   let body: ResponseBody | Promise<ResponseBody>;
   try {
     body = app(environ, exchange.startResponse);
   } catch (error) {
-    return fail(error);
+    return failedResult(exchange, environ, errors, error);
   }
-  return isPromiseLike(body) ? Promise.resolve(body).then(pump, fail) : pump(body);
+  if (isPromiseLike(body)) {
+    return Promise.resolve(body).then(
+      (ready) => pumpBody(exchange, environ, errors, ready, options),
+      (error: unknown) => failedResult(exchange, environ, errors, error),
+    );
+  }
+  return pumpBody(exchange, environ, errors, body, options);
+}
+
+function pumpBody(exchange: Exchange, environ: Environ, errors: ErrorStream, body: ResponseBody, options: GatewayOptions): WsgiResult | Promise<WsgiResult> {
+  return listResult(exchange, environ, body, options) ?? new BodyPump(exchange, environ, errors, body, options).respond();
 }
