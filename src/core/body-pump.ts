@@ -33,6 +33,8 @@ export const SYNC_PULL_BYTES = 64 * 1024;
 export class BodyPump {
   readonly #exchange: Exchange;
   readonly #environ: Environ;
+  /** The request's method (HEAD is answered without a body). */
+  readonly #method: string;
   readonly #errors: ErrorStream;
   readonly #body: ResponseBody;
   #iterator: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
@@ -47,11 +49,12 @@ export class BodyPump {
   readonly #bufferUpTo: number;
   readonly #platformCountsLength: boolean;
 
-  constructor(exchange: Exchange, environ: Environ, errors: ErrorStream, body: ResponseBody, options: PumpOptions) {
+  constructor(exchange: Exchange, environ: Environ, method: string, errors: ErrorStream, body: ResponseBody, options: PumpOptions) {
     this.#bufferUpTo = options.bufferBodyUpTo ?? 0;
     this.#platformCountsLength = options.platformCountsLength === true;
     this.#exchange = exchange;
     this.#environ = environ;
+    this.#method = method;
     this.#errors = errors;
     this.#body = body;
   }
@@ -130,7 +133,7 @@ export class BodyPump {
     try {
       exchange.requireStatus();
       exchange.headersSent = true;
-      // Read once: every environ read goes through the lazy environ's Proxy where there is one.
+      // Read once: the status and the request method fix it.
       const nullBody = this.#isNullBody();
       this.#nullBody = nullBody;
       if (!exchange.ended && this.#sync && !nullBody) this.#pullSync();
@@ -249,7 +252,7 @@ export class BodyPump {
   }
 
   #isNullBody(): boolean {
-    return this.#environ.REQUEST_METHOD === 'HEAD' || NULL_BODY_STATUSES.has(this.#exchange.status!.code);
+    return this.#method === 'HEAD' || NULL_BODY_STATUSES.has(this.#exchange.status!.code);
   }
 
   /**
@@ -416,7 +419,7 @@ export class BodyPump {
  * `close()`, and every chunk is bytes or a string. `undefined` otherwise: the pump takes the body, and
  * with it every error and limit.
  */
-export function listResult(exchange: Exchange, environ: Environ, body: ResponseBody, options: PumpOptions): WsgiResult | undefined {
+export function listResult(exchange: Exchange, method: string, body: ResponseBody, options: PumpOptions): WsgiResult | undefined {
   const status = exchange.status;
   if (!Array.isArray(body) || status === undefined || exchange.headersSent || exchange.contentLength !== undefined) return undefined;
   if (typeof (body as { close?: unknown }).close === 'function') return undefined;
@@ -425,7 +428,7 @@ export function listResult(exchange: Exchange, environ: Environ, body: ResponseB
   }
   exchange.headersSent = true;
   exchange.ended = true;
-  if (environ.REQUEST_METHOD === 'HEAD' || NULL_BODY_STATUSES.has(status.code)) return appResult(exchange, null);
+  if (method === 'HEAD' || NULL_BODY_STATUSES.has(status.code)) return appResult(exchange, null);
   return withLength(exchange, joinChunks(body as Chunk[]), options.platformCountsLength === true);
 }
 

@@ -15,7 +15,7 @@ import { lazyEnviron, PRINT_FILLED, printFilled } from './lazy-environ.ts';
 import { toNative, unquoteToNative } from './native-string.ts';
 import { quote } from './protocol.ts';
 import { resolveForwarded } from './proxy.ts';
-import type { Environ, GatewayOptions, IncomingRequest, RequestHeaders } from './types.ts';
+import type { Environ, ErrorStream, GatewayOptions, IncomingRequest, RequestHeaders } from './types.ts';
 import { splitUrl } from './url.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -87,9 +87,10 @@ export function buildEnviron(request: IncomingRequest, options: GatewayOptions =
 /**
  * The environ, or the `Refusal` the gateway answers: 400 for a URL that is none, CONNECT, a malformed
  * `Content-Length` or more than one `Host`, 404 outside `scriptName`, 413 for a `Content-Length` over `maxBodyBytes`.
- * `eager` builds it at once even where `lazyHeaders` is set, for an app that lists every key anyway.
+ * `eager` builds it at once even where `lazyHeaders` is set, for an app that lists every key anyway;
+ * `errors` is its `wsgi.errors` (the gateway keeps it, so it never reads it back through a lazy environ).
  */
-export function environFor(request: IncomingRequest, options: GatewayOptions, eager = false): Environ | Refusal {
+export function environFor(request: IncomingRequest, options: GatewayOptions, eager = false, errors: ErrorStream = createErrorStream(options.errors)): Environ | Refusal {
   // A WSGI app is no proxy: CONNECT asks for a tunnel, which no environ can describe (README "CONNECT and OPTIONS *").
   if (request.method === 'CONNECT') return new Refusal(400, 'CONNECT asks for a tunnel, which a WSGI app cannot give', BAD_REQUEST_BODY);
   const url = splitUrl(request.url);
@@ -124,7 +125,7 @@ export function environFor(request: IncomingRequest, options: GatewayOptions, ea
     'wsgi.version': [1, 0],
     'wsgi.url_scheme': url.protocol === 'https:' ? 'https' : 'http',
     'wsgi.input': new RequestInput(request.body, maxBodyBytes),
-    'wsgi.errors': createErrorStream(options.errors),
+    'wsgi.errors': errors,
     'wsgi.multithread': false,
     'wsgi.multiprocess': true,
     'wsgi.run_once': false,

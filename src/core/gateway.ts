@@ -48,15 +48,16 @@ export function listingEnviron<App extends WsgiApp>(app: App): App {
  * `Response` at once can answer without a turn of the event loop.
  */
 export function dispatch(app: WsgiApp, request: IncomingRequest, options: GatewayOptions = {}): WsgiResult | Promise<WsgiResult> {
-  const environ = environFor(request, options, (app as MarkedApp)[LISTS_ENVIRON] === true);
+  const errors = createErrorStream(options.errors);
+  const environ = environFor(request, options, (app as MarkedApp)[LISTS_ENVIRON] === true, errors);
   if (environ instanceof Refusal) {
     // Outside scriptName is an ordinary miss; the rest are worth a line.
-    if (environ.status !== 404) {
-      logError(createErrorStream(options.errors), `${environ.status} ${request.method} ${options.rawUri ?? request.url}: ${environ.message}`);
-    }
+    if (environ.status !== 404) logError(errors, `${environ.status} ${request.method} ${options.rawUri ?? request.url}: ${environ.message}`);
     return plainResult(environ.status, environ.body);
   }
-  const errors = environ['wsgi.errors'];
+  // The request's own method decides a body-less answer (as gunicorn does), whatever an app or its
+  // middleware makes of REQUEST_METHOD; and it is not a read through a lazy environ's Proxy.
+  const method = request.method;
 
   const exchange = new Exchange();
   let body: ResponseBody | Promise<ResponseBody>;
@@ -67,13 +68,13 @@ export function dispatch(app: WsgiApp, request: IncomingRequest, options: Gatewa
   }
   if (isPromiseLike(body)) {
     return Promise.resolve(body).then(
-      (ready) => pumpBody(exchange, environ, errors, ready, options),
+      (ready) => pumpBody(exchange, environ, method, errors, ready, options),
       (error: unknown) => failedResult(exchange, environ, errors, error),
     );
   }
-  return pumpBody(exchange, environ, errors, body, options);
+  return pumpBody(exchange, environ, method, errors, body, options);
 }
 
-function pumpBody(exchange: Exchange, environ: Environ, errors: ErrorStream, body: ResponseBody, options: GatewayOptions): WsgiResult | Promise<WsgiResult> {
-  return listResult(exchange, environ, body, options) ?? new BodyPump(exchange, environ, errors, body, options).respond();
+function pumpBody(exchange: Exchange, environ: Environ, method: string, errors: ErrorStream, body: ResponseBody, options: GatewayOptions): WsgiResult | Promise<WsgiResult> {
+  return listResult(exchange, method, body, options) ?? new BodyPump(exchange, environ, method, errors, body, options).respond();
 }

@@ -366,6 +366,21 @@ describe('null-body responses', () => {
     expect(tracker.count).toBe(1);
   });
 
+  it.each([
+    ['a list', () => ['body that must not be sent']],
+    ['a generator', () => (function* () { yield 'body that must not be sent'; })()],
+  ])('goes by the request\'s method, not by a REQUEST_METHOD the app rewrote (%s)', async (_, body) => {
+    const rewriting = (to: string): WsgiApp => (environ, s) => {
+      environ.REQUEST_METHOD = to;
+      ok(s);
+      return body();
+    };
+    const head = await call(rewriting('GET'), '/', { method: 'HEAD' });
+    expect(head.response.body).toBeNull();
+    const get = await callText(rewriting('HEAD'), '/');
+    expect(get.text).toBe('body that must not be sent');
+  });
+
   it('keeps the Content-Length an app gives a HEAD response', async () => {
     const { response } = await call((_, s) => { ok(s, [['Content-Length', '1234']]); return []; }, '/', { method: 'HEAD' });
     expect(response.headers.get('content-length')).toBe('1234');
