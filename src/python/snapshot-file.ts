@@ -10,14 +10,14 @@
 
 import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { isSnapshotFile, parseSnapshotHeader, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
+import { checkPyodideLength, isSnapshotFile, parseSnapshotHeader, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
 import type { SnapshotHeap } from './snapshot-heap.ts';
 
 /** What a header line fits in, mostly; a longer one (an app of many files) is read in more steps. */
 const FIRST_READ = 64 * 1024;
 /** Pyodide's header begins with four 32-bit words: magic number, where the heap starts, JSON length, 0. */
 const PYODIDE_WORDS = 16;
-/** A wasm memory is whole pages, so a heap that is not was cut short. */
+/** A wasm memory is whole pages, so a heap that is not was cut short (in a file that records no length). */
 const WASM_PAGE = 64 * 1024;
 
 /** A snapshot file open for a restore; `close()` once the restore is over. */
@@ -57,6 +57,7 @@ async function readHeaders(handle: FileHandle, file: string, check: (header: Sna
   }
   const { header, start } = parseSnapshotHeader(head, file);
   await check(header);
+  checkPyodideLength(header, size - start, size, file);
   const truncated = () => new SnapshotMismatchError(`wsgi-edge: ${file} is truncated (${size} bytes): make it again with wsgi-edge snapshot`);
   const words = await readAt(handle, start, PYODIDE_WORDS);
   if (words.length < PYODIDE_WORDS) throw truncated();

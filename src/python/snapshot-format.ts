@@ -33,6 +33,11 @@ export interface SnapshotHeader {
   bridge: string | null;
   /** Where and when it was made, for people reading the header. */
   made: { by: string; at: string };
+  /**
+   * The length of Pyodide's part (its header and the heap): a file cut on a wasm page boundary has a heap
+   * of whole pages still, so only this tells it. Absent from files made before wsgi-edge recorded it.
+   */
+  pyodideBytes?: number;
 }
 
 /** A snapshot that must not be loaded here: another Pyodide, another app, or a source changed since. */
@@ -50,9 +55,22 @@ export function isSnapshotFile(bytes: Uint8Array): boolean {
 export function parseSnapshot(bytes: Uint8Array, name = 'the snapshot'): { header: SnapshotHeader; memory: Uint8Array } {
   const { header, start } = parseSnapshotHeader(bytes, name);
   let memory = bytes.subarray(start);
+  checkPyodideLength(header, memory.length, bytes.length, name);
   // A Buffer from a pool can start anywhere; Pyodide needs its part on a 4-byte boundary.
   if (memory.byteOffset % ALIGN !== 0) memory = memory.slice();
   return { header, memory };
+}
+
+/**
+ * Throws a SnapshotMismatchError when Pyodide's part of the file (`partBytes` of its `fileBytes`) is not
+ * the length the header recorded.
+ */
+export function checkPyodideLength(header: SnapshotHeader, partBytes: number, fileBytes: number, name: string): void {
+  const recorded = header.pyodideBytes;
+  if (recorded === undefined || partBytes === recorded) return;
+  throw new SnapshotMismatchError(partBytes < recorded
+    ? `wsgi-edge: ${name} is truncated (${fileBytes} bytes): make it again with wsgi-edge snapshot`
+    : `wsgi-edge: ${name} has ${partBytes - recorded} bytes more than it was made with: make it again with wsgi-edge snapshot`);
 }
 
 /**

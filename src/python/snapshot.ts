@@ -85,7 +85,7 @@ export async function makeSnapshot(target: SnapshotTarget, prepare: PrepareSnaps
         'do that on the first request instead',
     );
   }
-  return concat(encodeHeader(header), memory);
+  return concat(encodeHeader({ ...header, pyodideBytes: memory.length }), memory);
 }
 
 /** `makeSnapshot` written to `file`; gives its header. */

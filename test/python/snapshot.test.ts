@@ -147,13 +147,33 @@ counter_mod.TOKEN`) as number;
 
   it('refuses a file cut short, as truncated, before Pyodide is loaded', async () => {
     const bytes = await readFile(file);
-    for (const [name, length] of [['cut-in-heap', bytes.length - 4096], ['cut-in-header', parseSnapshotHeader(bytes).start + 8]] as const) {
+    const pages = (n: number) => n * 64 * 1024;
+    for (const [name, length] of [
+      ['cut-in-heap', bytes.length - 4096],
+      // The heap left is whole wasm pages still: only the length the header records tells it.
+      ['cut-on-a-page', bytes.length - pages(1)],
+      ['cut-in-header', parseSnapshotHeader(bytes).start + 8],
+    ] as const) {
       const cut = join(dir, `${name}.snapshot`);
       await writeFile(cut, bytes.subarray(0, length));
       const loading = loadSnapshot(cut, { app: 'counter_mod:app', path: [folder] });
       await expect(loading).rejects.toBeInstanceOf(SnapshotMismatchError);
       await expect(loading).rejects.toThrow(`wsgi-edge: ${cut} is truncated (${length} bytes): make it again with wsgi-edge snapshot`);
     }
+  });
+
+  it('records the length of Pyodide\'s part, and the Worker\'s reader refuses a file cut on a page or grown', async () => {
+    const bytes = await readFile(file);
+    const { start } = parseSnapshotHeader(bytes);
+    expect(header.pyodideBytes).toBe(bytes.length - start);
+    expect(header.pyodideBytes! % 16).toBe(0);
+    const cut = bytes.subarray(0, bytes.length - 64 * 1024);
+    expect(() => parseSnapshot(cut, 'cut.snapshot')).toThrow(`wsgi-edge: cut.snapshot is truncated (${cut.length} bytes): make it again with wsgi-edge snapshot`);
+    const grown = Buffer.concat([bytes, Buffer.alloc(64 * 1024)]);
+    expect(() => parseSnapshot(grown, 'grown.snapshot')).toThrow('wsgi-edge: grown.snapshot has 65536 bytes more than it was made with');
+    const grownFile = join(dir, 'grown.snapshot');
+    await writeFile(grownFile, grown);
+    await expect(loadSnapshot(grownFile, { app: 'counter_mod:app', path: [folder] })).rejects.toThrow(`wsgi-edge: ${grownFile} has 65536 bytes more than it was made with`);
   });
 
   it('refuses a file that is not a snapshot, and a stale one', async () => {
