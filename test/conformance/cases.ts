@@ -90,18 +90,22 @@ export function conformanceClient(target: ConformanceTarget) {
     const request = new Request(new URL(path, target.baseUrl()), init);
     return target.fetch ? target.fetch(request) : fetch(request);
   };
-  // Where a failed body ends as a complete one (workerd), the server then closes that connection (a reset
-  // or a FIN, whichever reaches the client first), and the client's pool may hand it to the next request
-  // before that arrives: a GET or HEAD that met such a close before any response is sent again, as a
-  // browser does on a reused connection.
-  const retriesReset = target.platform?.failedBody === 'ended';
+  // A pooled connection may be closed by the server after a response that did not end normally (a
+  // failed body that workerd ends as a complete one, a cancelled stream on Lambda's stream front end), and
+  // the pool may hand it to the next request before the close arrives: that request then meets a reset or
+  // a FIN before any response. A GET or HEAD is sent again, as a browser does on a reused connection.
+  // Where a failed body ends as a complete one (workerd), the server closes that connection without
+  // reading on, so any request sent on it was never read: sent again whatever its method, when its
+  // body can be sent twice.
+  const closesAfterEndedFailure = target.platform?.failedBody === 'ended';
   const send = async (path: string, init: RequestInit = {}): Promise<Response> => {
     try {
       return await once(path, init);
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const idempotent = (init.method ?? 'GET') === 'GET' || init.method === 'HEAD';
-      if (retriesReset && idempotent && CLOSED_CONNECTION.has(cause?.code ?? '')) return once(path, init);
+      const replayable = init.body === undefined || init.body === null || typeof init.body === 'string' || init.body instanceof Uint8Array;
+      if ((idempotent || (closesAfterEndedFailure && replayable)) && CLOSED_CONNECTION.has(cause?.code ?? '')) return once(path, init);
       // undici's "fetch failed" says nothing of why: name the request and the socket's error.
       throw new Error(`${target.name}: ${init.method ?? 'GET'} ${path} failed: ${cause?.code ?? ''} ${cause?.message ?? String(error)}`, { cause: error });
     }
