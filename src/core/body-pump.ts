@@ -8,10 +8,10 @@
 import { LentChunks } from './chunk-release.ts';
 import { describeError, WsgiError } from './errors.ts';
 import { logError } from './error-stream.ts';
-import { checkChunk, type Exchange } from './exchange.ts';
+import { checkChunk, isChunk, type Exchange } from './exchange.ts';
 import { fileWrapperSource } from './file-wrapper.ts';
 import { chunkToBytes, joinChunks, utf8Length } from './native-string.ts';
-import { NULL_BODY_STATUSES, quote } from './protocol.ts';
+import { isNullBody, quote } from './protocol.ts';
 import { isPromiseLike } from './promise.ts';
 import { appResult, errorResult, failedResult, type WsgiResult } from './result.ts';
 import type { Chunk, Environ, ErrorStream, GatewayOptions, ResponseBody } from './types.ts';
@@ -252,7 +252,7 @@ export class BodyPump {
   }
 
   #isNullBody(): boolean {
-    return this.#method === 'HEAD' || NULL_BODY_STATUSES.has(this.#exchange.status!.code);
+    return isNullBody(this.#method, this.#exchange.status!.code);
   }
 
   /**
@@ -424,11 +424,11 @@ export function listResult(exchange: Exchange, method: string, body: ResponseBod
   if (!Array.isArray(body) || status === undefined || exchange.headersSent || exchange.contentLength !== undefined) return undefined;
   if (typeof (body as { close?: unknown }).close === 'function') return undefined;
   for (const chunk of body as unknown[]) {
-    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) return undefined;
+    if (!isChunk(chunk)) return undefined;
   }
   exchange.headersSent = true;
   exchange.ended = true;
-  if (method === 'HEAD' || NULL_BODY_STATUSES.has(status.code)) return appResult(exchange, null);
+  if (isNullBody(method, status.code)) return appResult(exchange, null);
   return withLength(exchange, joinChunks(body as Chunk[]), options.platformCountsLength === true);
 }
 

@@ -60,9 +60,14 @@ export class Exchange {
   }
 }
 
+/** Bytes or a string: what a body chunk must be. */
+export function isChunk(value: unknown): value is Chunk {
+  return typeof value === 'string' || value instanceof Uint8Array;
+}
+
 /** Anything but bytes or a string as a body chunk is the app's error. */
 export function checkChunk(chunk: unknown): asserts chunk is Chunk {
-  if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+  if (!isChunk(chunk)) {
     throw new WsgiError('bad-chunk', `Body chunks must be Uint8Array or string (got ${quote(chunk)})`);
   }
 }

@@ -27,7 +27,12 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 ]);
 
 /** Statuses whose responses carry no body (Fetch refuses one), besides any answer to HEAD. */
-export const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
+
+/** Whether the response to a `method` request with status `code` carries no body. */
+export function isNullBody(method: string, code: number): boolean {
+  return method === 'HEAD' || NULL_BODY_STATUSES.has(code);
+}
 
 /** Methods Fetch writes in upper case whatever case they came in; the rest are kept as sent. */
 const CASE_FOLDED_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
