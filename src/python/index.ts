@@ -43,9 +43,19 @@ export interface PythonAppFileOptions extends PythonAppOptions {
    * any other is a host folder, mounted at its own path.
    */
   mounts?: Readonly<Record<string, string>>;
+  /**
+   * Process environment variables that `os.environ` follows request by request: before each request, one
+   * whose value changed is set again (or taken out when it is gone). By default, where `os.environ` is the
+   * process environment (no `env` given) under Lambda's runtime, `['_X_AMZN_TRACE_ID']`, which the runtime
+   * client sets for each invocation; else none. Each name costs a read of `process.env` per request.
+   */
+  liveEnv?: readonly string[];
 }
 
 const CONSOLE_STREAMS = { stdout: (line: string) => console.log(line), stderr: (line: string) => console.error(line) };
+
+/** Set by Lambda's runtime client for each invocation. */
+const LAMBDA_TRACE_ID = '_X_AMZN_TRACE_ID';
 
 let sharedPyodide: Promise<PyodideInterface> | undefined;
 
@@ -67,7 +77,10 @@ export async function loadPythonApp(options: PythonAppFileOptions): Promise<Wsgi
     throw new Error('wsgi-edge: options.snapshot and options.pyodide exclude each other (a snapshot makes its own Pyodide)');
   }
   if (options.pyodide !== undefined) return startInPyodide(await options.pyodide, options);
-  options = { ...options, env: options.env ?? processEnvironment() };
+  if (options.env === undefined) {
+    const env = processEnvironment();
+    options = { ...options, env, liveEnv: options.liveEnv ?? (env.AWS_LAMBDA_RUNTIME_API === undefined ? [] : [LAMBDA_TRACE_ID]) };
+  }
   if (options.snapshot !== undefined) return startInPyodide(await loadSnapshot(options.snapshot, snapshotTarget(options), CONSOLE_STREAMS), options);
   const shared = defaultPyodide();
   // A dead interpreter is not handed out again: the next load (lazyPythonApp's, after a death) starts a fresh Pyodide.
@@ -130,7 +143,7 @@ async function startInPyodide(pyodide: PyodideInterface, options: PythonAppFileO
   for (const folder of sysPath(options, mounts)) {
     folders.push(insideAny(folder, mounts) ? folder : await mountExisting(pyodide, options.app, folder, folder, 'options.path'));
   }
-  return startPythonApp(pyodide, await bridgeSource, options, folders);
+  return startPythonApp(pyodide, await bridgeSource, options, folders, { names: options.liveEnv ?? [], read: (name) => process.env[name] });
 }
 
 /** mountFolder, after checking the folder is there: mounting a missing one fails with an Emscripten ErrnoError that has no message. */

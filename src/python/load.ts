@@ -10,6 +10,7 @@ import type { WsgiApp } from '../core/types.ts';
 import { listingEnviron } from '../core/gateway.ts';
 import { bridgeApp, installBridge, Interpreter, loadGateway, type BridgeOptions } from './bridge.ts';
 import { installCallTrampoline } from './call-trampoline.ts';
+import { withLiveEnv, type LiveEnv } from './live-env.ts';
 
 export interface PythonAppOptions extends BridgeOptions {
   /**
@@ -42,10 +43,11 @@ const interpreters = new WeakMap<PyodideInterface, Interpreter>();
 
 /**
  * The app `options.app` in `pyodide`, as a `WsgiApp`. `folders` (already inside Pyodide's file system)
- * go on sys.path after the folder of `options.files`. A Pyodide whose interpreter died (under another
- * app loaded into it) takes no new app: this throws its InterpreterDeadError.
+ * go on sys.path after the folder of `options.files`; `live` names variables os.environ follows request by
+ * request. A Pyodide whose interpreter died (under another app loaded into it) takes no new app: this throws
+ * its InterpreterDeadError.
  */
-export function startPythonApp(pyodide: PyodideInterface, bridgeSource: string, options: PythonAppOptions, folders: readonly string[] = []): WsgiApp {
+export function startPythonApp(pyodide: PyodideInterface, bridgeSource: string, options: PythonAppOptions, folders: readonly string[] = [], live?: LiveEnv): WsgiApp {
   let interpreter = interpreters.get(pyodide);
   if (interpreter === undefined) {
     installCallTrampoline(pyodide);
@@ -54,7 +56,8 @@ export function startPythonApp(pyodide: PyodideInterface, bridgeSource: string, 
   }
   if (interpreter.dead) throw interpreter.dead;
   const paths = options.files ? [writeFiles(pyodide, options.files), ...folders] : [...folders];
-  return bridgeApp(loadGateway(pyodide, options.app, paths, options.multiprocess ?? true, options.env), interpreter, options);
+  const app = bridgeApp(loadGateway(pyodide, options.app, paths, options.multiprocess ?? true, options.env), interpreter, options);
+  return live === undefined || live.names.length === 0 ? app : withLiveEnv(app, pyodide, interpreter, live, options.env);
 }
 
 /** Writes `files` under FILES_DIR and returns that folder. */

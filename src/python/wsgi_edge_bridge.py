@@ -288,6 +288,15 @@ def replace_environ(flat_env):
     os.environ.update(env)
 
 
+def set_environ_value(name, value):
+    """os.environ[name] = value, or no `name` in it when value is None: a variable the host sets again for
+    each request, as Lambda's runtime does _X_AMZN_TRACE_ID for each invocation."""
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
 def _forget_folder_listings():
     """importlib.invalidate_caches() for folders only: a folder mounted since may hold new modules.
 

@@ -234,6 +234,16 @@ describe.each(['buffered', 'streaming'] as const)('os.environ, %s', (mode) => {
     // The zip's snapshot was made where this variable was set: none of the build's environment is in it.
     expect(environ[SNAPSHOT_ONLY]).toBeUndefined();
   });
+
+  test('holds each invocation\'s own _X_AMZN_TRACE_ID, as the Python runtime sets it, and none when the invocation has none', async () => {
+    const traceOf = async (traceId: string | null) => (JSON.parse(text(await faults[mode].invoke(await furl('/os-environ'), { traceId }))) as Record<string, string>)._X_AMZN_TRACE_ID;
+    expect(await traceOf(`Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;mode=${mode}`)).toBe(
+      `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;mode=${mode}`,
+    );
+    expect(await traceOf('Root=1-00000000-second')).toBe('Root=1-00000000-second');
+    expect(await traceOf(null)).toBeUndefined();
+    expect(await traceOf('Root=1-00000000-again')).toBe('Root=1-00000000-again');
+  });
 });
 
 describe('a dead interpreter fails its invocation, and a fresh process serves the next one', () => {

@@ -71,6 +71,7 @@ interface Pending {
   id: string;
   event: unknown;
   deadline: number;
+  traceId: string | null;
   settle(outcome: Outcome): void;
   onStream?: (stream: StreamSink) => void;
   partial: Buffer[];
@@ -93,6 +94,8 @@ export interface InvokeOptions {
   /** The deadline Lambda would enforce; default 10 s. */
   timeoutMs?: number;
   requestId?: string;
+  /** The invocation's `Lambda-Runtime-Trace-Id`; null sends none. Default `Root=1-00000000-<request id>`. */
+  traceId?: string | null;
   /**
    * A streamed body is read by a client, as through a function URL: while the client does not read, the
    * runtime's writes back up (1 MiB queued here). Without it everything is received as it comes, for
@@ -296,10 +299,12 @@ export class LambdaFunction {
 
   #enqueue(event: unknown, options: InvokeOptions, settle: (o: Outcome) => void, onStream?: Pending['onStream']): void {
     const timeoutMs = options.timeoutMs ?? 10_000;
+    const id = options.requestId ?? `req-${++sequence}`;
     const pending: Pending = {
-      id: options.requestId ?? `req-${++sequence}`,
+      id,
       event,
       deadline: Date.now() + timeoutMs,
+      traceId: options.traceId === undefined ? `Root=1-00000000-${id}` : options.traceId,
       partial: [],
       started: false,
       settle: (outcome) => {
@@ -339,7 +344,7 @@ export class LambdaFunction {
         'Lambda-Runtime-Aws-Request-Id': pending.id,
         'Lambda-Runtime-Deadline-Ms': String(pending.deadline),
         'Lambda-Runtime-Invoked-Function-Arn': 'arn:aws:lambda:us-east-1:123456789012:function:wsgi-edge-test',
-        'Lambda-Runtime-Trace-Id': `Root=1-00000000-${pending.id}`,
+        ...(pending.traceId === null ? {} : { 'Lambda-Runtime-Trace-Id': pending.traceId }),
       });
       res.end(body);
     }

@@ -146,3 +146,27 @@ describe('options.env and a Pyodide the caller loaded', () => {
     expect(await environ({ LAST: 'loaded' })).toEqual({ LAST: 'loaded', HOME: '/home/pyodide', LD_LIBRARY_PATH: expect.any(String) });
   });
 });
+
+describe('options.liveEnv', () => {
+  it('has os.environ follow the named process variables request by request, set again or taken out, and no others', { timeout: 60_000 }, async () => {
+    const { loadPyodide } = await import('pyodide');
+    const pyodide = await loadPyodide();
+    const app = await loadPythonApp({ app: 'faults:application', path: [FIXTURE_DIR], pyodide, env: { FOLLOWED: 'at load', FIXED: 'at load' }, liveEnv: ['FOLLOWED'] });
+    const environ = async () => (JSON.parse(await (await handle(app, new Request('http://x.test/os-environ'))).text()) as { environ: Record<string, string> }).environ;
+    const saved = { FOLLOWED: process.env.FOLLOWED, FIXED: process.env.FIXED };
+    try {
+      delete process.env.FOLLOWED;
+      process.env.FIXED = 'changed, not followed';
+      expect(await environ()).not.toHaveProperty('FOLLOWED');
+      process.env.FOLLOWED = 'Root=1-first';
+      expect(await environ()).toMatchObject({ FOLLOWED: 'Root=1-first', FIXED: 'at load' });
+      process.env.FOLLOWED = 'Root=1-second';
+      expect(await environ()).toMatchObject({ FOLLOWED: 'Root=1-second', FIXED: 'at load' });
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});

@@ -1047,6 +1047,18 @@ class ReplaceEnviron(unittest.TestCase):
         self.assertEqual(os.environ['HOME'], '/srv/app')
         self.assertNotIn('DATABASE_URL', os.environ)
 
+    def test_one_value_set_again_or_taken_away_and_the_c_environment_follows(self):
+        bridge.replace_environ(['KEEP', 'kept'])
+        bridge.set_environ_value('_X_AMZN_TRACE_ID', 'Root=1-a')
+        bridge.set_environ_value('_X_AMZN_TRACE_ID', 'Root=1-b')
+        self.assertEqual(os.environ['_X_AMZN_TRACE_ID'], 'Root=1-b')
+        self.assertIn('_X_AMZN_TRACE_ID=Root=1-b', subprocess.run(['/usr/bin/env'], capture_output=True, text=True, check=True).stdout)
+        bridge.set_environ_value('_X_AMZN_TRACE_ID', None)
+        bridge.set_environ_value('NEVER_SET', None)
+        self.assertNotIn('_X_AMZN_TRACE_ID', os.environ)
+        self.assertNotIn('_X_AMZN_TRACE_ID', subprocess.run(['/usr/bin/env'], capture_output=True, text=True, check=True).stdout)
+        self.assertEqual(os.environ['KEEP'], 'kept')
+
 
 if __name__ == '__main__':
     unittest.main()
