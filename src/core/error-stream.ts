@@ -24,6 +24,11 @@ class LineErrorStream implements ErrorStream {
     for (const line of lines) this.write(line);
   }
 
+  /** Hands `line` to the sink as it is, whatever partial line the stream holds. */
+  emitWhole(line: string): void {
+    this.#emit(line);
+  }
+
   flush(): void {
     if (this.#pending) {
       const rest = this.#pending;
@@ -41,6 +46,15 @@ export function createErrorStream(option: GatewayOptions['errors']): ErrorStream
   if (option === undefined) return new LineErrorStream(consoleError);
   if (typeof option === 'function') return new LineErrorStream(option);
   return option;
+}
+
+/**
+ * Writes `line` (no newline in it) as a line of its own: past the partial line a stream of the core holds,
+ * which it would otherwise join. A stream given as `GatewayOptions.errors` gets it as written text.
+ */
+export function writeWholeLine(errors: ErrorStream, line: string): void {
+  if (errors instanceof LineErrorStream) errors.emitWhole(line);
+  else errors.write(`${line}\n`);
 }
 
 /** Writes a whole message, one or more lines, and flushes it. */

@@ -13,7 +13,7 @@
 import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
 import { releaseWhenWritten } from '../core/chunk-release.ts';
-import { createErrorStream } from '../core/error-stream.ts';
+import { createErrorStream, writeWholeLine } from '../core/error-stream.ts';
 import { listingEnviron } from '../core/gateway.ts';
 import { RequestInput } from '../core/input.ts';
 import { filledEnviron } from '../core/lazy-environ.ts';
@@ -124,8 +124,8 @@ class Host {
  * kept past its request (or a generator's `finally` that Python's garbage collector runs during a later
  * request) never reaches another request: start_response and write raise in Python; wsgi.errors text goes
  * to `#late`, which hands whole lines to the `wsgi.errors` of the latest request, built by the core from
- * the same `GatewayOptions.errors`: the text reaches the same log, in lines that take in none of that
- * request's later text.
+ * the same `GatewayOptions.errors`: the text reaches the same log, in lines of its own that neither join
+ * a partial line of that request nor take in its later text.
  */
 class Hosts {
   readonly #open = new Map<number, Host>();
@@ -133,7 +133,9 @@ class Hosts {
   readonly #interpreter: Interpreter;
   /** The latest request's `wsgi.errors`, for text written after its request was over. */
   #latestErrors: ErrorStream | undefined;
-  readonly #late = createErrorStream((line) => this.#latestErrors?.write(`${line}\n`));
+  readonly #late = createErrorStream((line) => {
+    if (this.#latestErrors !== undefined) writeWholeLine(this.#latestErrors, line);
+  });
 
   constructor(interpreter: Interpreter) {
     this.#interpreter = interpreter;

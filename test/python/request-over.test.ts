@@ -56,8 +56,9 @@ def application(environ, start_response):
     outcomes = kept['outcomes']
     outcomes.append('start_response: ' + outcome(lambda: kept['start_response']('500 Wrong Request', [])))
     outcomes.append('write: ' + outcome(lambda: kept['write'](b'wrong body')))
-    environ['wsgi.errors'].write('line\\n')
+    # A late whole line while this request holds a partial one: each stays a line of its own.
     kept['errors'].write(' line\\n')
+    environ['wsgi.errors'].write('line\\n')
     kept['errors'].write('unflushed')
     kept['errors'].flush()
     return ['\\n'.join(outcomes).encode()]
@@ -83,6 +84,6 @@ describe('a start_response, write or wsgi.errors kept past its request, under Py
       `start_response: RuntimeError: start_response() ${OVER}`,
       `write: RuntimeError: write() ${OVER}`,
     ]);
-    expect(log).toEqual(['finally line', 'own line', 'late line', 'unflushed']);
+    expect(log).toEqual(['finally line', 'late line', 'own line', 'unflushed']);
   });
 });
