@@ -80,6 +80,13 @@ export interface ResponseOptions {
    * exactly the length its headers declare, so nothing changes on the wire.
    */
   platformCountsLength?: boolean;
+  /**
+   * The runtime writes the reason phrase of a status itself, whatever `statusText` says (Deno: HTTP/1.1
+   * gets the canonical one, HTTP/2 has none): the `Response` is made without one. Deno answers a 200 with
+   * a string or bytes and one plain-text or JSON Content-Type in a single call into its runtime only when
+   * `statusText` is empty (bench/PROFILE.md).
+   */
+  platformWritesReason?: boolean;
   /** Builds the `Response` of a streamed body instead of `new Response` (the Deno target's notes who reads it). */
   streamResponse?: (body: ReadableStream<Uint8Array>, init: ResponseInit) => Response;
 }
@@ -110,7 +117,9 @@ export function toResponse(result: WsgiResult, options: ResponseOptions = {}): R
   // Fetch gives a string body a Content-Type of its own (text/plain) when the app set none: send bytes then.
   if (typeof body === 'string' && !typed) body = chunkToBytes(body);
   const headers: HeadersInit = record ?? pairs ?? result.headers;
-  const init = { status: result.status, statusText: result.statusText, headers };
+  const init: ResponseInit = options.platformWritesReason === true
+    ? { status: result.status, headers }
+    : { status: result.status, statusText: result.statusText, headers };
   if (options.streamResponse !== undefined && body instanceof ReadableStream) return options.streamResponse(body, init);
   return new Response(body as BodyInit | null, init);
 }

@@ -316,6 +316,8 @@ const cookies: WsgiApp = (_environ, startResponse) => {
 
 const REASONS: Readonly<Record<string, string>> = {
   '200': 'OK',
+  // Not the canonical reason (Non-Authoritative Information): which of the two reaches the client is the server's.
+  '203': 'Reason Of The App',
   '204': 'No Content',
   '205': 'Reset Content',
   '304': 'Not Modified',

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceSuite } from '../conformance/cases.ts';
 import { RUNTIME_REQUEST_FACTS, socketWire } from '../conformance/request-cases.ts';
+import { rawRequest } from '../hardening/raw-http.ts';
 import { denoServe, type DenoServer } from './deno.ts';
 
 describe('conformance: deno serve', () => {
@@ -27,6 +28,11 @@ describe('conformance: deno serve', () => {
     },
     wire: socketWire(() => server.url),
     platform: { request: RUNTIME_REQUEST_FACTS.deno },
+  });
+
+  it('writes the canonical reason phrase, whatever the app\'s status says (so the Response carries no statusText)', async () => {
+    expect((await rawRequest(server.url, 'GET', '/status/203')).statusLine).toBe('HTTP/1.1 203 Non Authoritative Information');
+    expect((await rawRequest(server.url, 'GET', '/hello')).statusLine).toBe('HTTP/1.1 200 OK');
   });
 
   it('sends wsgi.errors to console.error, on the process stderr', async () => {

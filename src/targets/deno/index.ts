@@ -46,16 +46,17 @@ export function handle(app: WsgiApp, options: DenoOptions = {}): DenoServeHandle
 }
 
 /**
- * Deno sends the length of a complete body itself (see `ResponseOptions`); a streamed body's buffers
- * go back to their producer as Deno's server lets go of them (stream-response.ts).
+ * Deno sends the length of a complete body itself and writes its own reason phrase (see
+ * `ResponseOptions`); a streamed body's buffers go back to their producer as Deno's server lets go of them
+ * (stream-response.ts).
  */
 function toDenoResponse(result: WsgiResult): Response {
   return toResponse(result, RESPONSE_OPTIONS);
 }
 
 const RESPONSE_OPTIONS: ResponseOptions = READS_AS_DENO_2
-  ? { platformCountsLength: true, streamResponse: newStreamResponse }
-  : { platformCountsLength: true };
+  ? { platformCountsLength: true, platformWritesReason: true, streamResponse: newStreamResponse }
+  : { platformCountsLength: true, platformWritesReason: true };
 
 function newStreamResponse(body: ReadableStream<Uint8Array>, init: ResponseInit): Response {
   return new DenoStreamResponse(body, init);
