@@ -44,7 +44,7 @@ interface PythonGateway extends PyProxy {
    * The environ as the number of bytes written into `environ_buffer` or as one NUL-joined string, with its
    * values that are not strings beside it; or as a flat list.
    */
-  call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, token: number, objects: unknown[] | undefined) => CallResult);
+  call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, token: number, ...objects: unknown[]) => CallResult);
   bind_host(host: Hosts): void;
   environ_buffer: PyProxy & { getBuffer(type: 'u8'): PythonBufferView };
 }
@@ -482,8 +482,10 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
     let result: CallResult;
     try {
       result = Array.isArray(flat)
-        ? interpreter.enter(() => callGateway(flat, body, token, undefined))
-        : interpreter.enter(() => callGateway(environBuffer.write(flat.joined) ?? flat.joined, body, token, flat.objects));
+        ? interpreter.enter(() => callGateway(flat, body, token))
+        : flat.objects === undefined
+          ? interpreter.enter(() => callGateway(environBuffer.write(flat.joined) ?? flat.joined, body, token))
+          : interpreter.enter(() => callGateway(environBuffer.write(flat.joined) ?? flat.joined, body, token, ...flat.objects!));
     } catch (error) {
       hosts.close(token);
       throw error;

@@ -334,7 +334,7 @@ class GatewayCall(unittest.TestCase):
         flat = ['REQUEST_METHOD', 'GET', 'deno.info', info, 'PATH_INFO', '/', 'extra.count', 3, 'HTTP_HOST', 'h']
         joined = '\x00'.join('' if type(item) is not str else item for item in flat)
         gateway = bound_gateway(app)
-        self.assertEqual(read_whole(gateway, gateway.call(joined, None, TOKEN, ['deno.info', info, 'extra.count', 3])), 'hello')
+        self.assertEqual(read_whole(gateway, gateway.call(joined, None, TOKEN, 'deno.info', info, 'extra.count', 3)), 'hello')
         self.assertEqual(read_whole(gateway, gateway.call(flat, None, TOKEN)), 'hello')
         self.assertEqual(seen[0], [('REQUEST_METHOD', 'GET'), ('deno.info', info), ('PATH_INFO', '/'), ('extra.count', 3), ('HTTP_HOST', 'h')])
         self.assertEqual(seen[0], seen[1])
