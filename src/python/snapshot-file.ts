@@ -10,7 +10,7 @@
 
 import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { checkPyodideLength, isSnapshotFile, parseSnapshotHeader, SnapshotMismatchError, type SnapshotHeader } from './snapshot-format.ts';
+import { checkPyodideLength, isSnapshotFile, parseSnapshotHeader, SnapshotMismatchError, truncatedSnapshot, type SnapshotHeader } from './snapshot-format.ts';
 import type { SnapshotHeap } from './snapshot-heap.ts';
 
 /** What a header line fits in, mostly; a longer one (an app of many files) is read in more steps. */
@@ -58,12 +58,11 @@ async function readHeaders(handle: FileHandle, file: string, check: (header: Sna
   const { header, start } = parseSnapshotHeader(head, file);
   await check(header);
   checkPyodideLength(header, size - start, size, file);
-  const truncated = () => new SnapshotMismatchError(`wsgi-edge: ${file} is truncated (${size} bytes): make it again with wsgi-edge snapshot`);
   const words = await readAt(handle, start, PYODIDE_WORDS);
-  if (words.length < PYODIDE_WORDS) throw truncated();
+  if (words.length < PYODIDE_WORDS) throw truncatedSnapshot(file, size);
   const heapStart = new DataView(words.buffer).getUint32(4, true);
   const heapBytes = size - start - heapStart;
-  if (heapStart < PYODIDE_WORDS || heapStart % 4 !== 0 || heapBytes <= 0 || heapBytes % WASM_PAGE !== 0) throw truncated();
+  if (heapStart < PYODIDE_WORDS || heapStart % 4 !== 0 || heapBytes <= 0 || heapBytes % WASM_PAGE !== 0) throw truncatedSnapshot(file, size);
   const pyodideHeader = await readAt(handle, start, heapStart);
   const position = start + heapStart;
   return {

@@ -68,9 +68,14 @@ export function parseSnapshot(bytes: Uint8Array, name = 'the snapshot'): { heade
 export function checkPyodideLength(header: SnapshotHeader, partBytes: number, fileBytes: number, name: string): void {
   const recorded = header.pyodideBytes;
   if (recorded === undefined || partBytes === recorded) return;
-  throw new SnapshotMismatchError(partBytes < recorded
-    ? `wsgi-edge: ${name} is truncated (${fileBytes} bytes): make it again with wsgi-edge snapshot`
-    : `wsgi-edge: ${name} has ${partBytes - recorded} bytes more than it was made with: make it again with wsgi-edge snapshot`);
+  throw partBytes < recorded
+    ? truncatedSnapshot(name, fileBytes)
+    : new SnapshotMismatchError(`wsgi-edge: ${name} has ${partBytes - recorded} bytes more than it was made with: make it again with wsgi-edge snapshot`);
+}
+
+/** The error for a snapshot file `name` of `fileBytes` bytes that was cut short. */
+export function truncatedSnapshot(name: string, fileBytes: number): SnapshotMismatchError {
+  return new SnapshotMismatchError(`wsgi-edge: ${name} is truncated (${fileBytes} bytes): make it again with wsgi-edge snapshot`);
 }
 
 /**
