@@ -28,8 +28,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodePage, ROUTES } from './apps/shared.ts';
 import { benchConfig } from './config.ts';
-import { CLIENT_CORE, killAll, log, median, procStatusBytes, serverCpuMs, startServer, stopServer, type Server } from './lib.ts';
-import { checkAnswers, measureThroughput, streamOnce } from './measure.ts';
+import { CLIENT_CORE, killAll, log, median, procStatusBytes, startServer, stopServer, type Server } from './lib.ts';
+import { checkAnswers, measureStreams, measureThroughput } from './measure.ts';
 import { besidePyodide, findCPython, pythonServers, servingPid } from './python.ts';
 import { PYODIDE_VERSIONS } from '../test/helpers/pyodide-versions.ts';
 import { spawnSync } from 'node:child_process';
@@ -125,24 +125,21 @@ function nodeFlags(dir: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/) : [];
 }
 
-/** Downloads of `--path` from each server in turn, the order rotated: MB/s, RSS growth, server CPU per MiB. */
+/** Downloads of `--path` from each server, as the bench takes them (`measureStreams`): MB/s, RSS growth, server CPU per MiB. */
 async function compareStreams(names: string[], up: ReadonlyMap<string, Server>, rounds: number): Promise<void> {
-  const mib = Number(/[?&]mib=(\d+)/.exec(values.path)?.[1] ?? 1);
-  const runs = new Map<string, { mbps: number; growth: number; cpuMsPerMiB: number }[]>();
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(i + round) % names.length]!;
-      const server = up.get(name)!;
-      const cpuBefore = serverCpuMs(server);
-      const { mbps, growth } = await streamOnce(server, server.url + values.path, mib * 2 ** 20);
-      runs.set(name, [...(runs.get(name) ?? []), { mbps, growth, cpuMsPerMiB: (serverCpuMs(server) - cpuBefore) / mib }]);
+  const [path, query] = values.path.split('?') as [string, string | undefined];
+  const mib = Number(/(?:^|&)mib=(\d+)/.exec(query ?? '')?.[1] ?? 1);
+  const results = await measureStreams(names.map((name) => ({ server: name, label: name, path })), up, () => undefined, mib, rounds);
+  log(`\n${values.path} on ${values.deno ? 'deno serve' : 'Node'}, ${rounds} rounds after one uncounted download each (load ${spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim()})`);
+  for (const got of results) {
+    if (!got.measured) {
+      log(`${got.label.padEnd(12)} not measured: ${got.reason}`);
+      continue;
     }
-  }
-  log(`\n${values.path} on ${values.deno ? 'deno serve' : 'Node'}, ${rounds} rounds (load ${spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim()})`);
-  for (const name of names) {
-    const got = runs.get(name)!;
-    log(`${name.padEnd(12)} ${median(got.map((r) => r.mbps)).toFixed(0).padStart(5)} MB/s   CPU ${median(got.map((r) => r.cpuMsPerMiB)).toFixed(2)} ms/MiB   `
-      + `RSS growth up to ${Math.max(...got.map((r) => r.growth)).toFixed(1)} MiB   runs (MB/s, MiB of growth, ms/MiB) ${got.map((r) => `${r.mbps.toFixed(0)} +${r.growth.toFixed(1)} ${r.cpuMsPerMiB.toFixed(2)}`).join(', ')}`);
+    const runs = got.mbps.map((mbps, i) => `${mbps.toFixed(0)} +${got.rssGrowthMiB[i]!.toFixed(1)} ${got.cpuMsPerMiB[i]!.toFixed(2)}`);
+    log(`${got.label.padEnd(12)} ${median(got.mbps).toFixed(0).padStart(5)} MB/s   CPU ${median(got.cpuMsPerMiB).toFixed(2)} ms/MiB   `
+      + `RSS growth up to ${Math.max(...got.rssGrowthMiB).toFixed(1)} MiB (first download ${got.first!.mbps.toFixed(0)} MB/s, +${got.first!.rssGrowthMiB.toFixed(1)} MiB, ${got.first!.cpuMsPerMiB.toFixed(2)} ms/MiB)   `
+      + `runs (MB/s, MiB of growth, ms/MiB) ${runs.join(', ')}`);
   }
 }
 

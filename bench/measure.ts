@@ -88,39 +88,64 @@ export async function measureThroughput(contenders: readonly Contender[], up: Re
 }
 
 /**
- * `rounds` downloads of `mib` MiB from each stream's server; `reasonOf(id)` says why a server that is
- * not running was not measured.
+ * One download from each stream's server that is not counted, then `rounds` downloads from each, the
+ * order rotated each round; `reasonOf(id)` says why a server that is not running was not measured.
+ * The first download is set apart because it pays for what the throughput warm-up never ran (a
+ * Pyodide server's wasm and JavaScript for the streamed path are tiered up during it: 1.0-1.3 ms of
+ * CPU per MiB against 0.5-0.7 once warm, bench/PROFILE.md); its RSS growth is still reported, on its
+ * own. The rotation is the throughput runs' own: this machine's speed drifts by a third within a
+ * minute, which downloads taken server after server put all on one of them.
  */
 export async function measureStreams(specs: readonly StreamSpec[], up: ReadonlyMap<string, Server>,
   reasonOf: (id: string) => string | undefined, mib: number, rounds: number): Promise<StreamResult[]> {
   const expectedBytes = mib * 2 ** 20;
-  const results: StreamResult[] = [];
-  for (const spec of specs) {
-    const server = up.get(spec.server);
-    const entry: StreamResult = { label: spec.label, baseline: spec.baseline === true, measured: false, mbps: [], rssGrowthMiB: [] };
-    results.push(entry);
-    if (!server) {
-      entry.reason = reasonOf(spec.server) ?? 'server not running';
-      continue;
-    }
+  const entries = specs.map((spec): { spec: StreamSpec; server?: Server; entry: StreamResult } => ({
+    spec,
+    server: up.get(spec.server),
+    entry: { label: spec.label, baseline: spec.baseline === true, measured: false, mbps: [], rssGrowthMiB: [], cpuMsPerMiB: [] },
+  }));
+  for (const { spec, server, entry } of entries) {
+    if (!server) entry.reason = reasonOf(spec.server) ?? 'server not running';
+  }
+  const failed = (entry: StreamResult, error: unknown) => {
+    const message = (error as Error).message;
+    entry.reason = message.includes('returned error: 501') ? 'the server was given no file to send' : message.slice(0, 300);
+    log(`  stream ${entry.label}: not measured: ${entry.reason}`);
+  };
+  const timedDownload = async (server: Server, spec: StreamSpec) => {
+    const cpuBefore = serverCpuMs(server);
+    const got = await streamOnce(server, `${server.url}${spec.path}?mib=${mib}`, expectedBytes);
+    return { ...got, cpuMsPerMiB: (serverCpuMs(server) - cpuBefore) / mib };
+  };
+  for (const { spec, server, entry } of entries) {
+    if (!server) continue;
     try {
-      for (let round = 0; round < rounds; round++) {
-        const { mbps, growth, peak } = await streamOnce(server, `${server.url}${spec.path}?mib=${mib}`, expectedBytes);
-        entry.mbps.push(mbps);
-        entry.rssGrowthMiB.push(growth);
-        entry.peakRssMiB = Math.max(entry.peakRssMiB ?? 0, peak);
-        log(`  stream ${spec.label.padEnd(40)} ${mbps.toFixed(0).padStart(6)} MB/s  RSS +${growth.toFixed(1)} MiB (peak ${peak.toFixed(0)} MiB)`);
-      }
-      entry.measured = true;
+      const first = await timedDownload(server, spec);
+      entry.first = { mbps: first.mbps, rssGrowthMiB: first.growth, cpuMsPerMiB: first.cpuMsPerMiB };
+      entry.peakRssMiB = first.peak;
+      log(`  stream ${spec.label.padEnd(40)} ${first.mbps.toFixed(0).padStart(6)} MB/s  RSS +${first.growth.toFixed(1)} MiB (first download, not counted)`);
     } catch (error) {
-      const message = (error as Error).message;
-      entry.reason = message.includes('returned error: 501')
-        ? 'the server was given no file to send'
-        : message.slice(0, 300);
-      log(`  stream ${spec.label}: not measured: ${entry.reason}`);
+      failed(entry, error);
     }
   }
-  return results;
+  for (let round = 0; round < rounds; round++) {
+    const running = entries.filter(({ server, entry }) => server && entry.reason === undefined);
+    for (let i = 0; i < running.length; i++) {
+      const { spec, server, entry } = running[(i + round) % running.length]!;
+      try {
+        const { mbps, growth, peak, cpuMsPerMiB } = await timedDownload(server!, spec);
+        entry.mbps.push(mbps);
+        entry.rssGrowthMiB.push(growth);
+        entry.cpuMsPerMiB.push(cpuMsPerMiB);
+        entry.peakRssMiB = Math.max(entry.peakRssMiB ?? 0, peak);
+        log(`  stream ${spec.label.padEnd(40)} ${mbps.toFixed(0).padStart(6)} MB/s  RSS +${growth.toFixed(1)} MiB (peak ${peak.toFixed(0)} MiB)  CPU ${cpuMsPerMiB.toFixed(2)} ms/MiB`);
+      } catch (error) {
+        failed(entry, error);
+      }
+    }
+  }
+  for (const { entry } of entries) entry.measured = entry.reason === undefined && entry.mbps.length === rounds;
+  return entries.map(({ entry }) => entry);
 }
 
 /** One download: MB/s (10^6 bytes) and the server's RSS growth from before the request to its peak. */

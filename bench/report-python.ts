@@ -5,7 +5,7 @@
  * @module
  */
 
-import { fmt, median, NOT_MEASURED, table } from './markdown.ts';
+import { fmt, median, NOT_MEASURED, streamGrowth, streamHeader, streamRow, table } from './markdown.ts';
 import type { ColdStartLine, PythonAppResult, PythonSection, Results, ThroughputCell } from './types.ts';
 
 /** Issue 14's targets. */
@@ -62,10 +62,7 @@ export function renderPythonResults(results: Results): string {
 
   out.push(`### Streaming ${config.pythonStreamMiB} MiB from a Python generator\n`);
   const base = python.streaming.find((s) => s.baseline && s.measured);
-  out.push(table(['Server', 'MB/s', '× gunicorn', 'RSS growth MiB', 'peak RSS MiB', 'MB/s of each run'], python.streaming.map((s) => s.measured
-    ? [s.label + (s.baseline ? ' (baseline)' : ''), fmt.int(median(s.mbps)), base ? fmt.ratio(median(s.mbps) / median(base.mbps)) : '—',
-      fmt.mib(Math.max(...s.rssGrowthMiB)), fmt.int(s.peakRssMiB ?? Number.NaN), s.mbps.map((n) => Math.round(n)).join(', ')]
-    : [s.label, NOT_MEASURED, '—', '—', '—', s.reason ?? ''])));
+  out.push(table(streamHeader('Server', '× gunicorn'), python.streaming.map((s) => streamRow(s, base))));
 
   out.push('### Cold start: process start to the first 200\n');
   out.push(table(['App', 'Server', 'memory snapshot', 'ms (median)', 'ms of each run', 'RSS after the first answer, MiB (median)'], python.coldStart.map((line) => line.measured
@@ -162,7 +159,7 @@ export function renderPythonReadme(results: Results): string {
   const served = (line: ColdStartLine) => !notServed.some(({ app, server }) => app === line.app && server.id === line.server);
   const base = python.streaming.find((s) => s.baseline && s.measured);
   out.push(`Streaming ${results.config.pythonStreamMiB} MiB from a Python generator: ` + python.streaming.map((s) => s.measured
-    ? `${s.label} ${fmt.int(median(s.mbps))} MB/s${base && !s.baseline ? ` (${fmt.ratio(median(s.mbps) / median(base.mbps))} × gunicorn)` : ''}, RSS +${fmt.mib(Math.max(...s.rssGrowthMiB))} MiB`
+    ? `${s.label} ${fmt.int(median(s.mbps))} MB/s${base && !s.baseline ? ` (${fmt.ratio(median(s.mbps) / median(base.mbps))} × gunicorn)` : ''}, RSS +${streamGrowth(s)} MiB (first download in brackets)`
     : `${s.label} ${NOT_MEASURED}`).join('; ') + '.\n');
   const coldRows: string[][] = [];
   for (const app of ['seed', 'flask'] as const) {

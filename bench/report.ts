@@ -6,7 +6,7 @@
  */
 
 import { pythonTargets, renderPythonReadme, renderPythonResults } from './report-python.ts';
-import { fmt, median, NOT_MEASURED, table } from './markdown.ts';
+import { fmt, median, NOT_MEASURED, streamGrowth, streamHeader, streamRow, table } from './markdown.ts';
 import type { Results, RuntimeResult, ServerResult, SizeRow, StreamResult, ThroughputCell } from './types.ts';
 
 /** The issue's targets. */
@@ -59,9 +59,9 @@ export function renderResults(results: Results): string {
       'than the servers under test and, on a single core, would cap the fastest servers and compress the ratios toward 1.',
     '- **Same app work everywhere**: the raw handlers and Hono answer `/encode` with the seed\'s own `parseQs`, `pyRepr` and `htmlEscape`, ' +
       'so the difference between lines is the gateway or framework. `/hello` answers `Hello, world!` as text/plain.',
-    `- **Streaming**: \`curl -o /dev/null\` of ${config.streamMiB} MiB made of 64 KiB chunks (one shared buffer), ${config.streamRounds} download(s) each, ` +
+    `- **Streaming**: \`curl -o /dev/null\` of ${config.streamMiB} MiB made of 64 KiB chunks (one shared buffer), one uncounted download from each server, then ${config.streamRounds} from each, the order rotated each round (the first pays for tiering up the streamed path, which the throughput warm-up never ran; its RSS growth is shown apart), ` +
       'MB/s = 10^6 bytes/s (median). RSS growth: the server process\'s peak RSS during the download (VmHWM after resetting it, and VmRSS sampled every 20 ms) ' +
-      'minus its RSS just before; the worst of the downloads. For workerd it is the workerd process under miniflare.',
+      'minus its RSS just before; the worst of the counted downloads. CPU: the server process\'s (all threads) per MiB. For workerd it is the workerd process under miniflare.',
     '- **Lambda**: one Node process pinned to the server core; tinybench, median time per invocation, wsgi-edge and Hono interleaved, ' +
       'on each function URL sample of test/lambda/events (the docs\' placeholder host `<url-id>` made a valid `url-id`, which Hono\'s adapter otherwise rejects with 400) ' +
       'plus one GET /encode derived from a captured sample; "same answer" means equal status and body bytes. ' +
@@ -98,11 +98,7 @@ export function renderResults(results: Results): string {
   for (const runtime of results.runtimes) {
     out.push(`### ${runtime.label}\n`);
     const base = baselineStream(runtime);
-    const rows = runtime.streaming.map((s) => s.measured
-      ? [s.label + (s.baseline ? ' (baseline)' : ''), fmt.int(median(s.mbps)), base ? fmt.ratio(median(s.mbps) / median(base.mbps)) : '—',
-        fmt.mib(Math.max(...s.rssGrowthMiB)), fmt.int(s.peakRssMiB ?? Number.NaN), s.mbps.map((n) => Math.round(n)).join(', ')]
-      : [s.label, NOT_MEASURED, '—', '—', '—', s.reason ?? '']);
-    out.push(table(['Body', 'MB/s', '× raw', 'RSS growth MiB', 'peak RSS MiB', 'MB/s of each run'], rows));
+    out.push(table(streamHeader('Body', '× raw'), runtime.streaming.map((s) => streamRow(s, base))));
   }
 
   out.push('## AWS Lambda\n');
@@ -208,11 +204,11 @@ export function renderReadmeTable(results: Results): string {
     const base = baselineStream(runtime);
     for (const s of runtime.streaming.filter(isWsgiEdge)) {
       streams.push([runtime.label, s.label, s.measured ? fmt.int(median(s.mbps)) : NOT_MEASURED,
-        s.measured && base ? fmt.ratio(median(s.mbps) / median(base.mbps)) : '—', s.measured ? fmt.mib(Math.max(...s.rssGrowthMiB)) : '—']);
+        s.measured && base ? fmt.ratio(median(s.mbps) / median(base.mbps)) : '—', s.measured ? streamGrowth(s) : '—']);
     }
   }
   out.push('');
-  out.push(table(['Runtime', `Streaming ${results.config.streamMiB} MiB`, 'MB/s', '× raw stream', 'RSS growth MiB'], streams));
+  out.push(table(['Runtime', `Streaming ${results.config.streamMiB} MiB`, 'MB/s', '× raw stream', 'RSS growth MiB (first download)'], streams));
   const events = results.lambda.events ?? [];
   out.push('');
   if (events.length) {

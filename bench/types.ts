@@ -75,10 +75,14 @@ export interface StreamResult {
   baseline: boolean;
   measured: boolean;
   reason?: string;
-  /** MB/s (10^6 bytes a second) of each download. */
+  /** MB/s (10^6 bytes a second) of each counted download. */
   mbps: number[];
-  /** The server's RSS growth during each download, MiB. */
+  /** The server's RSS growth during each counted download, MiB. */
   rssGrowthMiB: number[];
+  /** The server's CPU (all threads) per MiB of each counted download, ms. */
+  cpuMsPerMiB: number[];
+  /** The download before the counted ones, which pays for the streamed path's first run (see measureStreams). */
+  first?: { mbps: number; rssGrowthMiB: number; cpuMsPerMiB: number };
   peakRssMiB?: number;
 }
 

@@ -85,6 +85,8 @@ describe('npm run bench -- --quick', () => {
       expect(s.mbps).toHaveLength(results.config.streamRounds);
       expect(s.mbps.every(positive)).toBe(true);
       expect(s.rssGrowthMiB.every((n) => Number.isFinite(n) && n >= 0)).toBe(true);
+      expect(s.cpuMsPerMiB).toHaveLength(results.config.streamRounds);
+      expect(positive(s.first!.mbps) && s.first!.rssGrowthMiB >= 0 && s.first!.cpuMsPerMiB >= 0, JSON.stringify(s.first)).toBe(true);
     }
   });
 
@@ -142,6 +144,8 @@ describe('npm run bench -- --quick', () => {
       expect(s.measured, `${s.label}: ${s.reason}`).toBe(true);
       expect(s.mbps).toHaveLength(results.config.streamRounds);
       expect(s.mbps.every(positive) && s.rssGrowthMiB.every((n) => Number.isFinite(n) && n >= 0)).toBe(true);
+      expect(s.cpuMsPerMiB).toHaveLength(results.config.streamRounds);
+      expect(positive(s.first!.mbps) && s.first!.rssGrowthMiB >= 0, JSON.stringify(s.first)).toBe(true);
     }
   });
 
