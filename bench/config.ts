@@ -11,7 +11,7 @@ export function benchConfig(quick: boolean) {
       routes: ['encode'] as const, pythonStreamMiB: 16, coldStartRuns: 1, pythonWarmup: 0,
     }
     : {
-      seconds: 4, warmup: 1, rounds: 3, connections: 32, streamMiB: 1024, streamRounds: 4, lambdaMs: 1500, loadRuns: 10,
+      seconds: 4, warmup: 1, rounds: 5, connections: 32, streamMiB: 1024, streamRounds: 4, lambdaMs: 1500, loadRuns: 10,
       routes: ['encode', 'hello'] as const, pythonStreamMiB: 256, coldStartRuns: 5,
       // A fresh Pyodide's wasm is still being tiered up after 1 s of load (V8's compile threads spent 14 µs a
       // request after 3 s, 2 µs after 10 s: bench/PROFILE.md, Flask's third pass); cold starts are measured apart.
