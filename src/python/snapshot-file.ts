@@ -3,9 +3,8 @@
  * header line and Pyodide's own header (magic number, build id, the state of Pyodide's JavaScript side: a
  * few KiB) are read into buffers, and the heap (24-30 MiB) later from the file into the new module's
  * wasm memory, a MiB at a time through one buffer and only the pages that differ, when Pyodide would
- * copy it there (./snapshot-heap.ts). A buffer of the whole file
- * would be freed only by V8's next full collection, which a serving process may not run for hours
- * (bench/PROFILE.md, item 3).
+ * copy it there (./snapshot-heap.ts). A buffer of the whole file would be freed only by V8's next full
+ * collection, which a serving process may not run for hours (bench/PROFILE.md, item 3).
  * @module
  */
 
