@@ -481,11 +481,11 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
     const token = hosts.open(startResponse, environ['wsgi.errors']);
     let result: CallResult;
     try {
-      result = Array.isArray(flat)
-        ? interpreter.enter(() => callGateway(flat, body, token))
-        : flat.objects === undefined
-          ? interpreter.enter(() => callGateway(environBuffer.write(flat.joined) ?? flat.joined, body, token))
-          : interpreter.enter(() => callGateway(environBuffer.write(flat.joined) ?? flat.joined, body, token, ...flat.objects!));
+      result = interpreter.enter(() => {
+        if (Array.isArray(flat)) return callGateway(flat, body, token);
+        const joined = environBuffer.write(flat.joined) ?? flat.joined;
+        return flat.objects === undefined ? callGateway(joined, body, token) : callGateway(joined, body, token, ...flat.objects);
+      });
     } catch (error) {
       hosts.close(token);
       throw error;

@@ -54,9 +54,8 @@ function toDenoResponse(result: WsgiResult): Response {
   return toResponse(result, RESPONSE_OPTIONS);
 }
 
-const RESPONSE_OPTIONS: ResponseOptions = READS_AS_DENO_2
-  ? { platformCountsLength: true, platformWritesReason: true, streamResponse: newStreamResponse }
-  : { platformCountsLength: true, platformWritesReason: true };
+const PLATFORM_WRITES: ResponseOptions = { platformCountsLength: true, platformWritesReason: true };
+const RESPONSE_OPTIONS: ResponseOptions = READS_AS_DENO_2 ? { ...PLATFORM_WRITES, streamResponse: newStreamResponse } : PLATFORM_WRITES;
 
 function newStreamResponse(body: ReadableStream<Uint8Array>, init: ResponseInit): Response {
   return new DenoStreamResponse(body, init);
