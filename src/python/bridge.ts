@@ -4,21 +4,23 @@
  * Content-Length, `close()` once); this module only moves values across, with as few crossings as it can:
  * one call into Python with the environ written into a buffer of Python's and the body as bytes, which
  * brings back the whole body when it is a list or ends within what the core pulls at once, and one per
- * pull of a longer body, which, given a buffer of the app's `ChunkPool`, brings what the body gives at
- * once, up to 1 MiB.
+ * pull of a longer body, which, when the app's `ChunkPool` has a buffer free, gathers what the body gives
+ * at once, up to 1 MiB, in a bytearray of Python's that is then copied out into that buffer.
  * Its Python half is `wsgi_edge_bridge.py` beside it.
  * @module
  */
 
 import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
-import { releaseWhenWritten } from '../core/chunk-release.ts';
 import { createErrorStream, writeWholeLine } from '../core/error-stream.ts';
 import { listingEnviron } from '../core/gateway.ts';
 import { RequestInput } from '../core/input.ts';
 import { filledEnviron } from '../core/lazy-environ.ts';
-import type { Chunk, Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
+import type { Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
+import { InterpreterDeadError, PythonError, type Interpreter } from './interpreter.ts';
+import { BodyFromPython, ChunkPool, type PulledBody } from './python-body.ts';
 import { explainMissingStdlib } from './stdlib-gaps.ts';
+import { WasmBytes, type PythonBytes } from './wasm-bytes.ts';
 
 /** Where the bridge module lives in Pyodide's file system (on sys.path from the start). */
 export const BRIDGE_MODULE = 'wsgi_edge_bridge';
@@ -32,13 +34,7 @@ export const BRIDGE_DIR = '/lib/wsgi_edge';
  * them), the Python body to pull the rest from, or, when the iterator ended and was closed in Python,
  * the traceback of what its close() raised.
  */
-type PulledBody = [chunks: Uint8Array[], body: PythonBody | undefined, failure: string | undefined, closeFailure: string | undefined];
 type CallResult = number | string | Uint8Array | PulledBody | undefined;
-interface PythonBody extends PyProxy {
-  /** Bytes, or their length once copied into `into`; undefined at the end; else a traceback. */
-  next(into: Uint8Array | undefined): Uint8Array | number | string | undefined;
-  close(): string | undefined;
-}
 interface PythonGateway extends PyProxy {
   /**
    * The environ as the number of bytes written into `environ_buffer` or as one NUL-joined string, with its
@@ -46,27 +42,9 @@ interface PythonGateway extends PyProxy {
    */
   call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, token: number, ...objects: unknown[]) => CallResult);
   bind_host(host: Hosts): void;
-  environ_buffer: PyProxy & { getBuffer(type: 'u8'): PythonBufferView };
-}
-/** What `getBuffer` gives: a view of a Python buffer in wasm memory, held until released. */
-interface PythonBufferView {
-  data: Uint8Array;
-  release(): void;
-}
-
-/** An exception raised in Python: its message is the first line, its stack the whole formatted traceback. */
-export class PythonError extends Error {
-  override readonly name = 'PythonError';
-  constructor(traceback: string) {
-    const lines = traceback.trimEnd().split('\n');
-    super(lines[lines.length - 1] ?? 'Python exception');
-    this.stack = traceback.trimEnd();
-  }
-}
-
-/** The interpreter can no longer be trusted (a fatal error in Pyodide, or the app raised SystemExit). */
-export class InterpreterDeadError extends Error {
-  override readonly name = 'InterpreterDeadError';
+  environ_buffer: PythonBytes;
+  /** Made by the first pull that gathers into it (`Body.next`). */
+  gather_buffer: PythonBytes | null | undefined;
 }
 
 export interface BridgeOptions {
@@ -198,174 +176,6 @@ class Hosts {
   }
 }
 
-/**
- * One Pyodide's interpreter, and whether it may still be called. Every app loaded into that Pyodide
- * shares it: when one app kills it, the others are dead too, and each one's `onFatal` is called.
- */
-export class Interpreter {
-  dead: InterpreterDeadError | undefined;
-  /** Pyodide itself failed (not merely SystemExit): nothing may enter it again, not even a close(). */
-  broken = false;
-  readonly #onFatal: Array<(error: InterpreterDeadError) => void> = [];
-
-  /** Has `onFatal` called when the interpreter dies. */
-  watch(onFatal: BridgeOptions['onFatal']): void {
-    if (onFatal !== undefined) this.#onFatal.push(onFatal);
-  }
-
-  die(error: InterpreterDeadError): void {
-    if (this.dead) return;
-    this.dead = error;
-    for (const onFatal of this.#onFatal.splice(0)) onFatal(error);
-  }
-
-  /**
-   * Runs a call into Python; a JavaScript error out of it means Pyodide itself failed. A dead interpreter
-   * takes only `cleanup` calls (the close() PEP 3333 owes an iterable), and those only if it is not broken.
-   */
-  enter<T>(call: () => T, cleanup = false): T {
-    if (this.dead && (this.broken || !cleanup)) throw this.dead;
-    try {
-      return call();
-    } catch (error) {
-      if ((error as { pyodide_fatal_error?: boolean } | null)?.pyodide_fatal_error || error instanceof RangeError) {
-        this.broken = true;
-        this.die(new InterpreterDeadError(`The Python interpreter failed fatally: ${String(error)}`));
-      }
-      throw error;
-    }
-  }
-}
-
-/** The size of the buffers a streamed body is gathered into: the Python half's GATHER_BYTES. */
-const POOLED_BYTES = 1024 * 1024;
-/**
- * How many written buffers the pool keeps: one stream needs two (one being written while the next is
- * filled). More streams at once allocate more, and those are let go once written.
- */
-const KEPT_BUFFERS = 2;
-
-/**
- * How many of its buffers one body may have out at once. The Node simple server hands each back once
- * written (two out at most); `deno serve` once a MiB more has followed it (three for a steady stream).
- * Past this, a pull takes its chunk in Pyodide's own copy, so a body whose buffers stay out (a stream
- * that stalls) holds no more than this many MiB.
- */
-const LENT_PER_BODY = 4;
-
-/**
- * One app's buffers for streamed bodies. Python gathers a pull's chunks into one of them, and the
- * transport hands it back once written (`chunkWritten`: the Node simple server) or once its reader is
- * known to have let go of it (`releaseTakenChunks`: `deno serve`). A transport that hands nothing back
- * (a `ReadableStream` read by Lambda or workerd, or by a handler wrapped around the Deno target, may
- * hold a chunk past the next pull) keeps the first buffer, and from then on each pull takes one chunk in
- * Pyodide's own copy, as a new 1 MiB copy per pull would cost more than sixteen of 64 KiB.
- */
-class ChunkPool {
-  readonly #free: Uint8Array[] = [];
-  #allocated = 0;
-  /** The transport has handed a buffer back: a new one may be allocated whenever none is free. */
-  #returns = false;
-
-  /** A free buffer; a new one for the first pull ever, or whenever the transport hands buffers back. */
-  take(): Uint8Array | undefined {
-    const free = this.#free.pop();
-    if (free !== undefined || (this.#allocated > 0 && !this.#returns)) return free;
-    this.#allocated++;
-    return new Uint8Array(POOLED_BYTES);
-  }
-
-  /** Python did not use it. */
-  putBack(buffer: Uint8Array): void {
-    this.#free.push(buffer);
-  }
-
-  /** `written` (a view of `buffer`) comes back to the pool once the transport reports it written. */
-  lend(buffer: Uint8Array, written: Uint8Array, returned: () => void): void {
-    releaseWhenWritten(written, () => {
-      this.#returns = true;
-      if (this.#free.length < KEPT_BUFFERS) this.#free.push(buffer);
-      returned();
-    });
-  }
-}
-
-/**
- * Python's body as the core pulls it: first the chunks Python already pulled, then the Python body, one
- * crossing per pull (with a buffer of the app's `ChunkPool`, Python gathers the chunks its body gives
- * at once into it). `close()` also frees the proxy, so nothing stays alive in Pyodide.
- */
-class BodyFromPython implements Iterable<Chunk>, Iterator<Chunk> {
-  readonly #pulled: Uint8Array[];
-  #next = 0;
-  #failure: string | undefined;
-  readonly #body: PythonBody | undefined;
-  readonly #closeFailure: string | undefined;
-  readonly #interpreter: Interpreter;
-  #closed = false;
-  readonly #pool: ChunkPool;
-  /** Buffers of the pool this body has out (see LENT_PER_BODY). */
-  #lent = 0;
-
-  /** Called once, by close(): the request is over. */
-  readonly #over: () => void;
-
-  constructor([pulled, body, failure, closeFailure]: PulledBody, interpreter: Interpreter, pool: ChunkPool, over: () => void) {
-    this.#over = over;
-    this.#pool = pool;
-    this.#pulled = pulled;
-    this.#body = body;
-    this.#failure = failure;
-    this.#closeFailure = closeFailure;
-    this.#interpreter = interpreter;
-  }
-
-  [Symbol.iterator](): Iterator<Chunk> {
-    return this;
-  }
-
-  next(): IteratorResult<Chunk> {
-    if (this.#next < this.#pulled.length) return { done: false, value: this.#pulled[this.#next++]! };
-    const failure = this.#failure;
-    if (failure !== undefined) {
-      this.#failure = undefined;
-      throw new PythonError(failure);
-    }
-    if (this.#body === undefined) return { done: true, value: undefined };
-    const body = this.#body;
-    const into = this.#lent < LENT_PER_BODY ? this.#pool.take() : undefined;
-    let chunk;
-    try {
-      chunk = this.#interpreter.enter(() => body.next(into));
-    } finally {
-      if (into !== undefined && typeof chunk !== 'number') this.#pool.putBack(into);
-    }
-    if (chunk === undefined) return { done: true, value: undefined };
-    if (typeof chunk === 'string') throw new PythonError(chunk);
-    if (typeof chunk !== 'number') return { done: false, value: chunk };
-    const written = into!.subarray(0, chunk);
-    this.#lent++;
-    this.#pool.lend(into!, written, () => this.#lent--);
-    return { done: false, value: written };
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const body = this.#body;
-    try {
-      if (this.#closeFailure !== undefined) throw new PythonError(this.#closeFailure);
-      if (body === undefined) return;
-      const failure = this.#interpreter.broken ? undefined : this.#interpreter.enter(() => body.close(), true);
-      if (failure !== undefined) throw new PythonError(failure);
-    } finally {
-      body?.destroy();
-      // After the body's close(), which may still write to wsgi.errors as part of its request.
-      this.#over();
-    }
-  }
-}
-
 /** Keys the Python half sets itself (a file object there, not the core's JavaScript one). */
 const PYTHON_OWN_KEYS: ReadonlySet<string> = new Set([
   'wsgi.version', 'wsgi.input', 'wsgi.errors', 'wsgi.multithread', 'wsgi.multiprocess', 'wsgi.run_once',
@@ -384,17 +194,15 @@ const BEYOND_LATIN1 = /[^\0-\xff]/;
  * of a string character by character.
  */
 class EnvironBuffer {
-  readonly #source: PythonGateway['environ_buffer'];
-  #view: PythonBufferView;
+  readonly #bytes: WasmBytes;
 
-  constructor(source: PythonGateway['environ_buffer']) {
-    this.#source = source;
-    this.#view = source.getBuffer('u8');
+  constructor(source: PythonBytes) {
+    this.#bytes = new WasmBytes(source);
   }
 
   /** The number of bytes written, or undefined when `joined` does not fit or is not all Latin-1. */
   write(joined: string): number | undefined {
-    const data = this.#data();
+    const data = this.#bytes.data();
     if (joined.length > data.length || BEYOND_LATIN1.test(joined)) return undefined;
     const { read, written } = utf8.encodeInto(joined, data);
     return read === joined.length ? written : undefined;
@@ -405,19 +213,11 @@ class EnvironBuffer {
    * sends with the head in one write), or, given `-size`, a copy of those bytes.
    */
   read(size: number): string | Uint8Array {
-    const data = this.#data();
+    const data = this.#bytes.data();
     return size >= 0 ? ascii.decode(data.subarray(0, size)) : data.slice(0, -size);
   }
-
-  #data(): Uint8Array {
-    if (this.#view.data.byteLength === 0) {
-      // Wasm memory grew, which detaches every view of it: ask for the buffer again.
-      this.#view.release();
-      this.#view = this.#source.getBuffer('u8');
-    }
-    return this.#view.data;
-  }
 }
+
 
 /**
  * The environ for Python: its keys and values joined by NUL, and the values that are not strings (platform
@@ -464,7 +264,7 @@ function flattenToList(environ: Environ): unknown[] {
  */
 export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, options: BridgeOptions = {}): WsgiApp {
   interpreter.watch(options.onFatal);
-  const pool = new ChunkPool();
+  const pool = new ChunkPool(() => gateway.gather_buffer!);
   // The bound method, taken once: `gateway.call(...)` would make a new proxy of it (and register it for finalization) per request.
   const callGateway = gateway.call;
   const environBuffer = new EnvironBuffer(gateway.environ_buffer);

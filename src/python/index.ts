@@ -19,12 +19,12 @@ import path from 'node:path';
 import process from 'node:process';
 import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
-import type { InterpreterDeadError } from './bridge.ts';
+import type { InterpreterDeadError } from './interpreter.ts';
 import { lazyApp, startPythonApp, type PythonAppOptions } from './load.ts';
 import { loadInstalledPyodide } from './pyodide-factory.ts';
 import { loadSnapshot, writeSnapshot, type SnapshotHeader, type SnapshotTarget } from './snapshot.ts';
 
-export { InterpreterDeadError, PythonError } from './bridge.ts';
+export { InterpreterDeadError, PythonError } from './interpreter.ts';
 export { FILES_DIR, type PythonAppOptions } from './load.ts';
 export { SnapshotMismatchError, type SnapshotHeader } from './snapshot.ts';
 

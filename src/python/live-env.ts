@@ -10,7 +10,8 @@ import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
 import { listingEnviron } from '../core/gateway.ts';
 import type { WsgiApp } from '../core/types.ts';
-import { BRIDGE_MODULE, type Interpreter } from './bridge.ts';
+import { BRIDGE_MODULE } from './bridge.ts';
+import type { Interpreter } from './interpreter.ts';
 
 /** Which variables to follow, and where their current values are read (`process.env`, on Node). */
 export interface LiveEnv {

@@ -8,7 +8,8 @@
 import type { PyodideInterface } from 'pyodide';
 import type { WsgiApp } from '../core/types.ts';
 import { listingEnviron } from '../core/gateway.ts';
-import { bridgeApp, installBridge, Interpreter, loadGateway, type BridgeOptions } from './bridge.ts';
+import { bridgeApp, installBridge, loadGateway, type BridgeOptions } from './bridge.ts';
+import { Interpreter } from './interpreter.ts';
 import { installCallTrampoline } from './call-trampoline.ts';
 import { withLiveEnv, type LiveEnv } from './live-env.ts';
 

@@ -30,7 +30,7 @@ import { afterRestore, isSnapshotFile, parseSnapshot, SnapshotMismatchError } fr
 import { withRoomForSnapshot, type CreatePyodideModule } from './snapshot-heap.ts';
 import { installLoaderStandIns, installWasmFunctionStandIn, instantiating, type ServedFiles } from './workerd-stand-ins.ts';
 
-export { InterpreterDeadError, PythonError } from './bridge.ts';
+export { InterpreterDeadError, PythonError } from './interpreter.ts';
 export { SnapshotMismatchError } from './snapshot-format.ts';
 export { FILES_DIR, type PythonAppOptions } from './load.ts';
 

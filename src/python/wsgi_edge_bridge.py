@@ -18,8 +18,9 @@ that is a list or ends within what the core pulls at once, not again: the body c
 into environ_buffer when it fits (only its length crosses; see Gateway._whole), else as a str when it is
 ASCII (a Python str crosses for the cost of its characters, where to_js() of bytes costs some 20 µs however
 short) and as bytes otherwise. A longer body comes back with what the core would pull at once, and the
-rest crosses as the core pulls it: one chunk per crossing, or, given a buffer of the host's to copy them
-into, the chunks the body gives at once up to GATHER_BYTES.
+rest crosses as the core pulls it: one chunk per crossing, or, when the host has a buffer to copy them
+into, the chunks the body gives at once up to GATHER_BYTES, copied into Gateway.gather_buffer, from
+where the host copies them out (only their length crosses).
 Failures come back as the formatted traceback (a str, or given to host.fail() where a str is a body)
 rather than as exceptions, so that nothing of Python's state rides on a JavaScript error.
 
@@ -507,18 +508,20 @@ _ENDED = object()
 class Body:
     """The app's iterable as the gateway pulls it: next() gives bytes, None at the end, or a traceback.
 
-    Given a buffer of the host's, one next() gathers what the iterable gives at once into it (see
+    When the host has a buffer for them, one next() gathers what the iterable gives at once (see
     GATHER_BYTES and GATHER_SECONDS), never past one byte beyond the app's Content-Length, where the core
-    stops; an end or an exception met after some chunks is given by the next call, after those chunks.
+    stops, into the view `gather` gives (Gateway.gather_view); an end or an exception met after some
+    chunks is given by the next call, after those chunks.
     """
 
-    __slots__ = ('_result', '_iterator', '_host', '_start_response', '_room', '_after', '_gathers', '__weakref__')
+    __slots__ = ('_result', '_iterator', '_host', '_start_response', '_gather', '_room', '_after', '_gathers', '__weakref__')
 
-    def __init__(self, result, iterator, host, start_response):
+    def __init__(self, result, iterator, host, start_response, gather):
         self._result = result
         self._iterator = iterator
         self._host = host
         self._start_response = start_response
+        self._gather = gather
         # Bytes the core may still take, once the headers are fixed (see handed_over).
         self._room = float('inf')
         # _ENDED or the exception met after the chunks the last next() gave.
@@ -529,8 +532,8 @@ class Body:
         """The headers are fixed and `size` bytes of the body went to the host: the rest is held to the Content-Length."""
         self._room = self._start_response._length_limit() - size
 
-    def next(self, into=None):
-        """Bytes; or, when `into` (a JavaScript Uint8Array) holds them, their length after copying them there."""
+    def next(self, capacity=0):
+        """Bytes; or, when the host has a buffer of `capacity` bytes for them, their length once copied into gather_buffer."""
         after = self._after
         if after is not None:
             self._after = None
@@ -540,7 +543,6 @@ class Body:
         # A write() from inside the iterable hands these over first, as the core would have them.
         chunks = start_response._pending = []
         size = 0
-        capacity = into.length if into is not None else 0
         budget = min(GATHER_BYTES, self._room, capacity) if self._gathers else 0
         started = last = now = _clock()
         try:
@@ -569,12 +571,17 @@ class Body:
         finally:
             start_response._pending = None
         self._room -= size
-        data = chunks[0] if len(chunks) == 1 else b''.join(chunks)
-        if POOLED_MIN_BYTES <= len(data) <= capacity:
-            # One copy into a buffer the host reuses, instead of to_js()'s new one per pull.
-            into.subarray(0, len(data)).assign(data)
-            return len(data)
-        return _to_host(data)
+        if POOLED_MIN_BYTES <= size <= min(capacity, GATHER_BYTES):
+            # Copied into wasm memory the host reads from (one copy out, into a buffer it reuses), not
+            # joined into new bytes first and copied out by to_js() or a JsProxy's assign().
+            view = self._gather()
+            offset = 0
+            for chunk in chunks:
+                end = offset + len(chunk)
+                view[offset:end] = chunk
+                offset = end
+            return size
+        return _to_host(chunks[0] if len(chunks) == 1 else b''.join(chunks))
 
     def close(self):
         """Calls the iterable's close() (PEP 3333); a traceback when it raised, else None."""
@@ -608,6 +615,9 @@ class Gateway:
     def __init__(self, app, multiprocess=True):
         self.app = app
         self.environ_buffer = bytearray(ENVIRON_BUFFER_BYTES)
+        # GATHER_BYTES that a streamed body's pulls are gathered into for the host (see gather_view).
+        self.gather_buffer = None
+        self._gather_view = None
         self._host = None
         self._constants = {
             'wsgi.version': (1, 0),
@@ -621,6 +631,17 @@ class Gateway:
     def bind_host(self, host):
         """Takes the host every request calls back (see the module's doc); its methods are looked up here, once."""
         self._host = HostCalls(host)
+
+    def gather_view(self):
+        """A view of gather_buffer, made at the first pull that gathers into it: an app that never streams keeps its MiB.
+
+        The view also keeps the bytearray from ever being resized, so its bytes stay where the host reads them.
+        """
+        view = self._gather_view
+        if view is None:
+            self.gather_buffer = bytearray(GATHER_BYTES)
+            view = self._gather_view = memoryview(self.gather_buffer)
+        return view
 
     def call(self, flat_environ, body, token, *objects):
         """Runs the app: its whole body (see _whole), or a pulled body, or None after host.fail(token, traceback).
@@ -676,7 +697,7 @@ class Gateway:
             return None
         chunks, exhausted, failure = start_response.pull(iterator, method)
         if not exhausted:
-            body = Body(result, iterator, host, start_response)
+            body = Body(result, iterator, host, start_response, self.gather_view)
             body.handed_over(start_response._written + sum(map(len, chunks)))
             return _to_host([chunks, body, failure, None])
         close_failure = _close(result)

@@ -418,7 +418,8 @@ class GatewayCall(unittest.TestCase):
 class BodyPulls(unittest.TestCase):
     def body(self, iterable, host=None):
         host = host or Host()
-        return bridge.Body(iterable, iter(iterable), host, bridge.StartResponse(host, host.token)), host
+        self.gateway = bridge.Gateway(None)
+        return bridge.Body(iterable, iter(iterable), host, bridge.StartResponse(host, host.token), self.gateway.gather_view), host
 
     def test_next_gives_bytes_then_none(self):
         body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
@@ -427,16 +428,18 @@ class BodyPulls(unittest.TestCase):
     def test_next_gathers_into_the_hosts_buffer_what_the_body_gives_at_once(self):
         half = bridge.POOLED_MIN_BYTES // 2
         body, _ = self.body(chunk for chunk in [b'a' * half, b'', b'b' * half])
-        into = HostBuffer(bridge.POOLED_MIN_BYTES * 2)
-        self.assertEqual([body.next(into), body.next(into)], [half * 2, None])
-        self.assertEqual(bytes(into.data[:half * 2]), b'a' * half + b'b' * half)
+        capacity = bridge.POOLED_MIN_BYTES * 2
+        self.assertEqual([body.next(capacity), body.next(capacity)], [half * 2, None])
+        self.assertEqual(len(self.gateway.gather_buffer), bridge.GATHER_BYTES)
+        self.assertEqual(bytes(self.gateway.gather_buffer[:half * 2]), b'a' * half + b'b' * half)
 
     def test_a_pull_that_brings_less_than_the_pooled_minimum_comes_as_bytes(self):
         # A host may hold its buffer until a MiB more has followed: an event stream must not pin one per event.
         body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
-        into = HostBuffer(bridge.POOLED_MIN_BYTES * 2)
-        self.assertEqual([body.next(into), body.next(into)], [b'ab', None])
-        self.assertEqual(into.data, bytearray(bridge.POOLED_MIN_BYTES * 2))
+        capacity = bridge.POOLED_MIN_BYTES * 2
+        self.assertEqual([body.next(capacity), body.next(capacity)], [b'ab', None])
+        # Nothing was gathered there, so the gateway has not even made its buffer.
+        self.assertIsNone(self.gateway.gather_buffer)
 
     def test_a_chunk_that_is_not_bytes_is_the_apps_error(self):
         body, _ = self.body(chunk for chunk in [b'a', 42])
@@ -515,45 +518,35 @@ class BodyPulls(unittest.TestCase):
 KIB = b'k' * 1024
 
 
-class HostBuffer:
-    """A JavaScript Uint8Array as Body.next() sees it: length, subarray(start, end).assign(bytes)."""
-
-    def __init__(self, length, data=None, start=0):
-        self.data = data if data is not None else bytearray(length)
-        self.length = length
-        self.start = start
-
-    def subarray(self, start, end):
-        return HostBuffer(end - start, self.data, self.start + start)
-
-    def assign(self, source):
-        if len(source) != self.length:
-            raise ValueError('assign() takes a buffer of the same length')
-        self.data[self.start:self.start + self.length] = source
-
-
 class GathersChunks(unittest.TestCase):
-    """Body.next(into) brings what the body gives at once, up to GATHER_BYTES, in one crossing, copied into the host's buffer."""
+    """Body.next(capacity) brings what the body gives at once, up to GATHER_BYTES, in one crossing, copied into gather_buffer."""
 
     def setUp(self):
         self.clock = FakeClock()
         self.saved_clock, bridge._clock = bridge._clock, self.clock
-        self.into = HostBuffer(bridge.GATHER_BYTES)
+        # The host's buffer is as large as the gateway's.
+        self.capacity = bridge.GATHER_BYTES
 
     def tearDown(self):
         bridge._clock = self.saved_clock
 
+    def pulled(self, app):
+        """Gateway.call for `app`, a pulled body, and the host; the gateway is kept for next()."""
+        host = Host()
+        self.gateway = bound_gateway(app, host=host)
+        return self.gateway.call(['REQUEST_METHOD', 'GET', 'PATH_INFO', '/'], None, host.token), host
+
     def body(self, chunks, headers=(), log=None):
         """Gateway.call of generator_app(chunks): the Body the rest is pulled from, the log and the host."""
         app, log = generator_app(chunks, headers=headers, log=log)
-        (pulled_chunks, body, failure, _), host = pulled(app)
+        (pulled_chunks, body, failure, _), host = self.pulled(app)
         self.assertIsNone(failure)
         return body, log, host
 
     def next(self, body):
-        """body.next(into): the bytes it copied into the host's buffer, or what it gave otherwise."""
-        got = body.next(self.into)
-        return bytes(self.into.data[:got]) if type(got) is int else got
+        """body.next(capacity): the bytes it copied into gather_buffer, as the host reads them, or what it gave otherwise."""
+        got = body.next(self.capacity)
+        return bytes(self.gateway.gather_buffer[:got]) if type(got) is int else got
 
     def test_chunks_are_gathered_up_to_the_byte_budget(self):
         chunk = b'c' * (64 * 1024)
@@ -562,8 +555,11 @@ class GathersChunks(unittest.TestCase):
         per_pull = bridge.GATHER_BYTES // len(chunk)
         self.assertEqual(self.next(body), chunk * per_pull)
         self.assertEqual(len(log), 1 + per_pull)
+        gathered = self.gateway.gather_buffer
         self.assertEqual(self.next(body), chunk * per_pull)
         self.assertEqual(self.next(body), chunk * (40 - 1 - 2 * per_pull))
+        # Every pull gathers into the same bytearray: the host reads its bytes where they are.
+        self.assertIs(self.gateway.gather_buffer, gathered)
         self.assertIsNone(self.next(body))
         self.assertIsNone(body.close())
         self.assertEqual(log[-1], 'closed')
@@ -575,15 +571,15 @@ class GathersChunks(unittest.TestCase):
     def test_what_does_not_fit_the_hosts_buffer_comes_as_bytes(self):
         big = b'b' * (bridge.GATHER_BYTES + 1)
         body, log, _ = self.body([KIB * 64, big, b'after'])
-        self.assertIs(body.next(self.into), big)
-        self.assertEqual(self.into.data, bytearray(bridge.GATHER_BYTES))
+        self.assertIs(body.next(self.capacity), big)
+        self.assertIsNone(self.gateway.gather_buffer)
         self.assertEqual(self.next(body), b'after')
 
     def test_a_smaller_buffer_gathers_less(self):
-        self.into = HostBuffer(4)
+        self.capacity = 4
         body, log, _ = self.body([KIB * 64, b'one', b'two', b'three'])
-        self.assertEqual(body.next(self.into), b'onetwo')
-        self.assertEqual(body.next(self.into), b'three')
+        self.assertEqual(self.next(body), b'onetwo')
+        self.assertEqual(self.next(body), b'three')
 
     def test_a_chunk_that_kept_others_waiting_ends_the_gathering_and_later_pulls_take_one_chunk(self):
         body, log, _ = self.body([KIB * 64] + [b'event'] * 6)
@@ -624,7 +620,7 @@ class GathersChunks(unittest.TestCase):
             raise SystemExit('stop')
 
         app = lambda environ, start_response: (start_response('200 OK', []), chunks())[1]  # noqa: E731
-        (_, body, _, _), host = pulled(app)
+        (_, body, _, _), host = self.pulled(app)
         self.assertEqual((self.next(body), host.fatal_reasons), (b'onetwo', []))
         self.assertIn('SystemExit: stop', self.next(body))
         self.assertEqual(host.fatal_reasons, ['the app raised SystemExit(stop)'])
@@ -640,7 +636,7 @@ class GathersChunks(unittest.TestCase):
                 yield b'three'
             return body()
 
-        (_, body, _, _), host = pulled(app)
+        (_, body, _, _), host = self.pulled(app)
         self.assertEqual(self.next(body), b'three')
         self.assertEqual(host.written, [b'one', b'two'])
 
