@@ -199,6 +199,32 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
+/**
+ * Each thread's time on a CPU so far, in nanoseconds (the first field of its schedstat), for `server`'s
+ * process or, when it has workers, its whole tree. /proc/PID/stat counts in ticks of 10 ms: 0.04 ms a
+ * MiB over a 256 MiB download, a tenth of what a server spends on it.
+ */
+export function threadRunTimes(server: Server): Map<number, number> {
+  const times = new Map<number, number>();
+  for (const pid of server.cpuOfTree ? processTree(server.child.pid!) : [server.pid]) {
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        times.set(Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+      }
+    } catch {
+      // A worker or thread that exited took its time with it.
+    }
+  }
+  return times;
+}
+
+/** CPU milliseconds between two `threadRunTimes` readings; a thread that exited in between loses its part. */
+export function cpuMsBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let ns = 0;
+  for (const [tid, time] of after) ns += time - (before.get(tid) ?? 0);
+  return ns / 1e6;
+}
+
 /** The CPU time a server has used so far: its own, or its whole tree's when it has workers. */
 export function serverCpuMs(server: Server): number {
   if (!server.cpuOfTree) return cpuMs(server.pid);

@@ -5,7 +5,7 @@
  */
 
 import type { BenchConfig } from './config.ts';
-import { download, log, median, procStatusBytes, resetPeak, serverCpuMs, wrk, type Server, type WrkResult } from './lib.ts';
+import { cpuMsBetween, download, log, median, procStatusBytes, resetPeak, serverCpuMs, threadRunTimes, wrk, type Server, type WrkResult } from './lib.ts';
 import type { StreamResult, ThroughputCell } from './types.ts';
 
 /** A server of one comparison, as the measurements see it. */
@@ -113,9 +113,9 @@ export async function measureStreams(specs: readonly StreamSpec[], up: ReadonlyM
     log(`  stream ${entry.label}: not measured: ${entry.reason}`);
   };
   const timedDownload = async (server: Server, spec: StreamSpec) => {
-    const cpuBefore = serverCpuMs(server);
+    const cpuBefore = threadRunTimes(server);
     const got = await streamOnce(server, `${server.url}${spec.path}?mib=${mib}`, expectedBytes);
-    return { ...got, cpuMsPerMiB: (serverCpuMs(server) - cpuBefore) / mib };
+    return { ...got, cpuMsPerMiB: cpuMsBetween(cpuBefore, threadRunTimes(server)) / mib };
   };
   for (const { spec, server, entry } of entries) {
     if (!server) continue;

@@ -273,7 +273,7 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
           { server: 'wsgi-edge-deno', label: 'wsgi-edge, deno serve', path: ROUTES.streamGen },
         ];
         section.streaming = await measureStreams(streams, up, (id) => result.servers.find((s) => s.id === id)?.reason,
-          config.pythonStreamMiB, config.streamRounds);
+          config.pythonStreamMiB, config.pythonStreamRounds);
       }
     } finally {
       await Promise.all([...up.values()].map(stopServer));

@@ -37,7 +37,7 @@ export function renderPythonResults(results: Results): string {
       'gunicorn\'s sync worker and wsgiref close the connection after each response, so wrk reconnects for every request there. ' +
       'CPU is counted over the server\'s whole process tree (gunicorn: master and worker); RSS is the serving process\'s (gunicorn: its worker) after the runs.',
     `- **Streaming**: \`/stream/gen\` of the seed's app wrapped by bench/apps/python/seed_bench.py: ${config.pythonStreamMiB} MiB from a Python generator ` +
-      'of 64 KiB `bytes` chunks, downloaded as above; the baseline is gunicorn.',
+      `of 64 KiB \`bytes\` chunks, downloaded as above but ${config.pythonStreamRounds} counted times from each; the baseline is gunicorn.`,
     `- **Cold start**: a fresh server process (wsgi-edge with and without the app's memory snapshot; \`wsgi-edge build deno\` folders under the \`deno serve\` line the build prints), asked for \`/encode?mystring=hello\` every 5 ms from its spawn until it answers 200 with the page, ${config.coldStartRuns} run(s) each, ` +
       'servers alternated; RSS of the serving process right after that first answer.',
     '- **Lambda**: the seed\'s Python app behind wsgi-edge\'s `handle()` in-process, against its TypeScript port (app/base64-app.ts) on the same events (tinybench, interleaved, as above); ' +

@@ -18,6 +18,7 @@ export interface Results {
     loadRuns: number;
     routes: readonly string[];
     pythonStreamMiB: number;
+    pythonStreamRounds: number;
     coldStartRuns: number;
     pythonWarmup: number;
   };

@@ -142,9 +142,9 @@ describe('npm run bench -- --quick', () => {
     expect(streams.map((s) => s.label)).toEqual(['gunicorn, 1 sync worker', 'wsgi-edge, Node simple server', 'wsgi-edge, deno serve']);
     for (const s of streams) {
       expect(s.measured, `${s.label}: ${s.reason}`).toBe(true);
-      expect(s.mbps).toHaveLength(results.config.streamRounds);
+      expect(s.mbps).toHaveLength(results.config.pythonStreamRounds);
       expect(s.mbps.every(positive) && s.rssGrowthMiB.every((n) => Number.isFinite(n) && n >= 0)).toBe(true);
-      expect(s.cpuMsPerMiB).toHaveLength(results.config.streamRounds);
+      expect(s.cpuMsPerMiB).toHaveLength(results.config.pythonStreamRounds);
       expect(positive(s.first!.mbps) && s.first!.rssGrowthMiB >= 0, JSON.stringify(s.first)).toBe(true);
     }
   });
