@@ -48,17 +48,33 @@ export function listingEnviron<App extends WsgiApp>(app: App): App {
  * `Response` at once can answer without a turn of the event loop.
  */
 export function dispatch(app: WsgiApp, request: IncomingRequest, options: GatewayOptions = {}): WsgiResult | Promise<WsgiResult> {
+  return prepareDispatch(app, request, options)();
+}
+
+/** What runs a prepared request's app and gives `dispatch()`'s result. */
+export type RunApp = () => WsgiResult | Promise<WsgiResult>;
+
+/**
+ * `dispatch()` in two steps: the gateway's own work before the app (the environ) now, the app when the
+ * returned function is called. A server that serves a turn's requests together prepares them all first,
+ * so that the apps then run back to back with as little of the gateway's code between them as can be:
+ * a Python app runs slower after any JavaScript that evicts its working set (bench/PROFILE.md).
+ */
+export function prepareDispatch(app: WsgiApp, request: IncomingRequest, options: GatewayOptions = {}): RunApp {
   const errors = createErrorStream(options.errors);
   const environ = environFor(request, options, (app as MarkedApp)[LISTS_ENVIRON] === true, errors);
   if (environ instanceof Refusal) {
     // Outside scriptName is an ordinary miss; the rest are worth a line.
     if (environ.status !== 404) logError(errors, `${environ.status} ${request.method} ${options.rawUri ?? request.url}: ${environ.message}`);
-    return plainResult(environ.status, environ.body);
+    const refused = plainResult(environ.status, environ.body);
+    return () => refused;
   }
   // The request's own method decides a body-less answer (as gunicorn does), whatever an app or its
   // middleware makes of REQUEST_METHOD; and it is not a read through a lazy environ's Proxy.
-  const method = request.method;
+  return () => runApp(app, environ, request.method, errors, options);
+}
 
+function runApp(app: WsgiApp, environ: Environ, method: string, errors: ErrorStream, options: GatewayOptions): WsgiResult | Promise<WsgiResult> {
   const exchange = new Exchange();
   let body: ResponseBody | Promise<ResponseBody>;
   try {

@@ -1,6 +1,7 @@
 /**
  * The requests that reach a server in one turn of its event loop, served together once the turn's I/O
- * is done: every app first, one after another in arrival order, then every response. Run back to back,
+ * is done: every request's preparation (the gateway's environ), then every app, one after another in
+ * arrival order, then every response. Run back to back,
  * the apps find their code and data still in the CPU's caches (for a Python app, Pyodide's interpreter
  * and heap, a working set far larger than the server's), and so does the server's own per-request code
  * afterwards; interleaved, each evicts the other. Under load that eviction was most of a request's cost
@@ -21,6 +22,9 @@ export type SendResponse = (() => void) | undefined;
 
 /** Runs one request's app. */
 export type StartRequest = () => SendResponse;
+
+/** Does the server's own work for a request before its app (its environ); what it returns runs the app. */
+export type PrepareRequest = () => StartRequest;
 
 /** Answers a request whose start or send threw; the other requests of the batch go on. */
 export type FailRequest = (error: unknown) => void;
@@ -55,9 +59,12 @@ export class TurnBatch {
     return this.#openTurn();
   }
 
-  /** Queues a request for the end of this turn's I/O. */
-  add(start: StartRequest, fail: FailRequest): void {
-    this.#queued.push({ start, fail });
+  /**
+   * Queues a request for the end of this turn's I/O. There every request is prepared first, then every
+   * app runs, then every response is sent.
+   */
+  add(prepare: PrepareRequest, fail: FailRequest): void {
+    this.#queued.push({ prepare, fail });
     this.#openTurn();
   }
 
@@ -74,8 +81,16 @@ export class TurnBatch {
     // A request that arrives while this batch runs is the first of the next turn.
     this.#queued = [];
     this.#turnOpen = false;
+    const prepared: Prepared[] = [];
+    for (const { prepare, fail } of queued) {
+      try {
+        prepared.push({ start: prepare(), fail });
+      } catch (error) {
+        this.#fail(fail, error);
+      }
+    }
     const ready: Ready[] = [];
-    for (const { start, fail } of queued) {
+    for (const { start, fail } of prepared) {
       let send: SendResponse;
       try {
         send = start();
@@ -103,6 +118,11 @@ export class TurnBatch {
 }
 
 interface Queued {
+  readonly prepare: PrepareRequest;
+  readonly fail: FailRequest;
+}
+
+interface Prepared {
   readonly start: StartRequest;
   readonly fail: FailRequest;
 }

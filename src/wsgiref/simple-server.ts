@@ -11,10 +11,10 @@ import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { chunkWritten } from '../core/chunk-release.ts';
-import { dispatch } from '../core/gateway.ts';
+import { prepareDispatch } from '../core/gateway.ts';
 import { isPromiseLike, whenReady } from '../core/promise.ts';
 import type { WsgiResult } from '../core/result.ts';
-import { TurnBatch, type SendResponse } from '../core/turn-batch.ts';
+import { TurnBatch, type StartRequest } from '../core/turn-batch.ts';
 import { normalizeMethod } from '../core/protocol.ts';
 import type { GatewayOptions, IncomingRequest, PlatformSuppliedOption, RequestHeaders, WsgiApp } from '../core/types.ts';
 import { serveTarget, type ServedTarget } from './request-target.ts';
@@ -58,7 +58,7 @@ export async function makeServer(
   const batch = new TurnBatch(setImmediate);
   const server = new SimpleHttpServer((req, res) => {
     batch.add(
-      () => serveRequest(app, req, res, origin, gatewayOptions, log, lifecycle),
+      () => prepareRequest(app, req, res, origin, gatewayOptions, log, lifecycle),
       () => logSent(req, res, log, failTransport(res)),
     );
   });
@@ -121,10 +121,11 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 /**
- * Runs the request's app; what it returns sends the response (see TurnBatch). Either may throw only on a
- * failure of this transport (the core turns app errors into responses): the batch then answers 500.
+ * Prepares the request (a malformed one is answered here); what it returns runs the app, and what that
+ * returns sends the response (see TurnBatch). Each may throw only on a failure of this transport (the
+ * core turns app errors into responses): the batch then answers 500.
  */
-function serveRequest(
+function prepareRequest(
   app: WsgiApp,
   req: IncomingMessage,
   res: ServerResponse,
@@ -132,27 +133,33 @@ function serveRequest(
   options: GatewayOptions,
   accessLog: ((line: string) => void) | undefined,
   lifecycle: Lifecycle,
-): SendResponse {
+): StartRequest {
   const target = req.url ?? '/';
   const served = serveTarget(target);
   const request = served && toIncomingRequest(req, origin, served);
   if (target === '*' && req.method === 'OPTIONS') {
     logSent(req, res, accessLog, answerServerWideOptions(res));
-    return undefined;
+    return answered;
   }
   if (served === undefined || request === undefined) {
     res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': String(BAD_REQUEST.length) }).end(BAD_REQUEST);
     logSent(req, res, accessLog, 0);
-    return undefined;
+    return answered;
   }
-  const result = dispatch(app, request, {
+  const run = prepareDispatch(app, request, {
     ...options,
     remoteAddr: req.socket.remoteAddress ?? '',
     rawUri: served.originForm,
     serverProtocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
   });
-  return () => logSent(req, res, accessLog, whenReady(result, (ready) => writeResult(ready, res, lifecycle)) as number | PromiseLike<number>);
+  return () => {
+    const result = run();
+    return () => logSent(req, res, accessLog, whenReady(result, (ready) => writeResult(ready, res, lifecycle)) as number | PromiseLike<number>);
+  };
 }
+
+/** A request answered while it was prepared: no app to run, nothing more to send. */
+const answered: StartRequest = () => undefined;
 
 function logSent(req: IncomingMessage, res: ServerResponse, accessLog: ((line: string) => void) | undefined, sent: number | PromiseLike<number>): void {
   if (accessLog === undefined) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/core/gateway.ts';
+import { dispatch, prepareDispatch } from '../../src/core/gateway.ts';
 import { handle as cloudflareHandle } from '../../src/targets/cloudflare/index.ts';
 import { handle as denoHandle } from '../../src/targets/deno/index.ts';
 import { handle, toResponse, type StartResponse, type WsgiApp } from '../../src/index.ts';
@@ -647,6 +647,31 @@ describe('dispatch(): answering without waiting', () => {
     expect(result).not.toBeInstanceOf(Promise);
     expect(result).toMatchObject({ status: 500 });
     expect(log.join('\n')).toContain('boom');
+  });
+});
+
+describe('prepareDispatch(): the environ now, the app later', () => {
+  it('calls the app only when run, with the result dispatch() gives', () => {
+    const events: string[] = [];
+    const app: WsgiApp = (environ, s) => {
+      events.push(`app ${String(environ.PATH_INFO)} ${String(environ.HTTP_X_NAME)}`);
+      ok(s);
+      return ['done'];
+    };
+    const request = new Request('http://example.test/page', { headers: { 'X-Name': 'first' } });
+    const run = prepareDispatch(app, request, { errors: () => undefined });
+    expect(events).toEqual([]);
+    expect(run()).toMatchObject({ status: 200, body: 'done' });
+    expect(events).toEqual(['app /page first']);
+  });
+
+  it('answers a request it refuses without the app, logging the refusal when prepared', () => {
+    const log: string[] = [];
+    let called = 0;
+    const run = prepareDispatch(() => { called++; return []; }, { method: 'GET', url: 'http://example.test/a', headers: new Headers({ host: 'a, b' }), body: null }, { errors: (line) => log.push(line) });
+    expect(log.join('\n')).toContain('more than one Host header');
+    expect(run()).toMatchObject({ status: 400 });
+    expect(called).toBe(0);
   });
 });
 

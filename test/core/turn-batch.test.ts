@@ -15,17 +15,21 @@ function manualTurns() {
 }
 
 /** Serves a request as a target does: at once when first of its turn, else queued. */
-function arrive(batch: TurnBatch, events: string[], name: string, fails: { app?: boolean; send?: boolean } = {}): void {
-  const start = () => {
-    events.push(`app ${name}`);
-    if (fails.app) throw new Error(`app ${name} broke`);
+function arrive(batch: TurnBatch, events: string[], name: string, fails: { prepare?: boolean; app?: boolean; send?: boolean } = {}): void {
+  const prepare = () => {
+    events.push(`prepare ${name}`);
+    if (fails.prepare) throw new Error(`prepare ${name} broke`);
     return () => {
-      if (fails.send) throw new Error(`send ${name} broke`);
-      events.push(`send ${name}`);
+      events.push(`app ${name}`);
+      if (fails.app) throw new Error(`app ${name} broke`);
+      return () => {
+        if (fails.send) throw new Error(`send ${name} broke`);
+        events.push(`send ${name}`);
+      };
     };
   };
-  if (batch.firstOfTurn()) start()?.();
-  else batch.add(start, (error) => events.push(`fail: ${(error as Error).message}`));
+  if (batch.firstOfTurn()) prepare()()?.();
+  else batch.add(prepare, (error) => events.push(`fail: ${(error as Error).message}`));
 }
 
 describe('TurnBatch', () => {
@@ -34,10 +38,13 @@ describe('TurnBatch', () => {
     const batch = new TurnBatch(turns.schedule);
     const events: string[] = [];
     for (const name of ['a', 'b', 'c', 'd']) arrive(batch, events, name);
-    expect(events).toEqual(['app a', 'send a']);
+    expect(events).toEqual(['prepare a', 'app a', 'send a']);
     expect(turns.scheduled()).toBe(1);
     turns.endTurn();
-    expect(events).toEqual(['app a', 'send a', 'app b', 'app c', 'app d', 'send b', 'send c', 'send d']);
+    expect(events).toEqual([
+      'prepare a', 'app a', 'send a',
+      'prepare b', 'prepare c', 'prepare d', 'app b', 'app c', 'app d', 'send b', 'send c', 'send d',
+    ]);
   });
 
   it('opens a new turn once the last one has run: its first request is served at once again', () => {
@@ -48,9 +55,9 @@ describe('TurnBatch', () => {
     turns.endTurn();
     arrive(batch, events, 'b');
     arrive(batch, events, 'c');
-    expect(events).toEqual(['app a', 'send a', 'app b', 'send b']);
+    expect(events.filter((e) => !e.startsWith('prepare'))).toEqual(['app a', 'send a', 'app b', 'send b']);
     turns.endTurn();
-    expect(events).toEqual(['app a', 'send a', 'app b', 'send b', 'app c', 'send c']);
+    expect(events.filter((e) => !e.startsWith('prepare'))).toEqual(['app a', 'send a', 'app b', 'send b', 'app c', 'send c']);
     expect(turns.scheduled()).toBe(0);
   });
 
@@ -59,20 +66,20 @@ describe('TurnBatch', () => {
     const batch = new TurnBatch(turns.schedule);
     const events: string[] = [];
     arrive(batch, events, 'a');
-    batch.add(() => {
+    batch.add(() => () => {
       events.push('app b');
       arrive(batch, events, 'late');
       return () => events.push('send b');
     }, () => events.push('fail b'));
     turns.endTurn();
-    expect(events).toEqual(['app a', 'send a', 'app b', 'app late', 'send late', 'send b']);
+    expect(events).toEqual(['prepare a', 'app a', 'send a', 'app b', 'prepare late', 'app late', 'send late', 'send b']);
   });
 
   it('queues every request given to add, the first of a turn too, for the turn\'s end', () => {
     const turns = manualTurns();
     const batch = new TurnBatch(turns.schedule);
     const events: string[] = [];
-    for (const name of ['a', 'b']) batch.add(() => (events.push(`app ${name}`), () => events.push(`send ${name}`)), () => events.push('fail'));
+    for (const name of ['a', 'b']) batch.add(() => () => (events.push(`app ${name}`), () => void events.push(`send ${name}`)), () => events.push('fail'));
     expect(events).toEqual([]);
     expect(turns.scheduled()).toBe(1);
     turns.endTurn();
@@ -86,12 +93,17 @@ describe('TurnBatch', () => {
     const batch = new TurnBatch(turns.schedule);
     const events: string[] = [];
     arrive(batch, events, 'first');
+    arrive(batch, events, '0', { prepare: true });
     arrive(batch, events, '1', { app: true });
     arrive(batch, events, '2', { send: true });
-    batch.add(() => undefined, () => events.push('fail 3'));
+    batch.add(() => () => undefined, () => events.push('fail 3'));
     arrive(batch, events, '4');
     turns.endTurn();
-    expect(events).toEqual(['app first', 'send first', 'app 1', 'fail: app 1 broke', 'app 2', 'app 4', 'fail: send 2 broke', 'send 4']);
+    expect(events).toEqual([
+      'prepare first', 'app first', 'send first',
+      'prepare 0', 'fail: prepare 0 broke', 'prepare 1', 'prepare 2', 'prepare 4',
+      'app 1', 'fail: app 1 broke', 'app 2', 'app 4', 'fail: send 2 broke', 'send 4',
+    ]);
   });
 
   it('reports a failure that its request\'s own fail threw, and still serves the rest of the batch', () => {
@@ -103,14 +115,17 @@ describe('TurnBatch', () => {
       throw new Error(`fail ${name} broke`);
     };
     batch.add(() => {
+      throw new Error('prepare 0 broke');
+    }, throwingFail('0'));
+    batch.add(() => () => {
       throw new Error('app 1 broke');
     }, throwingFail('1'));
-    batch.add(() => () => {
+    batch.add(() => () => () => {
       throw new Error('send 2 broke');
     }, throwingFail('2'));
-    batch.add(() => (events.push('app 3'), () => events.push('send 3')), throwingFail('3'));
+    batch.add(() => () => (events.push('app 3'), () => void events.push('send 3')), throwingFail('3'));
     expect(() => turns.endTurn()).not.toThrow();
     expect(events).toEqual(['app 3', 'send 3']);
-    expect(reported).toEqual(['fail 1 broke', 'fail 2 broke']);
+    expect(reported).toEqual(['fail 0 broke', 'fail 1 broke', 'fail 2 broke']);
   });
 });

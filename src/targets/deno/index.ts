@@ -14,7 +14,7 @@
  */
 
 import { setImmediate } from 'node:timers';
-import { dispatch } from '../../core/gateway.ts';
+import { dispatch, prepareDispatch } from '../../core/gateway.ts';
 import { whenReady } from '../../core/promise.ts';
 import { toResponse, type ResponseOptions, type WsgiResult } from '../../core/result.ts';
 import { TurnBatch } from '../../core/turn-batch.ts';
@@ -37,8 +37,11 @@ export function handle(app: WsgiApp, options: DenoOptions = {}): DenoServeHandle
       if (batch.firstOfTurn()) return whenReady(dispatch(app, request, denoGatewayOptions(info, options)), toDenoResponse);
       return new Promise<Response>((resolve, reject) => {
         batch.add(() => {
-          const result = dispatch(app, request, denoGatewayOptions(info, options));
-          return () => resolve(whenReady(result, toDenoResponse));
+          const run = prepareDispatch(app, request, denoGatewayOptions(info, options));
+          return () => {
+            const result = run();
+            return () => resolve(whenReady(result, toDenoResponse));
+          };
         }, reject);
       });
     },
