@@ -29,10 +29,7 @@ export const BRIDGE_DIR = '/lib/wsgi_edge';
 /**
  * What the Python half's `Gateway.call` gives back: the whole body (once copied into `environ_buffer`, its
  * length when it is ASCII, else the length negated; past that buffer's size, a string when it is ASCII,
- * else bytes), a pulled body, or nothing when it failed (the traceback went to `Hosts.fail`).
- * A pulled body is what the core would pull at once (the chunks, then what the iterator raised after
- * them), the Python body to pull the rest from, or, when the iterator ended and was closed in Python,
- * the traceback of what its close() raised.
+ * else bytes), a pulled body (`PulledBody`), or nothing when it failed (the traceback went to `Hosts.fail`).
  */
 type CallResult = number | string | Uint8Array | PulledBody | undefined;
 interface PythonGateway extends PyProxy {

@@ -43,9 +43,9 @@ const LENT_PER_BODY = 4;
 
 /**
  * One app's buffers for streamed bodies. Python gathers a pull's chunks into its gateway's
- * `gather_buffer` in wasm memory, they are copied out into one of these, and the transport hands it
- * back once written (`chunkWritten`: the Node simple server) or once its reader is
- * known to have let go of it (`releaseTakenChunks`: `deno serve`). A transport that hands nothing back
+ * `gather_buffer` in wasm memory, they are copied out into one of these, and the transport hands it back
+ * once written (`chunkWritten`: the Node simple server) or once its reader is known to have let go of it
+ * (`releaseTakenChunks`: `deno serve`). A transport that hands nothing back
  * (a `ReadableStream` read by Lambda or workerd, or by a handler wrapped around the Deno target, may
  * hold a chunk past the next pull) keeps the first buffer, and from then on each pull takes one chunk in
  * Pyodide's own copy, as a new 1 MiB copy per pull would cost more than sixteen of 64 KiB.
