@@ -12,8 +12,9 @@
  *   node --import tsx bench/ab-python.ts [--app seed|flask] [--path /stream/gen?mib=64] [--deno]
  *     [--gunicorn] [--rounds 6] [--seconds 3] [--site DIR] before after
  *
- * A variant whose folder holds a file `node-flags` runs its Node server with those flags (one line,
- * split at spaces): `cp -r dist/ab/after dist/ab/lean && echo '--liftoff-only' > dist/ab/lean/node-flags`.
+ * A variant whose folder holds a file `node-flags` (or `deno-flags`) runs its Node server (or `deno serve`) with
+ * those flags (one line, split at spaces): `cp -r dist/ab/after dist/ab/lean && echo '--liftoff-only' >
+ * dist/ab/lean/node-flags`, or `echo '--v8-flags=--max-semi-space-size=1' > dist/ab/lean/deno-flags`.
  * A `/stream/gen` path is downloaded instead of loaded with wrk: MB/s, the server's RSS growth and its
  * CPU per MiB. `--gunicorn` adds the app on gunicorn's sync worker (the bench's baseline) to the rotation.
  * `--app flask` needs bench/build's copy of Flask (dist/bench/python-site, made by `npm run bench`), or another
@@ -89,8 +90,8 @@ async function compare(names: string[]): Promise<void> {
   try {
     for (const [name, dir] of variants) {
       const server = values.deno
-        ? await startServer(name, deno, ['serve', '--quiet', '--no-check', '--allow-read', '--allow-env', '--host', '127.0.0.1', '--port', '__PORT__', join(dir, 'deno-python.js')], { env })
-        : await startServer(name, process.execPath, [...nodeFlags(dir), join(dir, 'node-python.js')], { env });
+        ? await startServer(name, deno, ['serve', '--quiet', '--no-check', '--allow-read', '--allow-env', ...variantFlags(dir, 'deno'), '--host', '127.0.0.1', '--port', '__PORT__', join(dir, 'deno-python.js')], { env })
+        : await startServer(name, process.execPath, [...variantFlags(dir, 'node'), join(dir, 'node-python.js')], { env });
       up.set(name, server);
       if (values.path === ROUTES.encode) await checkAnswers(server, { [ROUTES.encode]: encodePage('mystring=hello')! }, warmup);
     }
@@ -119,9 +120,9 @@ async function compare(names: string[]): Promise<void> {
   }
 }
 
-/** The variant's own Node flags (its `node-flags` file), if it has any. */
-function nodeFlags(dir: string): string[] {
-  const file = join(dir, 'node-flags');
+/** The variant's own flags for a runtime (its `node-flags` or `deno-flags` file), if it has any. */
+function variantFlags(dir: string, runtime: 'node' | 'deno'): string[] {
+  const file = join(dir, `${runtime}-flags`);
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/) : [];
 }
 

@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       results.lambda = await benchLambda();
       results.size = sizes();
     }
-    results.python = await benchPython({ root, built, deno: denoBin, buildFailures }, config);
+    results.python = await benchPython({ root, built, deno: denoBin, buildFailures, flaskSite: process.env.BENCH_FLASK_SITE || undefined }, config);
   } finally {
     killAll();
     rmSync(bigFile, { force: true });

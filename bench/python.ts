@@ -10,7 +10,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { PYODIDE_VERSIONS, type PyodideVersion } from '../test/helpers/pyodide-versions.ts';
 import type { BenchConfig } from './config.ts';
 import { encodePage, ROUTES } from './apps/shared.ts';
@@ -28,6 +28,12 @@ export interface PythonPaths {
   built: string;
   deno: string;
   buildFailures: Readonly<Record<string, string>>;
+  /**
+   * A folder holding Flask and the packages it imports (`pip install --target DIR flask`, say), taken
+   * instead of the ones `python3` imports: `BENCH_FLASK_SITE`. A current Flask runs under Pyodide 314,
+   * where Debian 12's Werkzeug 2.2 does not (`ast.Str` is gone from Python 3.14).
+   */
+  flaskSite?: string;
 }
 
 /** The CPython the reference servers run on. */
@@ -73,29 +79,37 @@ function missing(cpython: CPython, name: Package): string | undefined {
 }
 
 /**
- * Copies the packages Flask needs, as `cpython` imports them, into `site`, for Pyodide to mount: the
- * same Flask on both sides. C speed-ups (MarkupSafe's) are left out: Pyodide cannot load CPython's, and
- * the package falls back to its pure-Python code.
+ * Copies the packages Flask needs, as `cpython` imports them (with `from` first on its path, if given),
+ * into `site`, for Pyodide to mount: the same Flask on both sides, since the CPython servers get `site`
+ * on their path too. C speed-ups (MarkupSafe's) are left out: Pyodide cannot load CPython's, and the
+ * package falls back to its pure-Python code. Returns the copied packages' versions.
  */
-function copyFlask(cpython: CPython, site: string): void {
+function copyFlask(cpython: CPython, site: string, from?: string): Record<string, string> {
   const script = [
-    'import importlib.util, json',
-    'found = []',
+    'import importlib.metadata, importlib.util, json',
+    'found, versions = [], {}',
     "for name in ['flask', 'werkzeug', 'jinja2', 'markupsafe', 'itsdangerous', 'click', 'blinker']:",
     '    spec = importlib.util.find_spec(name)',
     '    if spec and spec.submodule_search_locations: found.append(spec.submodule_search_locations[0])',
-    'print(json.dumps(found))',
+    "    if name in ('flask', 'werkzeug'): versions[name] = importlib.metadata.version(name)",
+    "print(json.dumps({'found': found, 'versions': versions}))",
   ].join('\n');
-  const result = spawnSync(cpython.command, ['-c', script], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`cannot locate Flask's packages: ${result.stderr.trim().slice(-300)}`);
+  const env = from === undefined ? process.env : { ...process.env, PYTHONPATH: from };
+  const result = spawnSync(cpython.command, ['-c', script], { encoding: 'utf8', env });
+  if (result.status !== 0) throw new Error(`cannot locate Flask's packages${from === undefined ? '' : ` in ${from}`}: ${result.stderr.trim().slice(-300)}`);
+  const { found, versions } = JSON.parse(result.stdout) as { found: string[]; versions: Record<string, string> };
+  if (from !== undefined && !(found[0] !== undefined && basename(found[0]) === 'flask' && resolve(found[0]).startsWith(`${resolve(from)}/`))) {
+    throw new Error(`BENCH_FLASK_SITE=${from} holds no flask package`);
+  }
   rmSync(site, { recursive: true, force: true });
   mkdirSync(site, { recursive: true });
-  for (const folder of JSON.parse(result.stdout) as string[]) {
+  for (const folder of found) {
     cpSync(folder, join(site, basename(folder)), {
       recursive: true,
       filter: (source) => !source.includes('__pycache__') && !source.endsWith('.so'),
     });
   }
+  return versions;
 }
 
 interface PythonApp {
@@ -247,10 +261,16 @@ export async function benchPython(paths: PythonPaths, config: BenchConfig): Prom
   };
   if (cpython.version === 'not found') log(`  no python3 found: the CPython lines will say so`);
   const site = join(paths.built, 'python-site');
-  let flaskMissing = missing(cpython, 'flask');
+  let flaskMissing = paths.flaskSite === undefined ? missing(cpython, 'flask') : undefined;
   if (!flaskMissing) {
     try {
-      copyFlask(cpython, site);
+      const versions = copyFlask(cpython, site, paths.flaskSite);
+      // The report names the Flask both sides ran.
+      section.cpython = { ...cpython, packages: { ...cpython.packages, ...versions } };
+      if (paths.flaskSite !== undefined) {
+        section.flaskSite = paths.flaskSite;
+        log(`  Flask from BENCH_FLASK_SITE=${paths.flaskSite}: ${Object.entries(versions).map(([n, v]) => `${n} ${v}`).join(', ')}`);
+      }
     } catch (error) {
       flaskMissing = (error as Error).message;
     }

@@ -33,7 +33,8 @@ export function renderPythonResults(results: Results): string {
       `and by CPython (\`${python.cpython.command}\`, Python ${python.cpython.version}) on gunicorn (one sync worker), waitress (one thread, and its default of four) ` +
       'and `wsgiref.simple_server`, all pinned to the server core, with the same wrk method and rotation as above, ' +
       `but a warm-up of ${config.pythonWarmup} s for every server (a fresh Pyodide's wasm is still being optimized after 1 s of load). Flask is the same package files on both sides ` +
-      `(those CPython imports, copied into a folder Pyodide mounts: ${Object.entries(python.cpython.packages).map(([n, v]) => `${n} ${v}`).join(', ')}). ` +
+      `(${python.flaskSite === undefined ? 'those CPython imports' : `those of a folder given as \`BENCH_FLASK_SITE\`, put first on CPython's path`}, copied into a folder Pyodide mounts: ` +
+      `${Object.entries(python.cpython.packages).map(([n, v]) => `${n} ${v}`).join(', ')}). ` +
       'gunicorn\'s sync worker and wsgiref close the connection after each response, so wrk reconnects for every request there. ' +
       'CPU is counted over the server\'s whole process tree (gunicorn: master and worker); RSS is the serving process\'s (gunicorn: its worker) after the runs.',
     `- **Streaming**: \`/stream/gen\` of the seed's app wrapped by bench/apps/python/seed_bench.py: ${config.pythonStreamMiB} MiB from a Python generator ` +

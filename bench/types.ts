@@ -151,6 +151,8 @@ export interface PythonSection {
   reason?: string;
   /** The CPython the gunicorn, waitress and wsgiref lines run on, and the package versions it imports. */
   cpython: { command: string; version: string; packages: Record<string, string> };
+  /** The folder Flask's packages came from (`BENCH_FLASK_SITE`), when not from that CPython's own. */
+  flaskSite?: string;
   /** The default Pyodide (the package's devDependency). */
   pyodide: string;
   /** Every Pyodide the wsgi-edge lines run, the default first. */
