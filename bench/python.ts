@@ -84,7 +84,7 @@ function missing(cpython: CPython, name: Package): string | undefined {
  * on their path too. C speed-ups (MarkupSafe's) are left out: Pyodide cannot load CPython's, and the
  * package falls back to its pure-Python code. Returns the copied packages' versions.
  */
-function copyFlask(cpython: CPython, site: string, from?: string): Record<string, string> {
+export function copyFlask(cpython: CPython, site: string, from?: string): Record<string, string> {
   const script = [
     'import importlib.metadata, importlib.util, json',
     'found, versions = [], {}',
