@@ -50,12 +50,13 @@ const CLOSED_CONNECTION = new Set(['ECONNRESET', 'UND_ERR_SOCKET']);
 
 /**
  * One request of the exchange. A request sent on a pooled connection that the server closed meanwhile gets
- * no answer at all: it is sent once more, on a new connection, with a line that says so. (Seen once, in
- * workerd under a loaded CI run, on the request after the first, whose answer had come whole.) A request
- * the server did act on before closing cannot hide that way: the repeated entry would change every later
- * answer, and each is compared with CPython's.
+ * no answer at all: it is sent once more (the pool has dropped the closed connection), with a line that
+ * says so. Seen once, in workerd under a loaded CI run: by the socket's byte counts, on the second request,
+ * after the first one's answer had come whole; not reproduced alone or beside the other Worker suites. A
+ * request the server did act on before closing cannot hide that way: the repeated entry would change every
+ * later answer, and each is compared with CPython's.
  */
-async function sendOnce(method: string, path: string, send: () => Promise<Response>): Promise<Response> {
+async function sendAgainIfClosed(method: string, path: string, send: () => Promise<Response>): Promise<Response> {
   try {
     return await send();
   } catch (error) {
@@ -71,7 +72,7 @@ export async function guestbookExchange(baseUrl: string): Promise<{ answers: Gue
   const answers: GuestbookAnswer[] = [];
   const storage = new Set<string | null>();
   for (const { method, path, headers, body } of GUESTBOOK_REQUESTS) {
-    const response = await sendOnce(method, path, () => fetch(new URL(path, baseUrl), { method, headers: { 'Accept-Encoding': 'identity', ...headers }, body, redirect: 'manual' }));
+    const response = await sendAgainIfClosed(method, path, () => fetch(new URL(path, baseUrl), { method, headers: { 'Accept-Encoding': 'identity', ...headers }, body, redirect: 'manual' }));
     storage.add(response.headers.get('x-guestbook-storage'));
     answers.push({
       status: response.status,
