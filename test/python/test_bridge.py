@@ -641,6 +641,16 @@ class GathersChunks(unittest.TestCase):
         self.assertEqual(host.written, [b'one', b'two'])
 
 
+def _writing_bytes(app):
+    """`app`, with the str it gives write() sent as bytes."""
+    def wrapped(environ, start_response):
+        def start(status, headers, exc_info=None):
+            write = start_response(status, headers, exc_info)
+            return lambda data: write(data.encode() if isinstance(data, str) else data)
+        return app(environ, start)
+    return wrapped
+
+
 def pulled(app, method='GET', host=None):
     """Gateway.call for `app`: the result and the host."""
     return call(app, ['REQUEST_METHOD', method], host=host)
@@ -695,6 +705,20 @@ class PullsAsTheCoreDoes(unittest.TestCase):
             app, log = generator_app([b'', b'a', b'b', b'c'], status=status)
             (chunks, body, _, _), _ = pulled(app, method)
             self.assertEqual((chunks, log), ([b'a'], [0, 1]), (method, status))
+            body.close()
+
+    def test_after_write_a_head_request_or_a_bodiless_status_pulls_nothing_more(self):
+        for method, status in (('HEAD', '200 OK'), ('GET', '304 Not Modified')):
+            log = []
+
+            def app(environ, start_response):
+                start_response(status, [])('head')
+                inner, _ = generator_app([b'a', b'b'], log=log)
+                return inner(environ, lambda *args: None)
+
+            app_with_bytes = _writing_bytes(app)
+            (chunks, body, _, _), _ = pulled(app_with_bytes, method)
+            self.assertEqual((chunks, log), ([], []), (method, status))
             body.close()
 
     def test_a_chunk_before_start_response_is_handed_over_as_is_and_nothing_after_it(self):
