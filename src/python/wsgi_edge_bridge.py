@@ -447,42 +447,34 @@ class StartResponse:
         """
         chunks = self._pending = []
         size = self._written
-        # None until the head is out (the first non-empty chunk, or a write()); then how far to pull. A for
-        # loop, not next(): the iterator's end stays in C instead of raising StopIteration into this frame
-        # (1.3-2 µs a request under Pyodide for a body that is an iterator: bench/PROFILE.md, stop 36).
-        limit = None
         try:
-            if self._sent:
-                limit = self._pull_limit(method)
-                if size >= limit:
-                    return chunks, False, None
-            for chunk in iterator:
-                chunk = _body_bytes(chunk)
+            while not self._sent:
+                chunk = _body_bytes(next(iterator))
                 if chunk:
                     chunks.append(chunk)
                     size += len(chunk)
-                    if limit is None:
-                        if self._status is None:
-                            # Body before start_response: the core refuses it when it takes this chunk.
-                            return chunks, False, None
-                        self._sent = True
-                if limit is None:
-                    if not self._sent:
-                        continue
-                    limit = self._pull_limit(method)
-                if size >= limit:
-                    return chunks, False, None
+                    if self._status is None:
+                        # Body before start_response: the core refuses it when it takes this chunk.
+                        return chunks, False, None
+                    self._sent = True
+            if method == 'HEAD' or self._status[:3] in NULL_BODY_STATUSES:
+                return chunks, False, None
+            limit = self._pull_limit()
+            while size < limit:
+                chunk = _body_bytes(next(iterator))
+                if chunk:
+                    chunks.append(chunk)
+                    size += len(chunk)
+            return chunks, False, None
+        except StopIteration:
             return chunks, True, None
         except BaseException as error:
             return chunks, False, _failure(error, self._host)
         finally:
             self._pending = None
 
-    def _pull_limit(self, method):
-        """How far the core pulls once the head is out: nothing more for HEAD, 204, 205 and 304; else SYNC_PULL_BYTES,
-        or one byte past a Content-Length; 0 for a form it may read otherwise."""
-        if method == 'HEAD' or self._status[:3] in NULL_BODY_STATUSES:
-            return 0
+    def _pull_limit(self):
+        """The core's limit: SYNC_PULL_BYTES, or one byte past a Content-Length; 0 for a form it may read otherwise."""
         return min(SYNC_PULL_BYTES, self._length_limit())
 
     def _length_limit(self):

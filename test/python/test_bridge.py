@@ -721,6 +721,27 @@ class PullsAsTheCoreDoes(unittest.TestCase):
             self.assertEqual((chunks, log), ([], []), (method, status))
             body.close()
 
+    def test_an_iterable_whose_iterator_has_only_next_is_pulled_as_pythons_own_for_loop_would(self):
+        class NextOnly:
+            def __init__(self):
+                self.left = [b'a', b'b']
+
+            def __next__(self):
+                if not self.left:
+                    raise StopIteration
+                return self.left.pop(0)
+
+        class Iterable:
+            def __iter__(self):
+                return NextOnly()
+
+        def app(environ, start_response):
+            start_response('200 OK', [])
+            return Iterable()
+        self.assertEqual([chunk for chunk in Iterable()], [b'a', b'b'])
+        result, _ = pulled(app)
+        self.assertEqual(result, 'ab')
+
     def test_a_chunk_before_start_response_is_handed_over_as_is_and_nothing_after_it(self):
         log = []
 
