@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { startServer } from '../deno/deno.ts';
+import { fetchFailure } from '../helpers/fetch-failure.ts';
 
 export const GUESTBOOK_APP = 'app/guestbook.py';
 
@@ -45,9 +46,6 @@ export function guestbookFolder(): string {
   return folder;
 }
 
-/** undici's codes for a connection the server closed under a request: a reset, or a FIN ("other side closed"). */
-const CLOSED_CONNECTION = new Set(['ECONNRESET', 'UND_ERR_SOCKET']);
-
 /**
  * One request of the exchange. A request sent on a pooled connection that the server closed meanwhile gets
  * no answer at all: it is sent once more (the pool has dropped the closed connection), with a line that
@@ -60,9 +58,9 @@ async function sendAgainIfClosed(method: string, path: string, send: () => Promi
   try {
     return await send();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    if (!CLOSED_CONNECTION.has(cause?.code ?? '')) throw new Error(`${method} ${path} failed: ${cause?.code ?? ''} ${cause?.message ?? String(error)}`, { cause: error });
-    console.warn(`guestbook: ${method} ${path} met a connection the server had closed (${cause?.code}: ${cause?.message}); sent again`);
+    const failure = fetchFailure(error);
+    if (!failure.closedConnection) throw new Error(`${method} ${path} failed: ${failure.reason}`, { cause: error });
+    console.warn(`guestbook: ${method} ${path} met a connection the server had closed (${failure.reason}); sent again`);
     return send();
   }
 }

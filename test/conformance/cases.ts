@@ -18,6 +18,7 @@ import { crc32 } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { patternByte } from './apps.ts';
 import { requestCases, type RequestFacts, type Wire } from './request-cases.ts';
+import { fetchFailure } from '../helpers/fetch-failure.ts';
 
 export interface ConformanceTarget {
   /** Shown in failure messages. */
@@ -75,9 +76,6 @@ const POLL_STEP_MS = 20;
 const POLL_STEPS = 250;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** undici's codes for a connection the server closed under a request: a reset, or a FIN ("other side closed"). */
-const CLOSED_CONNECTION = new Set(['ECONNRESET', 'UND_ERR_SOCKET']);
-
 let nextId = 0;
 /** A fresh id for state kept by the fixtures, unique across runs of the same runtime. */
 export function uniqueId(label: string): string {
@@ -102,12 +100,12 @@ export function conformanceClient(target: ConformanceTarget) {
     try {
       return await once(path, init);
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const failure = fetchFailure(error);
       const idempotent = (init.method ?? 'GET') === 'GET' || init.method === 'HEAD';
       const replayable = init.body === undefined || init.body === null || typeof init.body === 'string' || init.body instanceof Uint8Array;
-      if ((idempotent || (closesAfterEndedFailure && replayable)) && CLOSED_CONNECTION.has(cause?.code ?? '')) return once(path, init);
+      if ((idempotent || (closesAfterEndedFailure && replayable)) && failure.closedConnection) return once(path, init);
       // undici's "fetch failed" says nothing of why: name the request and the socket's error.
-      throw new Error(`${target.name}: ${init.method ?? 'GET'} ${path} failed: ${cause?.code ?? ''} ${cause?.message ?? String(error)}`, { cause: error });
+      throw new Error(`${target.name}: ${init.method ?? 'GET'} ${path} failed: ${failure.reason}`, { cause: error });
     }
   };
   const getJson = async <T>(path: string): Promise<T> => {
