@@ -673,6 +673,12 @@ class PullsAsTheCoreDoes(unittest.TestCase):
         self.assertEqual(result, '<p>hi</p>')
         self.assertEqual(log, [3, 0, 2, 4, 'closed'])
 
+    def test_a_generator_that_ends_before_any_bytes_comes_back_whole_and_closed(self):
+        for given in ([], [b'', b'']):
+            app, log = generator_app(given)
+            result, _ = pulled(app)
+            self.assertEqual((result, log), ('', [0] * len(given) + ['closed']), given)
+
     def test_a_long_one_stops_at_the_cores_limit_and_the_rest_is_pulled_chunk_by_chunk(self):
         app, log = generator_app([KIB] * 100)
         (chunks, body, failure, close_failure), _ = pulled(app)
