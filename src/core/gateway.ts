@@ -12,7 +12,7 @@ import { createErrorStream, logError } from './error-stream.ts';
 import { Exchange } from './exchange.ts';
 import { isPromiseLike } from './promise.ts';
 import { failedResult, plainResult, toResponse, type WsgiResult } from './result.ts';
-import type { Environ, ErrorStream, GatewayOptions, IncomingRequest, ResponseBody, WsgiApp } from './types.ts';
+import type { Environ, ErrorStream, GatewayOptions, IncomingRequest, ResponseBody, StartResponse, WsgiApp } from './types.ts';
 
 /** Calls `app` for `request` and resolves to its `Response` once its status and headers are known. */
 export async function handle(app: WsgiApp, request: Request, options: GatewayOptions = {}): Promise<Response> {
@@ -29,7 +29,12 @@ export async function respond(app: WsgiApp, request: IncomingRequest, options: G
 
 /** Set on an app that lists every environ key (see `listingEnviron`). */
 const LISTS_ENVIRON = Symbol('wsgi-edge: the app lists the environ');
-type MarkedApp = WsgiApp & { [LISTS_ENVIRON]?: true };
+/** Set on an app that is told of each request when it is prepared (see `preparingApp`). */
+const PREPARES = Symbol('wsgi-edge: the app prepares its requests');
+type MarkedApp = WsgiApp & { [LISTS_ENVIRON]?: true; [PREPARES]?: PrepareHook };
+
+/** Told of a request once its environ is built, before its app is called with the same environ and `startResponse`. */
+export type PrepareHook = (environ: Environ, startResponse: StartResponse) => void;
 
 /**
  * Marks `app` as one that lists every environ key whatever the request (the Python bridge sends them all
@@ -39,6 +44,19 @@ type MarkedApp = WsgiApp & { [LISTS_ENVIRON]?: true };
  */
 export function listingEnviron<App extends WsgiApp>(app: App): App {
   (app as MarkedApp)[LISTS_ENVIRON] = true;
+  return app;
+}
+
+/**
+ * Marks `app` as one that `prepare` tells of each request as soon as the gateway has built its environ,
+ * before the app itself is called with the same environ and `startResponse`. A server that serves a
+ * turn's requests together prepares them all before it calls any app (`TurnBatch`), so such an app can do
+ * the work of all of them at once where that costs less (the Python bridge runs every app of a turn in
+ * one call into the interpreter, src/python/bridge.ts); served alone, the app is called right after.
+ * Only the app the gateway is given is asked: an app wrapped around it is called as any other.
+ */
+export function preparingApp<App extends WsgiApp>(app: App, prepare: PrepareHook): App {
+  (app as MarkedApp)[PREPARES] = prepare;
   return app;
 }
 
@@ -69,13 +87,14 @@ export function prepareDispatch(app: WsgiApp, request: IncomingRequest, options:
     const refused = plainResult(environ.status, environ.body);
     return () => refused;
   }
+  const exchange = new Exchange();
+  (app as MarkedApp)[PREPARES]?.(environ, exchange.startResponse);
   // The request's own method decides a body-less answer (as gunicorn does), whatever an app or its
   // middleware makes of REQUEST_METHOD; and it is not a read through a lazy environ's Proxy.
-  return () => runApp(app, environ, request.method, errors, options);
+  return () => runApp(app, environ, exchange, request.method, errors, options);
 }
 
-function runApp(app: WsgiApp, environ: Environ, method: string, errors: ErrorStream, options: GatewayOptions): WsgiResult | Promise<WsgiResult> {
-  const exchange = new Exchange();
+function runApp(app: WsgiApp, environ: Environ, exchange: Exchange, method: string, errors: ErrorStream, options: GatewayOptions): WsgiResult | Promise<WsgiResult> {
   let body: ResponseBody | Promise<ResponseBody>;
   try {
     body = app(environ, exchange.startResponse);

@@ -11,8 +11,12 @@ import type { HeaderPair } from './types.ts';
 const STATUS_LINE = /^([1-5]\d\d) ([^\x00-\x1f\x7f-\x9f\u0100-\uffff]*)$/;
 /** RFC 9110 `token`. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** A field value: latin-1, no control characters except TAB. */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/**
+ * A field value: latin-1, no control characters except TAB. As a pattern's source too, for the Python
+ * bridge's half (src/python/wsgi_edge_bridge.py), which matches values with it in Python's `re`.
+ */
+export const FIELD_VALUE_PATTERN = '[\\t\\x20-\\x7e\\x80-\\xff]*';
+const FIELD_VALUE = new RegExp(`^${FIELD_VALUE_PATTERN}$`);
 
 /** RFC 2616 §13.5.1 hop-by-hop headers, which an app must not set (PEP 3333 "Other HTTP Features"). */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([

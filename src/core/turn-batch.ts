@@ -9,7 +9,9 @@
  * the turn's I/O.
  *
  * The Node simple server queues every request; the Deno target serves the first of each turn at once
- * (`firstOfTurn`) and queues the rest.
+ * (`firstOfTurn`) and queues the rest. An app told of its requests as they are prepared (`preparingApp`)
+ * may put its work for all of them into one step between the preparations and the apps
+ * (`deferUntilPrepared`): the Python bridge calls every app of the batch in one call into Pyodide.
  *
  * The price: an app that runs long holds the responses of the requests served before it in its turn, as
  * without batching it holds every request behind it. Sending the responses made so far once the apps
@@ -36,6 +38,23 @@ export type FailRequest = (error: unknown) => void;
 export type ReportError = (error: unknown) => void;
 
 const reportToConsole: ReportError = (error) => console.error('wsgi-edge: a request could not be answered after a failure:', error);
+
+/** What `deferUntilPrepared` keeps while a batch prepares its requests; `undefined` at any other time. */
+let deferredWhilePreparing: (() => void)[] | undefined;
+
+/**
+ * Puts `work` off until every request of the batch being prepared has been, before any app is called:
+ * an app told of its requests as they are prepared (`preparingApp`) can then do its part for all of them
+ * at once (the Python bridge runs every app of a turn in one call into the interpreter, where JavaScript
+ * between two apps slows the next; bench/PROFILE.md). `false` when no batch is preparing its requests (a
+ * request served alone, a target without batches): `work` is then not kept, and the caller does its
+ * work when the app is called.
+ */
+export function deferUntilPrepared(work: () => void): boolean {
+  if (deferredWhilePreparing === undefined) return false;
+  deferredWhilePreparing.push(work);
+  return true;
+}
 
 /** How a platform runs a callback after the current turn's I/O callbacks (Node's and Deno's `setImmediate`). */
 export type ScheduleAfterIo = (run: () => void) => void;
@@ -82,11 +101,26 @@ export class TurnBatch {
     this.#queued = [];
     this.#turnOpen = false;
     const prepared: Prepared[] = [];
-    for (const { prepare, fail } of queued) {
+    const deferred: (() => void)[] = [];
+    deferredWhilePreparing = deferred;
+    try {
+      for (const { prepare, fail } of queued) {
+        try {
+          prepared.push({ start: prepare(), fail });
+        } catch (error) {
+          this.#fail(fail, error);
+        }
+      }
+    } finally {
+      deferredWhilePreparing = undefined;
+    }
+    // Whoever put work off answers its own requests' failures (when their apps are called): what
+    // escapes is reported, not thrown.
+    for (const work of deferred) {
       try {
-        prepared.push({ start: prepare(), fail });
+        work();
       } catch (error) {
-        this.#fail(fail, error);
+        this.#report(error);
       }
     }
     const ready: Ready[] = [];

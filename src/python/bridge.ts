@@ -12,11 +12,13 @@
 
 import type { PyodideInterface } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
-import { createErrorStream, writeWholeLine } from '../core/error-stream.ts';
-import { listingEnviron } from '../core/gateway.ts';
+import { listingEnviron, preparingApp } from '../core/gateway.ts';
 import { RequestInput } from '../core/input.ts';
 import { filledEnviron } from '../core/lazy-environ.ts';
-import type { Environ, ErrorStream, HeaderPair, IncomingRequest, ResponseBody, StartResponse, WriteFn, WsgiApp } from '../core/types.ts';
+import { FIELD_VALUE_PATTERN } from '../core/protocol.ts';
+import type { Environ, IncomingRequest, ResponseBody, StartResponse, WsgiApp } from '../core/types.ts';
+import { CallBatch, type Answer } from './call-batch.ts';
+import { Hosts } from './hosts.ts';
 import { InterpreterDeadError, PythonError, type Interpreter } from './interpreter.ts';
 import { BodyFromPython, ChunkPool, type PulledBody } from './python-body.ts';
 import { explainMissingStdlib } from './stdlib-gaps.ts';
@@ -38,7 +40,18 @@ interface PythonGateway extends PyProxy {
    * values that are not strings beside it; or as a flat list.
    */
   call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, token: number, ...objects: unknown[]) => CallResult);
-  bind_host(host: Hosts): void;
+  /**
+   * The calls of a batch of requests without a body or platform objects as one flat list (per request: its
+   * environ as `call` takes it, and its token).
+   * Back, per request, three fields each ended by SOH: the status and joined headers of a `start_response`
+   * kept for the host to hand to the core (else empty), then `call`'s result as a whole body's signed
+   * length, `N` for a failure, or `O` for one that `take_batch_objects` gives. Fewer when the interpreter
+   * died during the batch.
+   */
+  call_batch: PyProxy & ((calls: unknown[]) => string);
+  take_batch_objects: PyProxy & (() => CallResult[]);
+  /** Given the core's pattern of a header value, the Python half can tell which `start_response` the core is sure to accept. */
+  bind_host(host: Hosts, fieldValuePattern: string): void;
   environ_buffer: PythonBytes;
   /** Made by the first pull that gathers into it (`Body.next`). */
   gather_buffer: PythonBytes | null | undefined;
@@ -62,115 +75,6 @@ export function installBridge(pyodide: PyodideInterface, source: string): void {
   pyodide.FS.mkdirTree(BRIDGE_DIR);
   pyodide.FS.writeFile(`${BRIDGE_DIR}/${BRIDGE_MODULE}.py`, source);
   pyodide.runPython(`import sys\nif ${JSON.stringify(BRIDGE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(BRIDGE_DIR)})`);
-}
-
-/** A marker passed as `excInfo`: the core throws it back when headers are already sent. */
-const RERAISE = Symbol('reraise exc_info');
-
-/** What `Hosts.start` answers: the Python half's START_ACCEPTED, START_RERAISE and START_REQUEST_OVER. */
-const START_ACCEPTED = 0;
-/** Python must re-raise its exc_info (headers were already sent). */
-const START_RERAISE = 1;
-/** The token's request is over: Python raises its own error. */
-const START_REQUEST_OVER = 2;
-type Started = typeof START_ACCEPTED | typeof START_RERAISE | typeof START_REQUEST_OVER;
-
-/** One request's part of what Python calls back: the core's startResponse and write, and wsgi.errors. */
-class Host {
-  write: WriteFn | undefined;
-  /** The traceback of what the app raised before it gave a body. */
-  failure: string | undefined;
-
-  readonly startResponse: StartResponse;
-  readonly errors: ErrorStream;
-
-  constructor(startResponse: StartResponse, errors: ErrorStream) {
-    this.startResponse = startResponse;
-    this.errors = errors;
-  }
-}
-
-/**
- * What Python calls back, one object per app, handed to the Python half once (`Gateway.bind_host`), which
- * looks its methods up once: a `Host` per request crossing would cost Pyodide a new proxy per request and a
- * lookup of `start` on it (9 of a request's 35 imports from wasm, some 2.5-3 µs; bench/PROFILE.md).
- * Each call names its request by the token `open` gave it. Tokens are never reused and a request's
- * `Host` goes once the request is over for the core, so a start_response, write or wsgi.errors the app
- * kept past its request (or a generator's `finally` that Python's garbage collector runs during a later
- * request) never reaches another request: start_response and write raise in Python; wsgi.errors text goes
- * to `#late`, which hands whole lines to the `wsgi.errors` of the latest request, built by the core from
- * the same `GatewayOptions.errors`: the text reaches the same log, in lines of its own that neither join
- * a partial line of that request nor take in its later text.
- */
-class Hosts {
-  readonly #open = new Map<number, Host>();
-  #lastToken = 0;
-  readonly #interpreter: Interpreter;
-  /** The latest request's `wsgi.errors`, for text written after its request was over. */
-  #latestErrors: ErrorStream | undefined;
-  readonly #late = createErrorStream((line) => {
-    if (this.#latestErrors !== undefined) writeWholeLine(this.#latestErrors, line);
-  });
-
-  constructor(interpreter: Interpreter) {
-    this.#interpreter = interpreter;
-  }
-
-  /** A new token for a request, until `close(token)`. */
-  open(startResponse: StartResponse, errors: ErrorStream): number {
-    const token = ++this.#lastToken;
-    this.#open.set(token, new Host(startResponse, errors));
-    this.#latestErrors = errors;
-    return token;
-  }
-
-  /** The request is over: its token reaches nothing from now on. The traceback Python gave `fail`, if it did. */
-  close(token: number): string | undefined {
-    const failure = this.#open.get(token)?.failure;
-    this.#open.delete(token);
-    return failure;
-  }
-
-  start(token: number, status: string, joinedHeaders: string | string[], withExcInfo: boolean): Started {
-    const host = this.#open.get(token);
-    if (host === undefined) return START_REQUEST_OVER;
-    // Names and values joined by NUL, which no valid one holds (Python sends the list where one does).
-    const flatHeaders = typeof joinedHeaders === 'string' ? (joinedHeaders === '' ? [] : joinedHeaders.split('\0')) : joinedHeaders;
-    const headers: HeaderPair[] = [];
-    for (let i = 0; i < flatHeaders.length; i += 2) headers.push([flatHeaders[i]!, flatHeaders[i + 1]!]);
-    try {
-      host.write = host.startResponse(status, headers, withExcInfo ? RERAISE : undefined);
-      return START_ACCEPTED;
-    } catch (error) {
-      if (error === RERAISE) return START_RERAISE;
-      throw error;
-    }
-  }
-
-  /** `false` when the request is over. */
-  write(token: number, bytes: Uint8Array): boolean {
-    const host = this.#open.get(token);
-    if (host === undefined) return false;
-    host.write!(bytes);
-    return true;
-  }
-
-  errors(token: number, text: string): void {
-    (this.#open.get(token)?.errors ?? this.#late).write(text);
-  }
-
-  flush(token: number): void {
-    (this.#open.get(token)?.errors ?? this.#late).flush();
-  }
-
-  fail(token: number, traceback: string): void {
-    const host = this.#open.get(token);
-    if (host !== undefined) host.failure = traceback;
-  }
-
-  fatal(reason: string): void {
-    this.#interpreter.die(new InterpreterDeadError(`The Python interpreter stopped serving: ${reason}`));
-  }
 }
 
 /** Keys the Python half sets itself (a file object there, not the core's JavaScript one). */
@@ -197,24 +101,37 @@ class EnvironBuffer {
     this.#bytes = new WasmBytes(source);
   }
 
-  /** The number of bytes written, or undefined when `joined` does not fit or is not all Latin-1. */
-  write(joined: string): number | undefined {
+  /** The number of bytes written from `at`, or undefined when `joined` does not fit or is not all Latin-1. */
+  write(joined: string, at = 0): number | undefined {
     const data = this.#bytes.data();
-    if (joined.length > data.length || BEYOND_LATIN1.test(joined)) return undefined;
-    const { read, written } = utf8.encodeInto(joined, data);
+    if (at + joined.length > data.length || BEYOND_LATIN1.test(joined)) return undefined;
+    const { read, written } = utf8.encodeInto(joined, data.subarray(at));
     return read === joined.length ? written : undefined;
   }
 
   /**
-   * The whole body Python wrote there: `size` bytes of ASCII as a string (what the Node simple server
-   * sends with the head in one write), or, given `-size`, a copy of those bytes.
+   * The whole body Python wrote there from `at`: `size` bytes of ASCII as a string (what the Node simple
+   * server sends with the head in one write), or, given `-size`, a copy of those bytes.
    */
-  read(size: number): string | Uint8Array {
+  read(size: number, at = 0): string | Uint8Array {
     const data = this.#bytes.data();
-    return size >= 0 ? ascii.decode(data.subarray(0, size)) : data.slice(0, -size);
+    return size >= 0 ? ascii.decode(data.subarray(at, at + size)) : data.slice(at, at - size);
   }
 }
 
+
+interface JoinedEnviron {
+  joined: string;
+  objects: unknown[] | undefined;
+}
+
+type FlatEnviron = JoinedEnviron | unknown[];
+
+/** A request without a body, waiting for its batch: its environ, joined, and its token. */
+interface BatchedRequest {
+  readonly flat: JoinedEnviron;
+  readonly token: number;
+}
 
 /**
  * The environ for Python: its keys and values joined by NUL, and the values that are not strings (platform
@@ -223,7 +140,7 @@ class EnvironBuffer {
  * cost of its characters, where a list becomes a proxy that Python converts item by item. A NUL in a key
  * or value (a %00 in the path) sends the whole environ as such a list instead.
  */
-function flatten(given: Environ): { joined: string; objects: unknown[] | undefined } | unknown[] {
+function flatten(given: Environ): FlatEnviron {
   // Every key crosses. The core builds this app's environ at once (`listingEnviron`), but an app wrapped
   // around it may pass the lazy one on: its own object, filled, lists them without a Proxy trap per key.
   const environ = filledEnviron(given);
@@ -264,16 +181,20 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
   const pool = new ChunkPool(() => gateway.gather_buffer!);
   // The bound method, taken once: `gateway.call(...)` would make a new proxy of it (and register it for finalization) per request.
   const callGateway = gateway.call;
+  const callBatch = gateway.call_batch;
+  const takeBatchObjects = gateway.take_batch_objects;
   const environBuffer = new EnvironBuffer(gateway.environ_buffer);
   const hosts = new Hosts(interpreter);
   // Given on the first request, not here: an app loaded to be snapshotted (`wsgi-edge snapshot`) must
   // leave Python holding no JavaScript object, which a memory snapshot cannot carry.
   let hostsBound = false;
+  const bindHosts = (): void => {
+    if (hostsBound) return;
+    interpreter.enter(() => gateway.bind_host(hosts, FIELD_VALUE_PATTERN));
+    hostsBound = true;
+  };
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
-    if (!hostsBound) {
-      interpreter.enter(() => gateway.bind_host(hosts));
-      hostsBound = true;
-    }
+    bindHosts();
     const flat = flatten(environ);
     const token = hosts.open(startResponse, environ['wsgi.errors']);
     let result: CallResult;
@@ -287,19 +208,97 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
       hosts.close(token);
       throw error;
     }
+    return finish(token, typeof result === 'number' ? environBuffer.read(result) : result);
+  };
+  /** The body of the request `token` names, out of what Python gave for it (a whole body read out of the buffer). */
+  const finish = (token: number, result: Exclude<CallResult, number>): ResponseBody => {
     if (typeof result === 'object' && !(result instanceof Uint8Array)) return new BodyFromPython(result, interpreter, pool, () => hosts.close(token));
     const failure = hosts.close(token);
     if (result === undefined) throw new PythonError(failure ?? 'The Python app failed without a traceback');
-    if (typeof result === 'number') return [environBuffer.read(result)];
     return [result];
   };
-  // Every key crosses into Python, so a lazy environ would only be filled at once, at more cost.
-  return listingEnviron((environ, startResponse) => {
+  const batch = new CallBatch<BatchedRequest>((calls) => {
+    // The environs one after another in the buffer while they fit, the rest as strings.
+    const flatCalls: unknown[] = [];
+    let written = 0;
+    for (const { call: { flat, token } } of calls) {
+      const size = environBuffer.write(flat.joined, written);
+      if (size !== undefined) written += size;
+      flatCalls.push(size ?? flat.joined, token);
+    }
+    let fields: string[];
+    let objects: CallResult[] = [];
+    try {
+      fields = interpreter.enter(() => {
+        const meta = callBatch(flatCalls);
+        if (meta.includes('\x01O\x01')) objects = takeBatchObjects();
+        return meta.split('\x01');
+      });
+    } catch (error) {
+      return calls.map(({ call }) => failed(call.token, error));
+    }
+    let at = 0;
+    let nextObject = 0;
+    return calls.map(({ call }, i) => {
+      // Fewer fields: the interpreter died in an earlier app of the batch, and this one never ran.
+      if (3 * i + 3 >= fields.length) return failed(call.token, interpreter.dead ?? new InterpreterDeadError('The Python interpreter stopped serving'));
+      const field = fields[3 * i + 2]!;
+      let result: Exclude<CallResult, number>;
+      if (field === 'N') result = undefined;
+      else if (field === 'O') result = objects[nextObject++] as Exclude<CallResult, number>;
+      else {
+        // Read now: the next call into Python may write over the buffer.
+        const size = Number(field);
+        result = environBuffer.read(size, at);
+        at += Math.abs(size);
+      }
+      return answer(call.token, fields[3 * i]!, fields[3 * i + 1]!, result);
+    });
+  });
+  /** A batched request's answer: the start_response Python kept for it goes to the core first. */
+  const answer = (token: number, status: string, headers: string, result: Exclude<CallResult, number>): Answer => () => {
+    if (status !== '' && result !== undefined) {
+      try {
+        hosts.start(token, status, headers, false);
+      } catch (error) {
+        // Python keeps only what the core took before, so the core refuses nothing here; were it to, the
+        // request fails as if the app had raised it, and its body is still closed.
+        const body = finish(token, result);
+        if (body instanceof BodyFromPython) body.close();
+        throw error;
+      }
+    }
+    return finish(token, result);
+  };
+  const failed = (token: number, error: unknown): Answer => () => {
+    hosts.close(token);
+    throw error;
+  };
+  const app: WsgiApp = (environ, startResponse) => {
+    // A batched call has run already, even one that ended the interpreter: its request gets what it gave.
+    const batched = batch.take(environ);
+    if (batched !== undefined) return batched();
     if (interpreter.dead) throw interpreter.dead;
     const input = environ['wsgi.input'];
     if (input instanceof RequestInput && hasNoBody(environ['wsgi_edge.request'])) return call(environ, startResponse, undefined);
     return input.read().then((body) => call(environ, startResponse, body.length > 0 ? body : undefined));
-  });
+  };
+  // A request without a body, prepared with others, is called with theirs (`CallBatch`); its app then
+  // answers from what that call gave.
+  const prepare = (environ: Environ, startResponse: StartResponse): void => {
+    if (interpreter.dead || !(environ['wsgi.input'] instanceof RequestInput) || !hasNoBody(environ['wsgi_edge.request']) || !batch.accepting()) return;
+    const flat = flatten(environ);
+    // An environ with a NUL in it (a %00 in the path) crosses as a list, and one with platform objects
+    // (`deno.info`) with them as arguments, each in a call of its own: handed over with a batch, every
+    // request's objects outlived two of V8's young collections, which grew its young generation by 40-50
+    // MiB, and asked for by Python one request at a time, the crossings cost more than the batch saved
+    // (bench/PROFILE.md).
+    if (Array.isArray(flat) || flat.objects !== undefined) return;
+    bindHosts();
+    batch.add(environ, { flat, token: hosts.open(startResponse, environ['wsgi.errors']) });
+  };
+  // Every key crosses into Python, so a lazy environ would only be filled at once, at more cost.
+  return preparingApp(listingEnviron(app), prepare);
 }
 
 /** The core's own input over a request that has no body at all (`wsgi.input` can only be empty). */

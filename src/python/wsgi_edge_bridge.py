@@ -6,8 +6,8 @@ what can be checked in Python alone, the types (PEP 3333: native str for status 
 the body), as CPython's wsgiref.handlers does, and hands everything else to the host: one object per
 app, given once to Gateway.bind_host, with start(token, status, headers, with_exc_info) -> START_*
 (headers: names and values joined by NUL, or the flat list where one holds a NUL), write(token, bytes)
--> False once the request is over, errors(token, text), flush(token), fail(token, traceback) and
-fatal(reason). `token` is the number the host gave Gateway.call for the request; the host knows when
+-> False once the request is over, errors(token, text), flush(token), fail(token, traceback),
+and fatal(reason). `token` is the number the host gave Gateway.call for the request; the host knows when
 its request is over (it never reuses a token), so a call the app makes with a start_response, write or
 wsgi.errors kept past its request cannot reach another request. Its methods are looked up once (a
 lookup on a JavaScript object costs Pyodide some 1 µs, a new proxy per request 2.5-3 µs more).
@@ -21,6 +21,9 @@ short) and as bytes otherwise. A longer body comes back with what the core would
 rest crosses as the core pulls it: one chunk per crossing, or, when the host has a buffer to copy them
 into, the chunks the body gives at once up to GATHER_BYTES, copied into Gateway.gather_buffer, from
 where the host copies them out (only their length crosses).
+The requests a server prepares together cross once for all (Gateway.call_batch): their apps then run
+back to back, with no JavaScript between two of them, which slows the next under Pyodide; a
+start_response the core is sure to accept goes back with the results instead of crossing on its own.
 Failures come back as the formatted traceback (a str, or given to host.fail() where a str is a body)
 rather than as exceptions, so that nothing of Python's state rides on a JavaScript error.
 
@@ -32,6 +35,7 @@ import importlib.machinery
 import inspect
 import io
 import os
+import re
 import sys
 import time
 import traceback
@@ -327,11 +331,18 @@ def _describe(value):
 class HostCalls:
     """The host's methods, looked up once per app (see the module's doc)."""
 
-    __slots__ = ('start', 'write', 'errors', 'flush', 'fail', 'fatal')
+    __slots__ = ('start', 'write', 'errors', 'flush', 'fail', '_fatal', 'dead')
 
     def __init__(self, host):
-        for name in self.__slots__:
+        for name in ('start', 'write', 'errors', 'flush', 'fail'):
             setattr(self, name, getattr(host, name))
+        self._fatal = host.fatal
+        # Set by fatal(): the interpreter must not serve again, so a batch stops there (Gateway.call_batch).
+        self.dead = False
+
+    def fatal(self, reason):
+        self.dead = True
+        self._fatal(reason)
 
 
 class ErrorStream:
@@ -356,6 +367,42 @@ class ErrorStream:
         self._host.flush(self._token)
 
 
+# What the host's start() accepted before (a status; a header name, and whether it is Content-Length's):
+# the core's checks of those depend on nothing else, so a start_response that gives only such a status and
+# names, with values the core's own pattern accepts (Gateway.bind_host), would be accepted again. Bounded
+# as the core's own memory of them is, since an app may build them from request data.
+_ACCEPTED_LIMIT = 1024
+_accepted_statuses = set()
+_accepted_names = {}
+
+
+def _remember_accepted(status, flat):
+    if len(_accepted_statuses) < _ACCEPTED_LIMIT:
+        _accepted_statuses.add(status)
+    for i in range(0, len(flat), 2):
+        name = flat[i]
+        if name not in _accepted_names and len(_accepted_names) < _ACCEPTED_LIMIT:
+            _accepted_names[name] = name.lower() == 'content-length'
+
+
+def _accepted_before(status, flat, field_value):
+    """Whether the core is sure to accept these (a subset of what it accepts: anything else crosses at once)."""
+    if status not in _accepted_statuses:
+        return False
+    length = None
+    for i in range(0, len(flat), 2):
+        is_length = _accepted_names.get(flat[i])
+        value = flat[i + 1]
+        if is_length is None or field_value(value) is None:
+            return False
+        if is_length:
+            # The core takes 1-15 digits and refuses two that differ; only that plain form is put off here.
+            if not (value.isascii() and value.isdigit() and len(value) <= 15) or (length is not None and value != length):
+                return False
+            length = value
+    return True
+
+
 # The end of the app's iterable: what next(iterator, _ENDED) gives there, and what Body.next() met after the
 # chunks it gave.
 _ENDED = object()
@@ -369,9 +416,9 @@ class StartResponse:
     write() fixed them, how much was written), which `pull()` needs to pull a body as the core would.
     """
 
-    __slots__ = ('_host', '_token', '_status', '_flat_headers', '_sent', '_written', '_pending')
+    __slots__ = ('_host', '_token', '_status', '_flat_headers', '_sent', '_written', '_pending', '_field_value', '_asked', '_record')
 
-    def __init__(self, host, token):
+    def __init__(self, host, token, field_value=None):
         self._host = host
         self._token = token
         self._status = None
@@ -380,6 +427,12 @@ class StartResponse:
         self._written = 0
         # Chunks pulled but not yet handed to the host: while `pull()` runs, a list.
         self._pending = None
+        # Given in a batch (Gateway.call_batch): the core's pattern of a header value; a first call the core
+        # is sure to accept is then kept as `_record` for the host to take after the app, not handed over
+        # at once, until anything else reaches the host for this request.
+        self._field_value = field_value
+        self._asked = False
+        self._record = None
 
     def __call__(self, status, response_headers, exc_info=None):
         if type(status) is not str:
@@ -395,26 +448,43 @@ class StartResponse:
                 raise TypeError(f'Header names and values must be str, not {header!r}')
             flat.append(name)
             flat.append(value)
-        self._hand_over_pending()
+        first = not self._asked
+        self._asked = True
+        if first and exc_info is None and self._field_value is not None and _accepted_before(status, flat, self._field_value):
+            self._record = (status, '\x00'.join(flat))
+        else:
+            self._hand_over_pending()
+            started = self._start(status, flat, exc_info is not None)
+            if started == START_RERAISE:
+                # PEP 3333: once headers are sent, start_response with exc_info re-raises the app's error.
+                try:
+                    raise exc_info[1].with_traceback(exc_info[2])
+                finally:
+                    exc_info = None
+            _remember_accepted(status, flat)
+        self._status = status
+        self._flat_headers = flat
+        return self.write
+
+    def _start(self, status, flat, with_exc_info):
+        """host.start(); START_ACCEPTED or START_RERAISE, or the core's refusal raised as ValueError."""
         # One str rather than to_js() of a list (some 20 µs); NUL cannot be in a valid name or value, and
         # where one is, the list goes as it is, so that the core's error quotes the header exactly.
         joined = '\x00'.join(flat)
         headers = joined if joined.count('\x00') == max(len(flat) - 1, 0) else _to_host(flat)
         try:
-            started = self._host.start(self._token, status, headers, exc_info is not None)
+            started = self._host.start(self._token, status, headers, with_exc_info)
         except JsException as error:
             raise ValueError(_js_message(error)) from None
         if started == START_REQUEST_OVER:
             raise RuntimeError(_over('start_response()'))
-        if started == START_RERAISE:
-            # PEP 3333: once headers are sent, start_response with exc_info re-raises the app's error.
-            try:
-                raise exc_info[1].with_traceback(exc_info[2])
-            finally:
-                exc_info = None
-        self._status = status
-        self._flat_headers = flat
-        return self.write
+        return started
+
+    def take_record(self):
+        """The first call kept for the host, as (status, names and values joined by NUL), or None; the host has it now."""
+        record = self._record
+        self._record = None
+        return record
 
     def write(self, data):
         if type(data) is not bytes:
@@ -430,7 +500,14 @@ class StartResponse:
         self._written += len(data)
 
     def _hand_over_pending(self):
-        """The app calls back while its body is being pulled: what the core would already hold goes first."""
+        """The app calls back while its body is being pulled: what the core would already hold goes first.
+
+        So does a first start_response kept for the host: it reached the core before anything else did.
+        """
+        record = self._record
+        if record is not None:
+            self._record = None
+            self._start(record[0], self._flat_headers, False)
         pending = self._pending
         if pending:
             for chunk in pending:
@@ -630,6 +707,11 @@ class Gateway:
         self.gather_buffer = None
         self._gather_view = None
         self._host = None
+        # The core's pattern of a header value, compiled (bind_host): a batch's calls put off their start_response.
+        self._field_value = None
+        # Where a batch's next whole body goes in environ_buffer; None outside a batch (at its start).
+        self._whole_at = None
+        self._batch_objects = []
         self._constants = {
             'wsgi.version': (1, 0),
             'wsgi.multithread': False,
@@ -639,9 +721,15 @@ class Gateway:
             'wsgi.file_wrapper': FileWrapper,
         }
 
-    def bind_host(self, host):
-        """Takes the host every request calls back (see the module's doc); its methods are looked up here, once."""
+    def bind_host(self, host, field_value_pattern=None):
+        """Takes the host every request calls back (see the module's doc); its methods are looked up here, once.
+
+        `field_value_pattern` is the core's pattern of a valid header value (src/core/protocol.ts), which a
+        batch needs (call_batch).
+        """
         self._host = HostCalls(host)
+        if field_value_pattern is not None:
+            self._field_value = re.compile(field_value_pattern).fullmatch
 
     def gather_view(self):
         """A view of gather_buffer, made at the first pull that gathers into it: an app that never streams keeps its MiB.
@@ -668,8 +756,74 @@ class Gateway:
         body, read ahead by the gateway, or None. `token` names the request in the host's calls.
         """
         if type(flat_environ) is int:
-            pairs = iter(self.environ_buffer[:flat_environ].decode().split('\x00'))
-        elif type(flat_environ) is str:
+            flat_environ = self.environ_buffer[:flat_environ].decode()
+        return self._call(flat_environ, body, token, objects, StartResponse(self._host, token))
+
+    def call_batch(self, calls):
+        """Runs the apps of several requests without a body one after another, with no crossing between them.
+
+        `calls` gives two items per request (a JavaScript array under Pyodide): its environ as call() takes
+        it, where a number of bytes is the next that many in `environ_buffer` (the host wrote them one after
+        another), and its token. A request with platform objects is not batched (bridge.ts says why).
+
+        The result is a str, for each request three fields, each ended by SOH: the status and the joined
+        headers of the first start_response when it was kept for the host (else two empty fields), then
+        what call() gave: a whole body in `environ_buffer` as its signed length (each after the one before
+        it), `N` for a failure (the traceback went to host.fail), or `O` for anything else, which
+        take_batch_objects() then gives, in order (a str crosses for the cost of its characters; to_js() of
+        a list cost more than the batch saved). The host hands each kept start_response to the core before
+        it reads that request's result. A start_response is kept only when the core is sure to accept it (a
+        status and header names it took before, values its pattern accepts), so the app meets the same
+        errors as in call(); anything else the request sends the host (a write(), a second call, a streamed
+        pull) hands it over first. The batch stops at a request whose app ended the interpreter
+        (SystemExit): the result then has fewer fields, and the host answers the rest as it answers any
+        request after that.
+        """
+        if type(calls) is not list:
+            calls = calls.to_py(depth=1)
+        buffer = self.environ_buffer
+        requests = []
+        read = 0
+        for i in range(0, len(calls), 2):
+            flat_environ, token = calls[i:i + 2]
+            if type(flat_environ) is int:
+                # Read before any app runs: the whole bodies are written over them.
+                end = read + flat_environ
+                flat_environ = buffer[read:end].decode()
+                read = end
+            requests.append((flat_environ, token))
+        fields = []
+        others = self._batch_objects = []
+        host = self._host
+        field_value = self._field_value
+        self._whole_at = 0
+        try:
+            for flat_environ, token in requests:
+                if host.dead:
+                    break
+                start_response = StartResponse(host, token, field_value)
+                result = self._call(flat_environ, None, token, (), start_response)
+                fields += start_response.take_record() or ('', '')
+                if type(result) is int:
+                    fields.append(str(result))
+                elif result is None:
+                    fields.append('N')
+                else:
+                    fields.append('O')
+                    others.append(result)
+        finally:
+            self._whole_at = None
+        fields.append('')
+        return '\x01'.join(fields)
+
+    def take_batch_objects(self):
+        """The results of the last call_batch() that were neither a length nor a failure, in order."""
+        objects = self._batch_objects
+        self._batch_objects = []
+        return _to_host(objects)
+
+    def _call(self, flat_environ, body, token, objects, start_response):
+        if type(flat_environ) is str:
             pairs = iter(flat_environ.split('\x00'))
         else:
             pairs = iter(flat_environ if type(flat_environ) is list else flat_environ.to_py(depth=1))
@@ -686,7 +840,6 @@ class Gateway:
         environ['wsgi.input'] = io.BytesIO(body or b'')
         host = self._host
         environ['wsgi.errors'] = ErrorStream(host, token)
-        start_response = StartResponse(host, token)
         try:
             result = self.app(environ, start_response)
             if isinstance(result, (str, bytes)):
@@ -726,7 +879,10 @@ class Gateway:
         the host decodes the buffer's ASCII for about 1 µs (bench/PROFILE.md, Flask's third pass).
         """
         size = len(data)
-        if size > ENVIRON_BUFFER_BYTES:
+        at = self._whole_at or 0
+        if at + size > ENVIRON_BUFFER_BYTES:
             return data.decode('ascii') if data.isascii() else _to_host(data)
-        self.environ_buffer[:size] = data
+        self.environ_buffer[at:at + size] = data
+        if self._whole_at is not None:
+            self._whole_at = at + size
         return size if data.isascii() else -size

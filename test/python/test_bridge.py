@@ -7,6 +7,7 @@ answers as bridge.ts does for a token whose request is over.
 """
 import io
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -1098,6 +1099,193 @@ class ReplaceEnviron(unittest.TestCase):
         self.assertNotIn('_X_AMZN_TRACE_ID', os.environ)
         self.assertNotIn('_X_AMZN_TRACE_ID', subprocess.run(['/usr/bin/env'], capture_output=True, text=True, check=True).stdout)
         self.assertEqual(os.environ['KEEP'], 'kept')
+
+
+def core_field_value_pattern():
+    """The core's pattern of a header value, read from src/core/protocol.ts as bridge.ts hands it over."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'src', 'core', 'protocol.ts')) as source:
+        found = re.search(r"FIELD_VALUE_PATTERN = '([^']*)'", source.read())
+    return found.group(1).encode().decode('unicode_escape')
+
+
+class BatchHost:
+    """The host of several requests at once: records every call in order, and refuses a start() as the core
+    would refuse a status or header value with a control character (or a status `refused` names)."""
+
+    def __init__(self, refused=()):
+        self.events = []
+        self.failures = {}
+        self.refused = set(refused)
+
+    def start(self, token, status, flat_headers, with_exc_info):
+        flat = flat_headers.split('\x00') if flat_headers else []
+        self.events.append(('start', token, status, flat, with_exc_info))
+        if status in self.refused or any(re.search(r'[\x00-\x08\x0a-\x1f\x7f]', text) for text in [status, *flat]):
+            raise bridge.JsException(f'WsgiError: refused {status!r}')
+        return bridge.START_ACCEPTED
+
+    def write(self, token, data):
+        self.events.append(('write', token, data))
+        return True
+
+    def errors(self, token, text):
+        self.events.append(('errors', token, text))
+
+    def flush(self, token):
+        pass
+
+    def fail(self, token, traceback_text):
+        self.events.append(('fail', token))
+        self.failures[token] = traceback_text
+
+    def fatal(self, reason):
+        self.events.append(('fatal', reason))
+
+
+def batch_environ(path):
+    return '\x00'.join(['REQUEST_METHOD', 'GET', 'PATH_INFO', path])
+
+
+def run_batch(gateway, paths):
+    """call_batch() of one request per path (tokens 1, 2, ...): per request (status, flat headers) of a kept
+    start_response or None, and its result, a whole body read out of the buffer as the host reads it."""
+    calls = []
+    for token, path in enumerate(paths, 1):
+        calls += [batch_environ(path), token]
+    fields = gateway.call_batch(calls).split('\x01')
+    assert fields.pop() == '', 'every field ends in SOH'
+    others = iter(gateway.take_batch_objects())
+    answers = []
+    at = 0
+    for i in range(0, len(fields), 3):
+        status, headers, result = fields[i:i + 3]
+        kept = (status, headers.split('\x00') if headers else []) if status else None
+        if result == 'N':
+            answers.append((kept, None))
+        elif result == 'O':
+            answers.append((kept, next(others)))
+        else:
+            size = int(result)
+            data = bytes(gateway.environ_buffer[at:at + abs(size)])
+            at += abs(size)
+            answers.append((kept, data.decode('ascii') if size >= 0 else data))
+    return answers
+
+
+def routed_app(environ, start_response):
+    """One app for a batch's requests: what each does is named by its path."""
+    path = environ['PATH_INFO']
+    if path == '/hello':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [b'hello']
+    if path == '/length':
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '5')])
+        return [b'sized']
+    if path == '/latin':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [b'caf\xe9']
+    if path == '/newline':
+        start_response('200 OK', [('Content-Type', 'text/plain\nX-Injected: 1')])
+        return [b'never']
+    if path == '/spaced-length':
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', ' 5')])
+        return [b'sized']
+    if path == '/two-lengths':
+        start_response('200 OK', [('Content-Length', '5'), ('Content-Length', '6')])
+        return [b'sized']
+    if path == '/new-name':
+        start_response('200 OK', [('X-Never-Seen', 'yes')])
+        return [b'new']
+    if path == '/write':
+        write = start_response('200 OK', [('Content-Type', 'text/plain')])
+        write(b'written ')
+        return [b'then returned']
+    if path == '/replace':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        try:
+            raise ValueError('changed its mind')
+        except ValueError:
+            start_response('500 Internal Server Error', [('Content-Type', 'text/plain')], sys.exc_info())
+        return [b'replaced']
+    if path == '/fails':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        raise RuntimeError('the app failed')
+    if path == '/exit':
+        raise SystemExit(3)
+    if path == '/stream':
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return (b'x' * 1024 for _ in range(100))
+    raise AssertionError(path)
+
+
+class CallBatch(unittest.TestCase):
+    def setUp(self):
+        # What the core accepted is remembered per process: each test starts from nothing.
+        bridge._accepted_statuses.clear()
+        bridge._accepted_names.clear()
+        self.host = BatchHost()
+        self.gateway = bridge.Gateway(routed_app)
+        self.gateway.bind_host(self.host, core_field_value_pattern())
+
+    def starts(self):
+        return [event for event in self.host.events if event[0] == 'start']
+
+    def test_runs_each_request_as_call_does_with_the_whole_bodies_one_after_another(self):
+        answers = run_batch(self.gateway, ['/hello', '/latin', '/fails', '/hello'])
+        self.assertEqual([result for _, result in answers], ['hello', b'caf\xe9', None, 'hello'])
+        self.assertIn('RuntimeError: the app failed', self.host.failures[3])
+        # The first call of a status and names crossed at once; the later one was kept, for the host.
+        self.assertEqual([event[1] for event in self.starts()], [1])
+        self.assertEqual([kept for kept, _ in answers], [None, ('200 OK', ['Content-Type', 'text/plain']), ('200 OK', ['Content-Type', 'text/plain']), ('200 OK', ['Content-Type', 'text/plain'])])
+
+    def test_keeps_only_what_the_core_accepted_before(self):
+        run_batch(self.gateway, ['/hello', '/length'])
+        self.host.events.clear()
+        answers = run_batch(self.gateway, ['/hello', '/length', '/newline', '/spaced-length', '/two-lengths', '/new-name'])
+        self.assertEqual([kept is not None for kept, _ in answers], [True, True, False, False, False, False])
+        # What may be refused crossed during the batch, in order, and the app met the refusal there.
+        self.assertEqual([event[1] for event in self.starts()], [3, 4, 5, 6])
+        self.assertIsNone(answers[2][1])
+        self.assertIn('ValueError: refused', self.host.failures[3])
+        self.assertEqual([result for _, result in answers[3:]], ['sized', 'sized', 'new'])
+
+    def test_hands_a_kept_start_response_over_before_anything_else_of_its_request(self):
+        run_batch(self.gateway, ['/hello'])
+        self.host.events.clear()
+        answers = run_batch(self.gateway, ['/write', '/replace'])
+        self.assertEqual([kept for kept, _ in answers], [None, None])
+        self.assertEqual(self.host.events, [
+            ('start', 1, '200 OK', ['Content-Type', 'text/plain'], False),
+            ('write', 1, b'written '),
+            ('start', 2, '200 OK', ['Content-Type', 'text/plain'], False),
+            ('start', 2, '500 Internal Server Error', ['Content-Type', 'text/plain'], True),
+        ])
+        self.assertEqual([result for _, result in answers], ['then returned', 'replaced'])
+
+    def test_stops_at_a_request_that_ended_the_interpreter(self):
+        ran = []
+        app = routed_app
+
+        def counting(environ, start_response):
+            ran.append(environ['PATH_INFO'])
+            return app(environ, start_response)
+
+        gateway = bridge.Gateway(counting)
+        gateway.bind_host(self.host, core_field_value_pattern())
+        answers = run_batch(gateway, ['/hello', '/exit', '/hello'])
+        self.assertEqual(ran, ['/hello', '/exit'])
+        self.assertEqual([result for _, result in answers], ['hello', None])
+        self.assertIn('SystemExit: 3', self.host.failures[2])
+        self.assertEqual([event[0] for event in self.host.events if event[0] == 'fatal'], ['fatal'])
+
+    def test_a_body_longer_than_the_core_pulls_at_once_comes_back_pulled(self):
+        run_batch(self.gateway, ['/hello'])
+        (kept, pulled), = run_batch(self.gateway, ['/stream'])
+        self.assertEqual(kept, ('200 OK', ['Content-Type', 'text/plain']))
+        chunks, body, failure, close_failure = pulled
+        self.assertEqual((sum(map(len, chunks)), failure, close_failure), (bridge.SYNC_PULL_BYTES, None, None))
+        self.assertEqual(len(body.next()), 1024)
+        self.assertIsNone(body.close())
 
 
 if __name__ == '__main__':
