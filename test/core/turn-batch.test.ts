@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnBatch } from '../../src/core/turn-batch.ts';
+import { deferUntilPrepared, TurnBatch } from '../../src/core/turn-batch.ts';
 
 /** A schedule that runs only when the test says the turn's I/O is over. */
 function manualTurns() {
@@ -127,5 +127,29 @@ describe('TurnBatch', () => {
     expect(() => turns.endTurn()).not.toThrow();
     expect(events).toEqual(['app 3', 'send 3']);
     expect(reported).toEqual(['fail 0 broke', 'fail 1 broke', 'fail 2 broke']);
+  });
+
+  it('runs the work put off while its requests were prepared once all of them are, before any app; none outside a batch', () => {
+    const turns = manualTurns();
+    const batch = new TurnBatch(turns.schedule, (error) => events.push(`reported: ${(error as Error).message}`));
+    const events: string[] = [];
+    expect(deferUntilPrepared(() => events.push('never'))).toBe(false);
+    for (const name of ['a', 'b']) {
+      batch.add(() => {
+        events.push(`prepare ${name}`);
+        expect(deferUntilPrepared(() => {
+          events.push(`work of ${name}`);
+          if (name === 'a') throw new Error('the work of a broke');
+        })).toBe(true);
+        return () => {
+          events.push(`app ${name}`);
+          expect(deferUntilPrepared(() => events.push('never'))).toBe(false);
+          return () => events.push(`send ${name}`);
+        };
+      }, (error) => events.push(`fail: ${(error as Error).message}`));
+    }
+    turns.endTurn();
+    expect(events).toEqual(['prepare a', 'prepare b', 'work of a', 'reported: the work of a broke', 'work of b', 'app a', 'app b', 'send a', 'send b']);
+    expect(deferUntilPrepared(() => events.push('never'))).toBe(false);
   });
 });
