@@ -48,8 +48,8 @@ class Host {
  */
 export class Hosts {
   /**
-   * Replaced once empty (at the end of every batch): a Map that had requests deleted from it kept them
-   * reachable for V8's scavenger, and a batch's worth of them outlived two scavenges (bench/PROFILE.md).
+   * Replaced whenever it empties (after a batch, or a request served alone): a Map that had a batch's
+   * requests deleted from it kept them reachable for V8's scavenger past two scavenges (bench/PROFILE.md).
    */
   #open = new Map<number, Host>();
   #lastToken = 0;

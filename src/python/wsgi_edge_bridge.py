@@ -6,8 +6,8 @@ what can be checked in Python alone, the types (PEP 3333: native str for status 
 the body), as CPython's wsgiref.handlers does, and hands everything else to the host: one object per
 app, given once to Gateway.bind_host, with start(token, status, headers, with_exc_info) -> START_*
 (headers: names and values joined by NUL, or the flat list where one holds a NUL), write(token, bytes)
--> False once the request is over, errors(token, text), flush(token), fail(token, traceback),
-and fatal(reason). `token` is the number the host gave Gateway.call for the request; the host knows when
+-> False once the request is over, errors(token, text), flush(token), fail(token, traceback) and
+fatal(reason). `token` is the number the host gave Gateway.call for the request; the host knows when
 its request is over (it never reuses a token), so a call the app makes with a start_response, write or
 wsgi.errors kept past its request cannot reach another request. Its methods are looked up once (a
 lookup on a JavaScript object costs Pyodide some 1 µs, a new proxy per request 2.5-3 µs more).
