@@ -195,7 +195,8 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
   };
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     bindHosts();
-    const flat = flatten(environ);
+    const flat = flattenedUnbatched.get(environ) ?? flatten(environ);
+    flattenedUnbatched.delete(environ);
     const token = hosts.open(startResponse, environ['wsgi.errors']);
     let result: CallResult;
     try {
@@ -284,7 +285,8 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
     return input.read().then((body) => call(environ, startResponse, body.length > 0 ? body : undefined));
   };
   // A request without a body, prepared with others, is called with theirs (`CallBatch`); its app then
-  // answers from what that call gave.
+  // answers from what that call gave. One that is not batched keeps the environ flattened here for its call.
+  const flattenedUnbatched = new WeakMap<Environ, FlatEnviron>();
   const prepare = (environ: Environ, startResponse: StartResponse): void => {
     if (interpreter.dead || !(environ['wsgi.input'] instanceof RequestInput) || !hasNoBody(environ['wsgi_edge.request']) || !batch.accepting()) return;
     const flat = flatten(environ);
@@ -293,7 +295,10 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
     // request's objects outlived two of V8's young collections, which grew its young generation by 40-50
     // MiB, and asked for by Python one request at a time, the crossings cost more than the batch saved
     // (bench/PROFILE.md).
-    if (Array.isArray(flat) || flat.objects !== undefined) return;
+    if (Array.isArray(flat) || flat.objects !== undefined) {
+      flattenedUnbatched.set(environ, flat);
+      return;
+    }
     bindHosts();
     batch.add(environ, { flat, token: hosts.open(startResponse, environ['wsgi.errors']) });
   };

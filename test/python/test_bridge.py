@@ -1172,30 +1172,25 @@ def run_batch(gateway, paths):
     return answers
 
 
+# Routes of routed_app that only answer: (headers, body).
+PLAIN_ROUTES = {
+    '/hello': ([('Content-Type', 'text/plain')], b'hello'),
+    '/length': ([('Content-Type', 'text/plain'), ('Content-Length', '5')], b'sized'),
+    '/latin': ([('Content-Type', 'text/plain')], b'caf\xe9'),
+    '/newline': ([('Content-Type', 'text/plain\nX-Injected: 1')], b'never'),
+    '/spaced-length': ([('Content-Type', 'text/plain'), ('Content-Length', ' 5')], b'sized'),
+    '/two-lengths': ([('Content-Length', '5'), ('Content-Length', '6')], b'sized'),
+    '/new-name': ([('X-Never-Seen', 'yes')], b'new'),
+}
+
+
 def routed_app(environ, start_response):
     """One app for a batch's requests: what each does is named by its path."""
     path = environ['PATH_INFO']
-    if path == '/hello':
-        start_response('200 OK', [('Content-Type', 'text/plain')])
-        return [b'hello']
-    if path == '/length':
-        start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '5')])
-        return [b'sized']
-    if path == '/latin':
-        start_response('200 OK', [('Content-Type', 'text/plain')])
-        return [b'caf\xe9']
-    if path == '/newline':
-        start_response('200 OK', [('Content-Type', 'text/plain\nX-Injected: 1')])
-        return [b'never']
-    if path == '/spaced-length':
-        start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', ' 5')])
-        return [b'sized']
-    if path == '/two-lengths':
-        start_response('200 OK', [('Content-Length', '5'), ('Content-Length', '6')])
-        return [b'sized']
-    if path == '/new-name':
-        start_response('200 OK', [('X-Never-Seen', 'yes')])
-        return [b'new']
+    if path in PLAIN_ROUTES:
+        headers, body = PLAIN_ROUTES[path]
+        start_response('200 OK', list(headers))
+        return [body]
     if path == '/write':
         write = start_response('200 OK', [('Content-Type', 'text/plain')])
         write(b'written ')
