@@ -126,9 +126,24 @@ const WRANGLER_DEV_MS = 120_000;
 export async function wranglerDevPrinted(artifact: DenoArtifact, vars: Record<string, string> = {}): Promise<ServerProcess> {
   const line = /^Serve it with: npx wrangler dev -c (\S+\/wrangler\.toml)/m.exec(artifact.printed);
   if (!line) throw new Error(`The build printed no wrangler dev line:\n${artifact.printed}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWranglerDev(line[1]!, vars);
+    } catch (error) {
+      // wrangler picks workerd's loopback port itself, free when it looks and not always when workerd
+      // binds it: two `wrangler dev` starting at once can pick the same one.
+      if (!(error instanceof Error && PORT_TAKEN.test(error.message)) || attempt === WRANGLER_DEV_ATTEMPTS) throw error;
+    }
+  }
+}
+
+const WRANGLER_DEV_ATTEMPTS = 3;
+const PORT_TAKEN = /Address already in use/;
+
+async function startWranglerDev(config: string, vars: Record<string, string>): Promise<ServerProcess> {
   // Its inspector too: wrangler's default (9229) is one port for every wrangler dev at once.
   const [port, inspectorPort] = [await freePort(), await freePort()];
-  const args = ['node_modules/wrangler/bin/wrangler.js', 'dev', '-c', line[1]!, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+  const args = ['node_modules/wrangler/bin/wrangler.js', 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
     ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])];
   const child = spawn(process.execPath, args, { env: offlineWranglerEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
@@ -145,8 +160,10 @@ export async function wranglerDevPrinted(artifact: DenoArtifact, vars: Record<st
     }
   };
   try {
-    const match = await waitForOutput(child, () => output, /Ready on (http:\/\/127\.0\.0\.1:\d+)/, `wrangler dev -c ${line[1]}`, WRANGLER_DEV_MS);
-    return { url: match[1]!, child, output: () => output, exited, stop };
+    // Ready, or workerd's failure to bind, whether or not wrangler then exits.
+    const match = await waitForOutput(child, () => output, new RegExp(`Ready on (http://127\\.0\\.0\\.1:\\d+)|${PORT_TAKEN.source}`), `wrangler dev -c ${config}`, WRANGLER_DEV_MS);
+    if (match[1] === undefined) throw new Error(`wrangler dev -c ${config} could not bind a port:\n${output}`);
+    return { url: match[1], child, output: () => output, exited, stop };
   } catch (error) {
     await stop();
     throw error;

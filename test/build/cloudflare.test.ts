@@ -15,6 +15,7 @@ import { expectAnswersAsCPython } from '../app/seed-cases.ts';
 import type { ServerProcess } from '../deno/deno.ts';
 import { AWKWARD_VALUE, RUN_ONLY, SNAPSHOT_ONLY } from '../helpers/environ.ts';
 import { PYODIDE_VERSIONS } from '../helpers/pyodide-versions.ts';
+import { startTogether } from '../helpers/start-together.ts';
 import { buildCloudflareArtifact, wranglerDevPrinted, type DenoArtifact } from './artifacts.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-cloudflare-app-'));
@@ -52,7 +53,7 @@ beforeAll(async () => {
   ]);
   files = filesBuild!;
   filesStartedAt = Date.now();
-  const servers = await Promise.all([wranglerDevPrinted(files, { [RUN_ONLY]: AWKWARD_VALUE }), ...seedBuilds.map((artifact) => wranglerDevPrinted(artifact))]);
+  const servers = await startTogether([wranglerDevPrinted(files, { [RUN_ONLY]: AWKWARD_VALUE }), ...seedBuilds.map((artifact) => wranglerDevPrinted(artifact))]);
   filesServer = servers[0]!;
   for (const [i, pyodide] of PYODIDE_VERSIONS.entries()) seeds.set(pyodide.name, { artifact: seedBuilds[i]!, server: servers[i + 1]! });
 }, BUILD_MS);

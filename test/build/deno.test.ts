@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectAnswersAsCPython } from '../app/seed-cases.ts';
 import type { ServerProcess } from '../deno/deno.ts';
 import { AWKWARD_VALUE, RUN_ONLY, SNAPSHOT_ONLY } from '../helpers/environ.ts';
+import { startTogether } from '../helpers/start-together.ts';
 import { buildDenoArtifact, servePrinted, type DenoArtifact } from './artifacts.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'wsgi-edge-build-deno-app-'));
@@ -48,7 +49,7 @@ beforeAll(async () => {
   ]);
   [seed, files] = builds;
   filesStartedAt = Date.now();
-  [seedServer, filesServer] = await Promise.all([servePrinted(seed), servePrinted(files, { [RUN_ONLY]: AWKWARD_VALUE })]);
+  [seedServer, filesServer] = await startTogether([servePrinted(seed), servePrinted(files, { [RUN_ONLY]: AWKWARD_VALUE })]);
 }, 240_000);
 afterAll(async () => {
   await Promise.all([seedServer?.stop(), filesServer?.stop()]);
