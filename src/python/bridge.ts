@@ -41,17 +41,19 @@ interface PythonGateway extends PyProxy {
    */
   call: PyProxy & ((environ: number | string | unknown[], body: Uint8Array | undefined, token: number, ...objects: unknown[]) => CallResult);
   /**
-   * The calls of a batch of requests without a body or platform objects as one flat list (per request: its
-   * environ as `call` takes it, and its token).
+   * The calls of a batch of requests without a body as one flat list (per request: its environ as `call`
+   * takes it, its token, and how many of `objects` are its platform objects, key and value each).
    * Back, per request, three fields each ended by SOH: the status and joined headers of a `start_response`
    * kept for the host to hand to the core (else empty), then `call`'s result as a whole body's signed
    * length, `N` for a failure, or `O` for one that `take_batch_objects` gives. Fewer when the interpreter
    * died during the batch.
    */
-  call_batch: PyProxy & ((calls: unknown[]) => string);
+  call_batch: PyProxy & ((calls: unknown[], ...objects: unknown[]) => string);
   take_batch_objects: PyProxy & (() => CallResult[]);
   /** Given the core's pattern of a header value, the Python half can tell which `start_response` the core is sure to accept. */
   bind_host(host: Hosts, fieldValuePattern: string): void;
+  /** Holds proxies of these objects for the life of the interpreter (`PROXY_MAP_ANCHORS`). */
+  hold(objects: object[]): void;
   environ_buffer: PythonBytes;
   /** Made by the first pull that gathers into it (`Body.next`). */
   gather_buffer: PythonBytes | null | undefined;
@@ -88,6 +90,17 @@ const utf8 = new TextEncoder();
 const ascii = new TextDecoder();
 /** Anything past Latin-1 (a platform extra, not a native string) crosses as Pyodide converts a string. */
 const BEYOND_LATIN1 = /[^\0-\xff]/;
+
+/**
+ * How many plain objects Python holds proxies of for good. Pyodide keeps every live proxy in one
+ * JavaScript Map, long since in V8's old generation, where V8 also allocates the tables it grows or
+ * shrinks it into; a table given up while holding a batch's platform objects (`deno.info`) keeps them,
+ * and all they reach, through every young collection until the next full one (bench/PROFILE.md: the young
+ * generation grew to 32 MiB and RSS by 40-50 MiB). Held, these keep the Map at 4,096 entries: never under
+ * a quarter full (no shrinking), and more than half of a full table's entries deleted ones (rehashed in
+ * place, once every few thousand proxies, rather than grown).
+ */
+export const PROXY_MAP_ANCHORS = 1100;
 
 /**
  * The Python gateway's `environ_buffer`, a bytearray in wasm memory that the environ's UTF-8 is written
@@ -218,20 +231,29 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
     if (result === undefined) throw new PythonError(failure ?? 'The Python app failed without a traceback');
     return [result];
   };
+  let anchored = false;
   const batch = new CallBatch<BatchedRequest>((calls) => {
     // The environs one after another in the buffer while they fit, the rest as strings.
     const flatCalls: unknown[] = [];
+    const allObjects: unknown[] = [];
     let written = 0;
     for (const { call: { flat, token } } of calls) {
       const size = environBuffer.write(flat.joined, written);
       if (size !== undefined) written += size;
-      flatCalls.push(size ?? flat.joined, token);
+      flatCalls.push(size ?? flat.joined, token, flat.objects?.length ?? 0);
+      // As arguments, as call() takes them: a list would cross as a proxy to convert.
+      if (flat.objects !== undefined) allObjects.push(...flat.objects);
     }
     let fields: string[];
     let objects: CallResult[] = [];
     try {
       fields = interpreter.enter(() => {
-        const meta = callBatch(flatCalls);
+        // At the first batch, not at load: a server that never batches (Workers, Lambda) starts without them.
+        if (!anchored) {
+          gateway.hold(Array.from({ length: PROXY_MAP_ANCHORS }, () => ({})));
+          anchored = true;
+        }
+        const meta = callBatch(flatCalls, ...allObjects);
         if (meta.includes('\x01O\x01')) objects = takeBatchObjects();
         return meta.split('\x01');
       });
@@ -290,12 +312,8 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
   const prepare = (environ: Environ, startResponse: StartResponse): void => {
     if (interpreter.dead || !(environ['wsgi.input'] instanceof RequestInput) || !hasNoBody(environ['wsgi_edge.request']) || !batch.accepting()) return;
     const flat = flatten(environ);
-    // An environ with a NUL in it (a %00 in the path) crosses as a list, and one with platform objects
-    // (`deno.info`) with them as arguments, each in a call of its own: handed over with a batch, every
-    // request's objects outlived two of V8's young collections, which grew its young generation by 40-50
-    // MiB, and asked for by Python one request at a time, the crossings cost more than the batch saved
-    // (bench/PROFILE.md).
-    if (Array.isArray(flat) || flat.objects !== undefined) {
+    // An environ with a NUL in it (a %00 in the path) crosses as a list, in a call of its own.
+    if (Array.isArray(flat)) {
       flattenedUnbatched.set(environ, flat);
       return;
     }

@@ -731,6 +731,11 @@ class Gateway:
         if field_value_pattern is not None:
             self._field_value = re.compile(field_value_pattern).fullmatch
 
+    def hold(self, objects):
+        """Keeps a proxy of each of these JavaScript objects for the life of the interpreter (bridge.ts,
+        PROXY_MAP_ANCHORS, says why)."""
+        self._held = list(objects)
+
     def gather_view(self):
         """A view of gather_buffer, made at the first pull that gathers into it: an app that never streams keeps its MiB.
 
@@ -759,12 +764,13 @@ class Gateway:
             flat_environ = self.environ_buffer[:flat_environ].decode()
         return self._call(flat_environ, body, token, objects, StartResponse(self._host, token))
 
-    def call_batch(self, calls):
+    def call_batch(self, calls, *objects):
         """Runs the apps of several requests without a body one after another, with no crossing between them.
 
-        `calls` gives two items per request (a JavaScript array under Pyodide): its environ as call() takes
+        `calls` gives three items per request (a JavaScript array under Pyodide): its environ as call() takes
         it, where a number of bytes is the next that many in `environ_buffer` (the host wrote them one after
-        another), and its token. A request with platform objects is not batched (bridge.ts says why).
+        another), its token, and how many of `objects` are its own (its platform objects, key and value
+        each, as call() takes them).
 
         The result is a str, for each request three fields, each ended by SOH: the status and the joined
         headers of the first start_response when it was kept for the host (else two empty fields), then
@@ -784,25 +790,27 @@ class Gateway:
         buffer = self.environ_buffer
         requests = []
         read = 0
-        for i in range(0, len(calls), 2):
-            flat_environ, token = calls[i:i + 2]
+        taken = 0
+        for i in range(0, len(calls), 3):
+            flat_environ, token, count = calls[i:i + 3]
             if type(flat_environ) is int:
                 # Read before any app runs: the whole bodies are written over them.
                 end = read + flat_environ
                 flat_environ = buffer[read:end].decode()
                 read = end
-            requests.append((flat_environ, token))
+            requests.append((flat_environ, token, objects[taken:taken + count]))
+            taken += count
         fields = []
         others = self._batch_objects = []
         host = self._host
         field_value = self._field_value
         self._whole_at = 0
         try:
-            for flat_environ, token in requests:
+            for flat_environ, token, own_objects in requests:
                 if host.dead:
                     break
                 start_response = StartResponse(host, token, field_value)
-                result = self._call(flat_environ, None, token, (), start_response)
+                result = self._call(flat_environ, None, token, own_objects, start_response)
                 fields += start_response.take_record() or ('', '')
                 if type(result) is int:
                     fields.append(str(result))

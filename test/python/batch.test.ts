@@ -2,13 +2,17 @@
  * The requests a server prepares together (`TurnBatch`) reach a Python app in one call into Pyodide
  * (src/python/call-batch.ts, `Gateway.call_batch`): every answer, log line and failure must be what the
  * same request gets served alone. test/python/batch/batch_app.py says in a header whether each app ran
- * in a batch, so the suite also checks that the batch happened.
+ * in a batch, so the suite also checks that the batch happened. A request's platform objects (as
+ * `deno.info` is on Deno) go with its batch, and Python keeps its proxies of them no longer than their
+ * request; it keeps proxies of `PROXY_MAP_ANCHORS` objects of the bridge's own for good (bridge.ts says
+ * why).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dispatch, prepareDispatch } from '../../src/core/gateway.ts';
 import { toResponse, type WsgiResult } from '../../src/core/result.ts';
 import { TurnBatch } from '../../src/core/turn-batch.ts';
 import type { GatewayOptions, WsgiApp } from '../../src/core/types.ts';
+import { PROXY_MAP_ANCHORS } from '../../src/python/bridge.ts';
 import { loadPythonApp } from '../../src/python/index.ts';
 import { loadPyodideOf, PYODIDE_VERSIONS } from '../helpers/pyodide-versions.ts';
 
@@ -35,7 +39,7 @@ function requestFor(path: string, i: number, logs: string[]): { request: Request
     request: new Request(`http://localhost${path}`),
     options: {
       errors: (line) => void (logs[i] += `${line}\n`),
-      // A platform object, as `deno.info` is on Deno: such a request is called on its own.
+      // A platform object, as `deno.info` is on Deno.
       ...(path === '/object' && { environ: { 'test.object': { name: `the object of request ${i}` } } }),
     },
   };
@@ -81,11 +85,17 @@ async function together(app: WsgiApp, paths: readonly string[]): Promise<Served[
   return Promise.all(results.map((result, i) => read(result, () => logs[i]!)));
 }
 
+/** How many JavaScript values Python holds proxies of (Pyodide's count of its references). */
+type ProxyCount = () => number;
+
 describe.each(PYODIDE_VERSIONS)('a batch of requests to a Python app, Pyodide $name', (version) => {
   let app: WsgiApp;
+  let proxies: ProxyCount;
   beforeAll(async () => {
-    const pyodide = version.isDefault ? undefined : loadPyodideOf(version);
-    app = await loadPythonApp({ app: 'batch_app:application', path: ['test/python/batch'], ...(pyodide && { pyodide }) });
+    const pyodide = await loadPyodideOf(version);
+    const module = (pyodide as unknown as { _module: { _hiwire_num_refs: ProxyCount } })._module;
+    proxies = () => module._hiwire_num_refs();
+    app = await loadPythonApp({ app: 'batch_app:application', path: ['test/python/batch'], pyodide });
   });
 
   it('answers, logs and fails each request as it does served alone', async () => {
@@ -111,11 +121,24 @@ describe.each(PYODIDE_VERSIONS)('a batch of requests to a Python app, Pyodide $n
     expect(PATHS.flatMap((path, i) => (path === '/object' ? [batched[i]!.answer.body] : []))).toEqual([`the object of request ${PATHS.indexOf('/object')}`, `the object of request ${PATHS.lastIndexOf('/object')}`]);
   });
 
-  it('runs the apps of the requests prepared together in one call; one with a platform object, or served alone, on its own', async () => {
+  it('runs the apps of the requests prepared together in one call, with their platform objects; served alone, on their own', async () => {
     const answered = PATHS.map((path, i) => [path, i] as const).filter(([path]) => !['/short', '/newline', '/fails'].includes(path));
     const batched = await together(app, PATHS);
     const single = await alone(app, PATHS);
-    expect(answered.map(([path, i]) => [path, batched[i]!.batched])).toEqual(answered.map(([path]) => [path, path === '/object' ? 'no' : 'yes']));
+    expect(answered.map(([path, i]) => [path, batched[i]!.batched])).toEqual(answered.map(([path]) => [path, 'yes']));
     expect(answered.map(([path, i]) => [path, single[i]!.batched])).toEqual(answered.map(([path]) => [path, 'no']));
+  });
+
+  it('keeps proxies of a batch\'s platform objects no longer than the batch, and the bridge\'s anchors for good', async () => {
+    const objectPaths = Array.from({ length: 40 }, () => '/object');
+    const before = proxies();
+    await together(app, objectPaths);
+    const afterOne = proxies();
+    await together(app, objectPaths);
+    await together(app, PATHS);
+    // The anchors were made by the suite's first batch, or by this one if it runs alone.
+    expect([0, PROXY_MAP_ANCHORS]).toContain(afterOne - before);
+    expect(afterOne).toBeGreaterThanOrEqual(PROXY_MAP_ANCHORS);
+    expect(proxies()).toBe(afterOne);
   });
 });

@@ -1142,17 +1142,22 @@ class BatchHost:
         self.events.append(('fatal', reason))
 
 
-def batch_environ(path):
-    return '\x00'.join(['REQUEST_METHOD', 'GET', 'PATH_INFO', path])
+def batch_environ(path, objects=()):
+    """A request's environ as the host joins it: a platform object's key with an empty value, in place."""
+    return '\x00'.join(['REQUEST_METHOD', 'GET', 'PATH_INFO', path, *(item if i % 2 == 0 else '' for i, item in enumerate(objects))])
 
 
-def run_batch(gateway, paths):
-    """call_batch() of one request per path (tokens 1, 2, ...): per request (status, flat headers) of a kept
-    start_response or None, and its result, a whole body read out of the buffer as the host reads it."""
+def run_batch(gateway, paths, objects=None):
+    """call_batch() of one request per path (tokens 1, 2, ...), `objects` giving some of them platform
+    objects (their index: [key, value, ...]): per request (status, flat headers) of a kept start_response
+    or None, and its result, a whole body read out of the buffer as the host reads it."""
     calls = []
+    arguments = []
     for token, path in enumerate(paths, 1):
-        calls += [batch_environ(path), token]
-    fields = gateway.call_batch(calls).split('\x01')
+        own = (objects or {}).get(token - 1, [])
+        calls += [batch_environ(path, own), token, len(own)]
+        arguments += own
+    fields = gateway.call_batch(calls, *arguments).split('\x01')
     assert fields.pop() == '', 'every field ends in SOH'
     others = iter(gateway.take_batch_objects())
     answers = []
@@ -1207,6 +1212,10 @@ def routed_app(environ, start_response):
         raise RuntimeError('the app failed')
     if path == '/exit':
         raise SystemExit(3)
+    if path == '/platform':
+        # The keys in the host's order, a platform object where its key was.
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [' '.join(f'{key}={getattr(value, "name", value)}' for key, value in environ.items() if key.isupper() or key.startswith('test.')).encode()]
     if path == '/stream':
         start_response('200 OK', [('Content-Type', 'text/plain')])
         return (b'x' * 1024 for _ in range(100))
@@ -1272,6 +1281,27 @@ class CallBatch(unittest.TestCase):
         self.assertEqual([result for _, result in answers], ['hello', None])
         self.assertIn('SystemExit: 3', self.host.failures[2])
         self.assertEqual([event[0] for event in self.host.events if event[0] == 'fatal'], ['fatal'])
+
+    def test_gives_each_request_its_own_platform_objects_where_their_keys_are(self):
+        class PlatformObject:
+            def __init__(self, name):
+                self.name = name
+
+        objects = {
+            0: ['test.a', PlatformObject('first-a'), 'test.b', PlatformObject('first-b')],
+            2: ['test.a', PlatformObject('third-a')],
+        }
+        answers = run_batch(self.gateway, ['/platform', '/platform', '/platform'], objects)
+        self.assertEqual([result for _, result in answers], [
+            'REQUEST_METHOD=GET PATH_INFO=/platform test.a=first-a test.b=first-b',
+            'REQUEST_METHOD=GET PATH_INFO=/platform',
+            'REQUEST_METHOD=GET PATH_INFO=/platform test.a=third-a',
+        ])
+
+    def test_holds_what_it_is_given_to_hold(self):
+        held = [object(), object()]
+        self.gateway.hold(iter(held))
+        self.assertEqual(self.gateway._held, held)
 
     def test_a_body_longer_than_the_core_pulls_at_once_comes_back_pulled(self):
         run_batch(self.gateway, ['/hello'])
