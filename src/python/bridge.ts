@@ -96,9 +96,9 @@ const BEYOND_LATIN1 = /[^\0-\xff]/;
  * JavaScript Map, long since in V8's old generation, where V8 also allocates the tables it grows or
  * shrinks it into; a table given up while holding a batch's platform objects (`deno.info`) keeps them,
  * and all they reach, through every young collection until the next full one (bench/PROFILE.md: the young
- * generation grew to 32 MiB and RSS by 40-50 MiB). Held, these keep the Map at 4,096 entries: never under
- * a quarter full (no shrinking), and more than half of a full table's entries deleted ones (rehashed in
- * place, once every few thousand proxies, rather than grown).
+ * generation grew to 32 MiB and RSS by 40-50 MiB). Held, these keep the Map's table at 4,096 slots: never
+ * under a quarter full (no shrinking), and more than half of a full table's slots deleted entries
+ * (rehashed in place, once every few thousand proxies, rather than grown).
  */
 export const PROXY_MAP_ANCHORS = 1100;
 
