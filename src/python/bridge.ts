@@ -208,8 +208,7 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
   };
   const call = (environ: Environ, startResponse: StartResponse, body: Uint8Array | undefined): ResponseBody => {
     bindHosts();
-    const flat = flattenedUnbatched.get(environ) ?? flatten(environ);
-    flattenedUnbatched.delete(environ);
+    const flat = flatten(environ);
     const token = hosts.open(startResponse, environ['wsgi.errors']);
     let result: CallResult;
     try {
@@ -307,16 +306,12 @@ export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, opti
     return input.read().then((body) => call(environ, startResponse, body.length > 0 ? body : undefined));
   };
   // A request without a body, prepared with others, is called with theirs (`CallBatch`); its app then
-  // answers from what that call gave. One that is not batched keeps the environ flattened here for its call.
-  const flattenedUnbatched = new WeakMap<Environ, FlatEnviron>();
+  // answers from what that call gave.
   const prepare = (environ: Environ, startResponse: StartResponse): void => {
     if (interpreter.dead || !(environ['wsgi.input'] instanceof RequestInput) || !hasNoBody(environ['wsgi_edge.request']) || !batch.accepting()) return;
     const flat = flatten(environ);
     // An environ with a NUL in it (a %00 in the path) crosses as a list, in a call of its own.
-    if (Array.isArray(flat)) {
-      flattenedUnbatched.set(environ, flat);
-      return;
-    }
+    if (Array.isArray(flat)) return;
     bindHosts();
     batch.add(environ, { flat, token: hosts.open(startResponse, environ['wsgi.errors']) });
   };
