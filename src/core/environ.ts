@@ -1,7 +1,8 @@
 /**
  * Request → WSGI environ (PEP 3333 "environ Variables"), built the explicit Werkzeug way: the
  * request's CGI keys and the `wsgi.*` keys first, then `SERVER_PROTOCOL`, then one `HTTP_*` key per
- * header (with `CONTENT_TYPE`, `CONTENT_LENGTH` and the peer's `REMOTE_*`), then the caller's extras.
+ * header (with `CONTENT_TYPE`, `CONTENT_LENGTH` and the peer's `REMOTE_*`), then the platform's own keys
+ * and the caller's extras.
  * Where a target says reading headers costs a call into its runtime (`lazyHeaders`), the header keys
  * are added when something first asks for one (./lazy-environ.ts), where they would have been.
  * @module
@@ -111,7 +112,7 @@ export function environFor(request: IncomingRequest, options: GatewayOptions, ea
     if (refusal) return refusal;
   }
 
-  // SERVER_PROTOCOL is added below, unless the extras hold a getter for it: turning a value into a getter
+  // SERVER_PROTOCOL is added below, unless the platform's keys or the extras hold a getter for it: turning a value into a getter
   // costs far more (about 1.7 µs in V8) than adding the key.
   const ground: Omit<Environ, 'SERVER_PROTOCOL'> = {
     REQUEST_METHOD: request.method,
@@ -134,13 +135,15 @@ export function environFor(request: IncomingRequest, options: GatewayOptions, ea
     'wsgi_edge.request': request,
   };
   const environ = ground as Environ;
+  const platformKeys = options.platformEnviron;
   const extras = options.environ;
   let groundKeys = GROUND_KEYS;
-  if (extras === undefined || !Object.hasOwn(extras, 'SERVER_PROTOCOL')) {
+  if (!givesProtocol(platformKeys) && !givesProtocol(extras)) {
     environ.SERVER_PROTOCOL = options.serverProtocol ?? DEFAULT_PROTOCOL;
     groundKeys++;
   }
   if (lazy) {
+    if (platformKeys) addExtras(environ, platformKeys);
     if (extras) addExtras(environ, extras);
     // A plain store, not Reflect.set: V8 caches its shape transition (0.2 µs a request less on Deno).
     (environ as unknown as Record<symbol, unknown>)[PRINT_FILLED] = printFilled;
@@ -150,6 +153,7 @@ export function environFor(request: IncomingRequest, options: GatewayOptions, ea
   const refusal = checkFraming(environ.CONTENT_LENGTH, environ.HTTP_HOST, maxBodyBytes);
   if (refusal) return refusal;
   addPeer(environ, request.headers, peer, url.host, options);
+  if (platformKeys) addExtras(environ, platformKeys);
   if (extras) addExtras(environ, extras);
   return environ;
 }
@@ -185,15 +189,22 @@ function addPeer(environ: Environ, headers: RequestHeaders, peer: string | undef
   }
 }
 
+/** Whether extra keys hold their own `SERVER_PROTOCOL` (a getter, on Workers). */
+function givesProtocol(extras: Readonly<Record<string, unknown>> | undefined): boolean {
+  return extras !== undefined && Object.hasOwn(extras, 'SERVER_PROTOCOL');
+}
+
 /**
- * The caller's extra keys, merged last. A key given as a getter stays one, so a platform value that
+ * The platform's or the caller's extra keys, merged last. A key given as a getter stays one, so a platform value that
  * costs something to read (workerd's `request.cf`) is read only by an app that asks for it.
  */
 function addExtras(environ: Environ, extras: Record<string, unknown>): void {
   for (const key in extras) {
     if (!Object.hasOwn(extras, key)) continue;
     const descriptor = Object.getOwnPropertyDescriptor(extras, key)!;
-    if (descriptor.get) Object.defineProperty(environ, key, descriptor);
+    // Configurable and enumerable whatever the caller's was, as every other key: an app may delete it, and a
+    // lazy environ moves the extras past the header keys it adds.
+    if (descriptor.get) Object.defineProperty(environ, key, { get: descriptor.get, set: descriptor.set, enumerable: true, configurable: true });
     else environ[key] = descriptor.value;
   }
 }

@@ -143,6 +143,13 @@ export interface GatewayOptions {
   framingChecked?: boolean;
   /** Extra environ keys, merged in last (PEP 3333 "Application Configuration"); getters stay getters. */
   environ?: Record<string, unknown>;
+  /**
+   * For targets: the platform's own environ keys for this request (`deno.info`, `aws_lambda.event`,
+   * `cloudflare.env`...), added before `environ`'s, getters kept as getters the same way. The caller's
+   * `environ` then reaches the environ as given, rather than copied into the platform's object by value,
+   * which ran its getters for every request.
+   */
+  platformEnviron?: Readonly<Record<string, unknown>>;
   /** The `wsgi.errors` sink: a stream, or a function given each complete line. Default: `console.error`. */
   errors?: ErrorStream | ((line: string) => void);
   /** The largest request body the app may read, in bytes; larger answers 413. Default 32 MiB. */
@@ -171,4 +178,4 @@ export interface GatewayOptions {
  * reads headers and frames bodies), left out of the options its users give.
  */
 export type PlatformSuppliedOption =
-  'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders' | 'platformCountsLength';
+  'remoteAddr' | 'remoteAddrHeader' | 'rawUri' | 'serverProtocol' | 'framingChecked' | 'lazyHeaders' | 'platformCountsLength' | 'platformEnviron';

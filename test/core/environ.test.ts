@@ -195,4 +195,20 @@ describe('environ: what the platform adds', () => {
     expect(environ.lazy).toBe(1);
     expect(Object.keys(environ)).toContain('lazy');
   });
+
+  it('adds the platform\'s keys before the caller\'s extras, which may replace one in its place', () => {
+    const handlerObject = { tag: 'platform' };
+    const environ = environOf('/', {}, { platformEnviron: { 'x.platform': handlerObject, 'x.shared': 1 }, environ: { 'x.caller': 2, 'x.shared': 3 } });
+    expect(environ['x.platform']).toBe(handlerObject);
+    expect(environ['x.shared']).toBe(3);
+    expect(Object.keys(environ).slice(-3)).toEqual(['x.platform', 'x.shared', 'x.caller']);
+  });
+
+  it.each([false, true])('puts the platform\'s keys and the extras after the header keys, the environ lazy: %s', (lazyHeaders) => {
+    const environ = environOf('/', { headers: { 'x-one': '1' } }, { lazyHeaders, platformEnviron: { 'x.platform': 0 }, environ: { 'x.caller': 1 } });
+    const keys = Object.keys(environ);
+    expect(keys.indexOf('HTTP_X_ONE')).toBeGreaterThan(keys.indexOf('SERVER_PROTOCOL'));
+    expect(keys.slice(-2)).toEqual(['x.platform', 'x.caller']);
+  });
+
 });

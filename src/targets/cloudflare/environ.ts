@@ -50,10 +50,9 @@ const LAZY_PROTOCOL: PropertyDescriptor = {
 export type CloudflareOptions = Omit<GatewayOptions, PlatformSuppliedOption>;
 
 export function cloudflareGatewayOptions(env: unknown, ctx: ExecutionContext, options: CloudflareOptions): GatewayOptions {
-  const environ: Record<string, unknown> = { 'cloudflare.env': env, 'cloudflare.ctx': ctx };
-  Object.defineProperty(environ, 'cloudflare.cf', LAZY_CF);
-  Object.defineProperty(environ, 'SERVER_PROTOCOL', LAZY_PROTOCOL);
-  if (options.environ) Object.assign(environ, options.environ);
+  const platformEnviron: Record<string, unknown> = { 'cloudflare.env': env, 'cloudflare.ctx': ctx };
+  Object.defineProperty(platformEnviron, 'cloudflare.cf', LAZY_CF);
+  Object.defineProperty(platformEnviron, 'SERVER_PROTOCOL', LAZY_PROTOCOL);
   return {
     ...options,
     // Cloudflare's edge sets this header itself and overwrites any value the client sent, so unlike
@@ -63,6 +62,6 @@ export function cloudflareGatewayOptions(env: unknown, ctx: ExecutionContext, op
     lazyHeaders: true,
     // workerd sends the length of a complete body itself (toWorkerResponse leaves the header out).
     platformCountsLength: true,
-    environ,
+    platformEnviron,
   };
 }

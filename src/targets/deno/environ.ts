@@ -21,7 +21,7 @@ export function denoGatewayOptions(info: ServeHandlerInfo, options: DenoOptions)
     framingChecked: true,
     // Deno sends the length of a complete body itself (toDenoResponse leaves the header out).
     platformCountsLength: true,
-    environ: { 'deno.info': info, ...options.environ },
+    platformEnviron: { 'deno.info': info },
   };
 }
 

@@ -82,13 +82,11 @@ export function toIncomingRequest(
   // Unlike a Fetch Request, the parts may carry a body on GET and HEAD: the app reads it from wsgi.input.
   const request: IncomingRequest = { method: normalizedMethod, url, headers, body: body ?? null };
 
-  const environ: Record<string, unknown> = { 'aws_lambda.event': event, 'aws_lambda.context': context };
-  Object.assign(environ, options.environ);
-
   const gateway: GatewayOptions = {
     scriptName: normalizeScriptName(stage) + normalizeScriptName(options.scriptName),
     rawUri: path + (query ? '?' + query : ''),
-    environ,
+    platformEnviron: { 'aws_lambda.event': event, 'aws_lambda.context': context },
+    environ: options.environ,
     errors,
   };
   const remoteAddr = sourceIp(event, source);
