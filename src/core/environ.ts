@@ -112,8 +112,8 @@ export function environFor(request: IncomingRequest, options: GatewayOptions, ea
     if (refusal) return refusal;
   }
 
-  // SERVER_PROTOCOL is added below, unless the platform's keys or the extras hold a getter for it: turning a value into a getter
-  // costs far more (about 1.7 µs in V8) than adding the key.
+  // SERVER_PROTOCOL is added below, unless the platform's keys or the extras hold a getter for it: turning
+  // a value into a getter costs far more (about 1.7 µs in V8) than adding the key.
   const ground: Omit<Environ, 'SERVER_PROTOCOL'> = {
     REQUEST_METHOD: request.method,
     SCRIPT_NAME: scriptName,
@@ -195,15 +195,15 @@ function givesProtocol(extras: Readonly<Record<string, unknown>> | undefined): b
 }
 
 /**
- * The platform's or the caller's extra keys, merged last. A key given as a getter stays one, so a platform value that
- * costs something to read (workerd's `request.cf`) is read only by an app that asks for it.
+ * The platform's or the caller's extra keys, merged last. A key given as a getter stays one, so a platform
+ * value that costs something to read (workerd's `request.cf`) is read only by an app that asks for it.
  */
 function addExtras(environ: Environ, extras: Record<string, unknown>): void {
   for (const key in extras) {
     if (!Object.hasOwn(extras, key)) continue;
     const descriptor = Object.getOwnPropertyDescriptor(extras, key)!;
-    // Configurable and enumerable whatever the caller's was, as every other key: an app may delete it, and a
-    // lazy environ moves the extras past the header keys it adds.
+    // Configurable and enumerable whatever the caller's was, as every other key: an app may delete it, and
+    // a lazy environ moves the extras past the header keys it adds.
     if (descriptor.get) Object.defineProperty(environ, key, { get: descriptor.get, set: descriptor.set, enumerable: true, configurable: true });
     else environ[key] = descriptor.value;
   }
