@@ -197,9 +197,9 @@ describe('environ: what the platform adds', () => {
   });
 
   it('adds the platform\'s keys before the caller\'s extras, which may replace one in its place', () => {
-    const handlerObject = { tag: 'platform' };
-    const environ = environOf('/', {}, { platformEnviron: { 'x.platform': handlerObject, 'x.shared': 1 }, environ: { 'x.caller': 2, 'x.shared': 3 } });
-    expect(environ['x.platform']).toBe(handlerObject);
+    const platformObject = { tag: 'platform' };
+    const environ = environOf('/', {}, { platformEnviron: { 'x.platform': platformObject, 'x.shared': 1 }, environ: { 'x.caller': 2, 'x.shared': 3 } });
+    expect(environ['x.platform']).toBe(platformObject);
     expect(environ['x.shared']).toBe(3);
     expect(Object.keys(environ).slice(-3)).toEqual(['x.platform', 'x.shared', 'x.caller']);
   });
@@ -210,5 +210,4 @@ describe('environ: what the platform adds', () => {
     expect(keys.indexOf('HTTP_X_ONE')).toBeGreaterThan(keys.indexOf('SERVER_PROTOCOL'));
     expect(keys.slice(-2)).toEqual(['x.platform', 'x.caller']);
   });
-
 });
