@@ -2,7 +2,9 @@
  * Paired A/B runs of the gateway inside the real servers (bench/PROFILE.md's method), for the JavaScript
  * servers: builds of the tree taken at different moments serve the bench app at once, pinned to the server
  * core, and wrk (the client core) runs against each in turn, the order rotated each round; medians of
- * server CPU per request and req/s. Run the same variant twice under two names for the A/A control.
+ * server CPU per request and req/s. Run the same variant twice under two names for the A/A control; a
+ * difference under 5 % needs three processes of each (`after after2=after after3=after`), since one
+ * `deno serve` process in several runs 15-20 % slower than its twin for its whole life (bench/PROFILE.md, stop 40).
  *
  *   node --import tsx bench/ab-gateway.ts --build before
  *   (change src/core) node --import tsx bench/ab-gateway.ts --build after
