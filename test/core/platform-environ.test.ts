@@ -3,6 +3,7 @@
  * before the caller's `environ` option, and the caller's getters stay getters there, read only when the
  * app reads them (GatewayOptions.environ), as on the Node simple server, which passes them as given.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createErrorStream } from '../../src/core/error-stream.ts';
 import { buildEnviron, type Environ, type GatewayOptions, type IncomingRequest } from '../../src/index.ts';
@@ -11,7 +12,6 @@ import type { ExecutionContext } from '../../src/targets/cloudflare/types.ts';
 import { denoGatewayOptions } from '../../src/targets/deno/environ.ts';
 import type { ServeHandlerInfo } from '../../src/targets/deno/types.ts';
 import { detectSource, toIncomingRequest } from '../../src/targets/lambda/event.ts';
-import { readFileSync } from 'node:fs';
 
 /** A caller's extras with a getter that counts its reads. */
 function countingExtras(): { extras: Record<string, unknown>; reads: () => number } {
