@@ -5,7 +5,7 @@
  * one call into Python with the environ written into a buffer of Python's and the body as bytes, which
  * brings back the whole body when it is a list or ends within what the core pulls at once, and one per
  * pull of a longer body, which, when the app's `ChunkPool` has a buffer free, gathers what the body gives
- * at once, up to 1 MiB, in a bytearray of Python's that is then copied out into that buffer.
+ * at once, up to 1 MiB, and copies it into that buffer out of wasm memory, where the chunks lie.
  * Its Python half is `wsgi_edge_bridge.py` beside it.
  * @module
  */
@@ -20,7 +20,7 @@ import type { Environ, IncomingRequest, ResponseBody, StartResponse, WsgiApp } f
 import { CallBatch, type Answer } from './call-batch.ts';
 import { Hosts } from './hosts.ts';
 import { InterpreterDeadError, PythonError, type Interpreter } from './interpreter.ts';
-import { BodyFromPython, ChunkPool, type PulledBody } from './python-body.ts';
+import { BodyFromPython, ChunkPool, type GatheredBuffers, type PulledBody } from './python-body.ts';
 import { explainMissingStdlib } from './stdlib-gaps.ts';
 import { WasmBytes, type PythonBytes } from './wasm-bytes.ts';
 
@@ -34,7 +34,7 @@ export const BRIDGE_DIR = '/lib/wsgi_edge';
  * else bytes), a pulled body (`PulledBody`), or nothing when it failed (the traceback went to `Hosts.fail`).
  */
 type CallResult = number | string | Uint8Array | PulledBody | undefined;
-interface PythonGateway extends PyProxy {
+interface PythonGateway extends PyProxy, GatheredBuffers {
   /**
    * The environ as the number of bytes written into `environ_buffer` or as one NUL-joined string, with its
    * values that are not strings beside it; or as a flat list.
@@ -55,8 +55,6 @@ interface PythonGateway extends PyProxy {
   /** Holds proxies of these objects for the life of the interpreter (`PROXY_MAP_ANCHORS`). */
   hold(objects: object[]): void;
   environ_buffer: PythonBytes;
-  /** Made by the first pull that gathers into it (`Body.next`). */
-  gather_buffer: PythonBytes | null | undefined;
 }
 
 export interface BridgeOptions {
@@ -191,7 +189,7 @@ function flattenToList(environ: Environ): unknown[] {
  */
 export function bridgeApp(gateway: PythonGateway, interpreter: Interpreter, options: BridgeOptions = {}): WsgiApp {
   interpreter.watch(options.onFatal);
-  const pool = new ChunkPool(() => gateway.gather_buffer!);
+  const pool = new ChunkPool(gateway);
   // The bound method, taken once: `gateway.call(...)` would make a new proxy of it (and register it for finalization) per request.
   const callGateway = gateway.call;
   const callBatch = gateway.call_batch;

@@ -1,6 +1,6 @@
 /**
  * A streamed Python body as the core pulls it: one crossing per pull, the chunks a pull gathers copied
- * out of wasm memory into buffers the transport hands back once written.
+ * out of wasm memory, from where they lie, into buffers the transport hands back once written.
  * @module
  */
 
@@ -18,8 +18,9 @@ import { WasmBytes, type PythonBytes } from './wasm-bytes.ts';
 export type PulledBody = [chunks: Uint8Array[], body: PythonBody | undefined, failure: string | undefined, closeFailure: string | undefined];
 interface PythonBody extends PyProxy {
   /**
-   * Bytes; or, given the `capacity` of a buffer of the host's, their length once copied into the gateway's
-   * `gather_buffer`; undefined at the end; else a traceback.
+   * Bytes; or, given the `capacity` of a buffer of the host's, -n for n chunks whose places and lengths
+   * are in the gateway's `span_buffer`, or their length once copied into its `gather_buffer`; undefined
+   * at the end; else a traceback.
    */
   next(capacity: number): Uint8Array | number | string | undefined;
   close(): string | undefined;
@@ -41,9 +42,18 @@ const KEPT_BUFFERS = 2;
  */
 const LENT_PER_BODY = 4;
 
+/** The buffers a pull hands over in wasm memory: the Python half's `Gateway.gather_buffer` and `span_buffer`. */
+export interface GatheredBuffers {
+  /** Made by the first pull that gathers more than the Python half's SPAN_LIMIT chunks, and never resized. */
+  gather_buffer: PythonBytes | null | undefined;
+  /** Made by the first pull that hands its chunks over where they lie, and never resized. */
+  span_buffer: PythonBytes | null | undefined;
+}
+
 /**
- * One app's buffers for streamed bodies. Python gathers a pull's chunks into its gateway's
- * `gather_buffer` in wasm memory, they are copied out into one of these, and the transport hands it back
+ * One app's buffers for streamed bodies. A pull's chunks are copied out of wasm memory, from where they
+ * lie (or, many small ones, from the gateway's `gather_buffer` they were copied into), into one of these,
+ * and the transport hands it back
  * once written (`chunkWritten`: the Node simple server) or once its reader is known to have let go of it
  * (`releaseTakenChunks`: `deno serve`). A transport that hands nothing back
  * (a `ReadableStream` read by Lambda or workerd, or by a handler wrapped around the Deno target, may
@@ -55,20 +65,39 @@ export class ChunkPool {
   #allocated = 0;
   /** The transport has handed a buffer back: a new one may be allocated whenever none is free. */
   #returns = false;
-  /** The gateway's `gather_buffer`, made by the first pull that gathers into it and never resized. */
-  readonly #gatherBuffer: () => PythonBytes;
+  readonly #gateway: GatheredBuffers;
   #gathered: WasmBytes | undefined;
+  #spans: WasmBytes | undefined;
 
-  constructor(gatherBuffer: () => PythonBytes) {
-    this.#gatherBuffer = gatherBuffer;
+  constructor(gateway: GatheredBuffers) {
+    this.#gateway = gateway;
   }
 
-  /** `into` (a free buffer) with the `size` bytes a pull gathered into the gateway's `gather_buffer`. */
-  fill(into: Uint8Array, size: number): Uint8Array {
-    this.#gathered ??= new WasmBytes(this.#gatherBuffer());
-    const filled = into.subarray(0, size);
-    filled.set(this.#gathered.data().subarray(0, size));
-    return filled;
+  /**
+   * `into` (a free buffer) with what a pull handed over: `got` < 0, the -`got` chunks whose addresses and
+   * lengths it wrote into `span_buffer`; else the `got` bytes it copied into `gather_buffer`.
+   */
+  fill(into: Uint8Array, got: number): Uint8Array {
+    if (got >= 0) {
+      this.#gathered ??= new WasmBytes(this.#gateway.gather_buffer!);
+      const filled = into.subarray(0, got);
+      filled.set(this.#gathered.data().subarray(0, got));
+      return filled;
+    }
+    this.#spans ??= new WasmBytes(this.#gateway.span_buffer!);
+    const spans = this.#spans.data();
+    // Wasm memory itself: the view is asked for after any growth the pull made (WasmBytes.data).
+    const memory = new Uint8Array(spans.buffer);
+    // (address, length) as 32-bit words, little-endian as wasm is; a bytearray's buffer is malloc's, so aligned.
+    const words = new Uint32Array(spans.buffer, spans.byteOffset, -got * 2);
+    let size = 0;
+    for (let i = 0; i < words.length; i += 2) {
+      const start = words[i]!;
+      const length = words[i + 1]!;
+      into.set(memory.subarray(start, start + length), size);
+      size += length;
+    }
+    return into.subarray(0, size);
   }
 
   /** A free buffer; a new one for the first pull ever, or whenever the transport hands buffers back. */

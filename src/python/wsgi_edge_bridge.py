@@ -19,8 +19,9 @@ into environ_buffer when it fits (only its length crosses; see Gateway._whole), 
 ASCII (a Python str crosses for the cost of its characters, where to_js() of bytes costs some 20 µs however
 short) and as bytes otherwise. A longer body comes back with what the core would pull at once, and the
 rest crosses as the core pulls it: one chunk per crossing, or, when the host has a buffer to copy them
-into, the chunks the body gives at once up to GATHER_BYTES, copied into Gateway.gather_buffer, from
-where the host copies them out (only their length crosses).
+into, the chunks the body gives at once up to GATHER_BYTES, which the host copies out of wasm memory
+where they lie: only their count crosses, their places and lengths written into Gateway.span_buffer
+(or, past SPAN_LIMIT chunks, copied into Gateway.gather_buffer first, and only their length crosses).
 The requests a server prepares together cross once for all (Gateway.call_batch): their apps then run
 back to back, with no JavaScript between two of them, which slows the next under Pyodide; a
 start_response the core is sure to accept goes back with the results instead of crossing on its own.
@@ -75,6 +76,17 @@ HELD_SECONDS = 0.05
 # hold a buffer until more bytes have followed it (under `deno serve`, 1 MiB), and a body that sends a
 # little at a time (an event stream) would keep each of its buffers that long.
 POOLED_MIN_BYTES = 64 * 1024
+# How many chunks one pull may hand the host where they lie (Gateway.span_view): the host copies each
+# out of wasm memory itself, one copy fewer than gathering them into gather_buffer first (bench/PROFILE.md,
+# stop 41). A pull of more, smaller chunks is gathered, where a copy in wasm costs less than the host's
+# per chunk.
+SPAN_LIMIT = 128
+# A span is (address, length) in native words: 32 bits under Pyodide (wasm32), which the host reads.
+SPAN_WORD = 'I' if sys.maxsize < 2 ** 32 else 'Q'
+# Where a bytes object's bytes start, from the address id() gives (a CPython detail: PyBytesObject's
+# ob_sval, after the header tp_basicsize counts with the trailing NUL).
+BYTES_DATA_OFFSET = bytes.__basicsize__ - 1
+_SPAN_WORD_BYTES = 4 if SPAN_WORD == 'I' else 8
 # The clock the gathering is timed by (the tests give theirs).
 _clock = time.monotonic
 # The size of Gateway.environ_buffer, which the host writes an environ into (its keys and values in UTF-8,
@@ -598,18 +610,21 @@ class Body:
 
     When the host has a buffer for them, one next() gathers what the iterable gives at once (see
     GATHER_BYTES and GATHER_SECONDS), never past one byte beyond the app's Content-Length, where the core
-    stops, into the view `gather` gives (Gateway.gather_view); an end or an exception met after some
-    chunks is given by the next call, after those chunks.
+    stops, and hands them to the host where they lie (`gateway`'s span_view), or, past SPAN_LIMIT chunks,
+    copied into its gather_view; an end or an exception met after some chunks is given by the next call,
+    after those chunks.
     """
 
-    __slots__ = ('_result', '_iterator', '_host', '_start_response', '_gather', '_room', '_after', '_gathers', '__weakref__')
+    __slots__ = ('_result', '_iterator', '_host', '_start_response', '_gateway', '_held', '_room', '_after', '_gathers', '__weakref__')
 
-    def __init__(self, result, iterator, host, start_response, gather):
+    def __init__(self, result, iterator, host, start_response, gateway):
         self._result = result
         self._iterator = iterator
         self._host = host
         self._start_response = start_response
-        self._gather = gather
+        self._gateway = gateway
+        # The chunks the last next() handed over where they lie: alive until the host has copied them out.
+        self._held = None
         # Bytes the core may still take, once the headers are fixed (see handed_over).
         self._room = _NO_LIMIT
         # _ENDED or the exception met after the chunks the last next() gave.
@@ -621,7 +636,10 @@ class Body:
         self._room = self._start_response._length_limit() - size
 
     def next(self, capacity=0):
-        """Bytes; or, when the host has a buffer of `capacity` bytes for them, their length once copied into gather_buffer."""
+        """Bytes; or, when the host has a buffer of `capacity` bytes for them, -n for n chunks whose places
+        and lengths are in the gateway's span_buffer, or their length once copied into gather_buffer."""
+        # The host copied the last pull's chunks out before anything else ran in Python.
+        self._held = None
         after = self._after
         if after is not None:
             self._after = None
@@ -660,9 +678,18 @@ class Body:
             start_response._pending = None
         self._room -= size
         if POOLED_MIN_BYTES <= size <= min(capacity, GATHER_BYTES):
-            # Copied into wasm memory the host reads from (one copy out, into a buffer it reuses), not
-            # joined into new bytes first and copied out by to_js() or a JsProxy's assign().
-            view = self._gather()
+            # Read by the host where they lie in wasm memory (one copy, into a buffer it reuses), not joined
+            # into new bytes first and copied out by to_js() or a JsProxy's assign().
+            if len(chunks) <= SPAN_LIMIT:
+                spans = self._gateway.span_view()
+                i = 0
+                for chunk in chunks:
+                    spans[i] = id(chunk) + BYTES_DATA_OFFSET
+                    spans[i + 1] = len(chunk)
+                    i += 2
+                self._held = chunks
+                return -len(chunks)
+            view = self._gateway.gather_view()
             offset = 0
             for chunk in chunks:
                 end = offset + len(chunk)
@@ -674,7 +701,7 @@ class Body:
     def close(self):
         """Calls the iterable's close() (PEP 3333); a traceback when it raised, else None."""
         result = self._result
-        self._result = self._iterator = self._host = self._start_response = self._after = None
+        self._result = self._iterator = self._host = self._start_response = self._after = self._held = None
         return _close(result)
 
 
@@ -706,6 +733,9 @@ class Gateway:
         # GATHER_BYTES that a streamed body's pulls are gathered into for the host (see gather_view).
         self.gather_buffer = None
         self._gather_view = None
+        # SPAN_LIMIT chunks' places and lengths, written by a pull for the host to read (see span_view).
+        self.span_buffer = None
+        self._span_view = None
         self._host = None
         # The core's pattern of a header value, compiled (bind_host): a batch's calls put off their start_response.
         self._field_value = None
@@ -745,6 +775,14 @@ class Gateway:
         if view is None:
             self.gather_buffer = bytearray(GATHER_BYTES)
             view = self._gather_view = memoryview(self.gather_buffer)
+        return view
+
+    def span_view(self):
+        """span_buffer as SPAN_WORD words, made at the first pull that uses it; it is never resized."""
+        view = self._span_view
+        if view is None:
+            self.span_buffer = bytearray(SPAN_LIMIT * 2 * _SPAN_WORD_BYTES)
+            view = self._span_view = memoryview(self.span_buffer).cast(SPAN_WORD)
         return view
 
     def call(self, flat_environ, body, token, *objects):
@@ -869,7 +907,7 @@ class Gateway:
             return None
         chunks, exhausted, failure = start_response.pull(iterator, method)
         if not exhausted:
-            body = Body(result, iterator, host, start_response, self.gather_view)
+            body = Body(result, iterator, host, start_response, self)
             body.handed_over(start_response._written + sum(map(len, chunks)))
             return _to_host([chunks, body, failure, None])
         close_failure = _close(result)

@@ -5,6 +5,8 @@ half: it records what the bridge hands it for its one request (TOKEN) and, like 
 with START_RERAISE when exc_info comes after headers were sent; once `end()` has ended that request, it
 answers as bridge.ts does for a token whose request is over.
 """
+import ctypes
+import gc
 import io
 import os
 import re
@@ -420,19 +422,22 @@ class BodyPulls(unittest.TestCase):
     def body(self, iterable, host=None):
         host = host or Host()
         self.gateway = bridge.Gateway(None)
-        return bridge.Body(iterable, iter(iterable), host, bridge.StartResponse(host, host.token), self.gateway.gather_view), host
+        return bridge.Body(iterable, iter(iterable), host, bridge.StartResponse(host, host.token), self.gateway), host
 
     def test_next_gives_bytes_then_none(self):
         body, _ = self.body(chunk for chunk in [b'a', b'', b'b'])
         self.assertEqual([body.next(), body.next(), body.next(), body.next(), body.next()], [b'a', b'', b'b', None, None])
 
-    def test_next_gathers_into_the_hosts_buffer_what_the_body_gives_at_once(self):
+    def test_next_hands_the_host_what_the_body_gives_at_once_where_it_lies(self):
         half = bridge.POOLED_MIN_BYTES // 2
         body, _ = self.body(chunk for chunk in [b'a' * half, b'', b'b' * half])
         capacity = bridge.POOLED_MIN_BYTES * 2
-        self.assertEqual([body.next(capacity), body.next(capacity)], [half * 2, None])
-        self.assertEqual(len(self.gateway.gather_buffer), bridge.GATHER_BYTES)
-        self.assertEqual(bytes(self.gateway.gather_buffer[:half * 2]), b'a' * half + b'b' * half)
+        got = body.next(capacity)
+        self.assertEqual(got, -2)
+        self.assertEqual(handed_over(self.gateway, got), b'a' * half + b'b' * half)
+        self.assertIsNone(body.next(capacity))
+        # Nothing was copied in Python: the gather buffer was not even made.
+        self.assertIsNone(self.gateway.gather_buffer)
 
     def test_a_pull_that_brings_less_than_the_pooled_minimum_comes_as_bytes(self):
         # A host may hold its buffer until a MiB more has followed: an event stream must not pin one per event.
@@ -519,8 +524,17 @@ class BodyPulls(unittest.TestCase):
 KIB = b'k' * 1024
 
 
+def handed_over(gateway, got):
+    """What a pull handed the host, read as the host reads it: -n chunks from their addresses and lengths in
+    span_buffer (here straight out of the process's memory), or the `got` bytes copied into gather_buffer."""
+    if got >= 0:
+        return bytes(gateway.gather_buffer[:got])
+    spans = memoryview(gateway.span_buffer).cast(bridge.SPAN_WORD)
+    return b''.join(ctypes.string_at(spans[i], spans[i + 1]) for i in range(0, -got * 2, 2))
+
+
 class GathersChunks(unittest.TestCase):
-    """Body.next(capacity) brings what the body gives at once, up to GATHER_BYTES, in one crossing, copied into gather_buffer."""
+    """Body.next(capacity) brings what the body gives at once, up to GATHER_BYTES, in one crossing: where it lies, or copied into gather_buffer."""
 
     def setUp(self):
         self.clock = FakeClock()
@@ -545,9 +559,9 @@ class GathersChunks(unittest.TestCase):
         return body, log, host
 
     def next(self, body):
-        """body.next(capacity): the bytes it copied into gather_buffer, as the host reads them, or what it gave otherwise."""
+        """body.next(capacity): the bytes it handed over, as the host reads them, or what it gave otherwise."""
         got = body.next(self.capacity)
-        return bytes(self.gateway.gather_buffer[:got]) if type(got) is int else got
+        return handed_over(self.gateway, got) if type(got) is int else got
 
     def test_chunks_are_gathered_up_to_the_byte_budget(self):
         chunk = b'c' * (64 * 1024)
@@ -556,14 +570,38 @@ class GathersChunks(unittest.TestCase):
         per_pull = bridge.GATHER_BYTES // len(chunk)
         self.assertEqual(self.next(body), chunk * per_pull)
         self.assertEqual(len(log), 1 + per_pull)
-        gathered = self.gateway.gather_buffer
+        spans = self.gateway.span_buffer
         self.assertEqual(self.next(body), chunk * per_pull)
         self.assertEqual(self.next(body), chunk * (40 - 1 - 2 * per_pull))
-        # Every pull gathers into the same bytearray: the host reads its bytes where they are.
-        self.assertIs(self.gateway.gather_buffer, gathered)
+        # Every pull writes into the same bytearray, which the host reads where it is.
+        self.assertIs(self.gateway.span_buffer, spans)
+        self.assertIsNone(self.gateway.gather_buffer)
         self.assertIsNone(self.next(body))
         self.assertIsNone(body.close())
         self.assertEqual(log[-1], 'closed')
+
+    def test_the_chunks_handed_over_stay_alive_until_the_next_pull(self):
+        # Fresh chunks the body keeps no reference to: the host copies them out after next() returns.
+        body, log, _ = self.body(bytes([i % 250 + 1]) * (64 * 1024) for i in range(48))
+        got = body.next(self.capacity)
+        self.assertEqual(got, -16)
+        gc.collect()
+        # Were they freed, these would take their memory.
+        reuse = [bytes([255]) * (64 * 1024) for _ in range(64)]
+        self.assertEqual(handed_over(self.gateway, got), b''.join(bytes([i + 2]) * (64 * 1024) for i in range(16)))
+        del reuse
+        self.assertEqual(self.next(body), b''.join(bytes([i + 18]) * (64 * 1024) for i in range(16)))
+        body.close()
+        self.assertIsNone(body._held)
+
+    def test_more_chunks_than_span_limit_are_gathered_into_gather_buffer(self):
+        small = bridge.GATHER_BYTES // (bridge.SPAN_LIMIT * 2)
+        body, log, _ = self.body([KIB * 64] + [bytes([i % 250 + 1]) * small for i in range(bridge.SPAN_LIMIT * 2)])
+        got = body.next(self.capacity)
+        self.assertEqual(got, bridge.GATHER_BYTES)
+        self.assertEqual(handed_over(self.gateway, got), b''.join(bytes([i % 250 + 1]) * small for i in range(bridge.SPAN_LIMIT * 2)))
+        self.assertIsNone(self.gateway.span_buffer)
+        body.close()
 
     def test_without_a_buffer_of_the_hosts_a_pull_takes_one_chunk(self):
         body, log, _ = self.body([KIB * 64, b'one', b'two'])
