@@ -86,7 +86,7 @@ SPAN_WORD = 'I' if sys.maxsize < 2 ** 32 else 'Q'
 # Where a bytes object's bytes start, from the address id() gives (a CPython detail: PyBytesObject's
 # ob_sval, after the header tp_basicsize counts with the trailing NUL).
 BYTES_DATA_OFFSET = bytes.__basicsize__ - 1
-_SPAN_WORD_BYTES = 4 if SPAN_WORD == 'I' else 8
+_SPAN_WORD_BYTES = memoryview(b'').cast(SPAN_WORD).itemsize
 # The clock the gathering is timed by (the tests give theirs).
 _clock = time.monotonic
 # The size of Gateway.environ_buffer, which the host writes an environ into (its keys and values in UTF-8,
