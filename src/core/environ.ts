@@ -8,6 +8,7 @@
  * @module
  */
 
+import { DeferredValue, deferredAccessor } from './deferred-value.ts';
 import { createErrorStream } from './error-stream.ts';
 import { BAD_REQUEST_BODY, BAD_URL_BODY, CLIENT_ERROR_BODY } from './errors.ts';
 import { fileWrapper } from './file-wrapper.ts';
@@ -143,7 +144,7 @@ export function environFor(request: IncomingRequest, options: GatewayOptions, ea
     groundKeys++;
   }
   if (lazy) {
-    if (platformKeys) addExtras(environ, platformKeys);
+    if (platformKeys) addPlatformKeys(environ, platformKeys, true);
     if (extras) addExtras(environ, extras);
     // A plain store, not Reflect.set: V8 caches its shape transition (0.2 µs a request less on Deno).
     (environ as unknown as Record<symbol, unknown>)[PRINT_FILLED] = printFilled;
@@ -153,7 +154,7 @@ export function environFor(request: IncomingRequest, options: GatewayOptions, ea
   const refusal = checkFraming(environ.CONTENT_LENGTH, environ.HTTP_HOST, maxBodyBytes);
   if (refusal) return refusal;
   addPeer(environ, request.headers, peer, url.host, options);
-  if (platformKeys) addExtras(environ, platformKeys);
+  if (platformKeys) addPlatformKeys(environ, platformKeys, false);
   if (extras) addExtras(environ, extras);
   return environ;
 }
@@ -195,8 +196,22 @@ function givesProtocol(extras: Readonly<Record<string, unknown>> | undefined): b
 }
 
 /**
- * The platform's or the caller's extra keys, merged last. A key given as a getter stays one, so a platform
- * value that costs something to read (workerd's `request.cf`) is read only by an app that asks for it.
+ * The platform's own keys: plain values, copied as they are, and a `DeferredValue` for one that costs
+ * something to read. A lazy environ keeps that as it is, for its Proxy to read when asked; an eager one
+ * gets a getter that reads it once. Values, not getters: copying a getter is two calls into V8's runtime
+ * a key, which cost workerd more than the rest of the keys (bench/PROFILE.md).
+ */
+function addPlatformKeys(environ: Environ, platformKeys: Readonly<Record<string, unknown>>, lazy: boolean): void {
+  for (const key in platformKeys) {
+    const value = platformKeys[key];
+    if (!lazy && value instanceof DeferredValue) Object.defineProperty(environ, key, deferredAccessor(key, value));
+    else environ[key] = value;
+  }
+}
+
+/**
+ * The caller's extra keys, merged last. A key given as a getter stays one, so a value that costs
+ * something to read is read only by an app that asks for it.
  */
 function addExtras(environ: Environ, extras: Record<string, unknown>): void {
   for (const key in extras) {

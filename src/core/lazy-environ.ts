@@ -11,9 +11,12 @@
  * the two groups, so the object then holds exactly what the eager build would have, in the same order,
  * and every later operation goes to it unchanged. An app that iterates, copies, prints or serializes the
  * environ sees the same keys and values as before; one that only reads `PATH_INFO` never reads a header.
+ * A platform key whose value is a `DeferredValue` is read, and replaced by its value, the first time it
+ * is read; until then its descriptor is the getter an eager environ has for it (./deferred-value.ts).
  * @module
  */
 
+import { DeferredValue, deferredAccessor, settle } from './deferred-value.ts';
 import type { Environ } from './types.ts';
 
 /** The keys whose values come from request headers or the peer address: they exist only once filled. */
@@ -75,10 +78,15 @@ class LazyEnvironHandler implements ProxyHandler<Environ> {
     this.#fill = fill;
   }
 
-  /** The object, filled. */
+  /** The object, filled, its deferred values read: what the Proxy would show, without it. */
   filled(): Environ {
-    this.#ensureFilled(this.#target);
-    return this.#target;
+    const target = this.#target;
+    this.#ensureFilled(target);
+    for (const key of Reflect.ownKeys(target)) {
+      const value = Reflect.getOwnPropertyDescriptor(target, key)?.value;
+      if (value instanceof DeferredValue) settle(target, key, value, this.proxy!);
+    }
+    return target;
   }
 
   /** Adds the header keys where the eager build puts them: after the ground keys, before the extras. */
@@ -107,7 +115,8 @@ class LazyEnvironHandler implements ProxyHandler<Environ> {
     if (key === HANDLER) return this;
     // A key that is not there and no header's stays absent once filled: no need to fill for it.
     if (this.#fill !== undefined && needsFill(key)) this.#ensureFilled(target);
-    return Reflect.get(target, key, receiver);
+    const value: unknown = Reflect.get(target, key, receiver);
+    return value instanceof DeferredValue ? settle(target, key, value, this.proxy!) : value;
   }
 
   has(target: Environ, key: string | symbol): boolean {
@@ -117,7 +126,9 @@ class LazyEnvironHandler implements ProxyHandler<Environ> {
 
   getOwnPropertyDescriptor(target: Environ, key: string | symbol): PropertyDescriptor | undefined {
     if (this.#fill !== undefined && needsFill(key)) this.#ensureFilled(target);
-    return Reflect.getOwnPropertyDescriptor(target, key);
+    const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
+    // Unread, it is what an eager environ holds: a getter that reads it (so listing the keys reads nothing).
+    return descriptor?.value instanceof DeferredValue ? deferredAccessor(key as string, descriptor.value) : descriptor;
   }
 
   ownKeys(target: Environ): (string | symbol)[] {

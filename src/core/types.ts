@@ -145,9 +145,10 @@ export interface GatewayOptions {
   environ?: Record<string, unknown>;
   /**
    * For targets: the platform's own environ keys for this request (`deno.info`, `aws_lambda.event`,
-   * `cloudflare.env`...), added before `environ`'s, getters kept as getters the same way. The caller's
-   * `environ` then reaches the environ as given, rather than copied into the platform's object by value,
-   * which ran its getters for every request.
+   * `cloudflare.env`...), added before `environ`'s. Plain values: one that costs something to read is
+   * given as a `DeferredValue` (src/core/deferred-value.ts), read the first time something asks for its
+   * key. The caller's `environ` then reaches the environ as given, rather than copied into the platform's
+   * object by value, which ran its getters for every request.
    */
   platformEnviron?: Readonly<Record<string, unknown>>;
   /** The `wsgi.errors` sink: a stream, or a function given each complete line. Default: `console.error`. */

@@ -716,6 +716,32 @@ describe('the Fetch targets answer a sync app with a Response, not a promise', (
   });
 });
 
+describe('the Fetch targets read no header of a request without a body unless the app asks', () => {
+  const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined };
+  const info = { remoteAddr: { transport: 'tcp' as const, hostname: '127.0.0.1', port: 1 }, completed: Promise.resolve() };
+  /** A GET whose `headers` count their reads: on workerd and Deno each is a call into the runtime. */
+  const countingGet = (reads: { count: number }) => {
+    const request = new Request('http://example.test/x', { headers: { 'X-Seen': 'yes' } });
+    const headers = request.headers;
+    return Object.defineProperty(request, 'headers', { get: () => { reads.count++; return headers; } });
+  };
+
+  it.each([
+    ['deno', (a: WsgiApp, request: Request) => denoHandle(a).fetch(request, info)],
+    ['cloudflare', (a: WsgiApp, request: Request) => cloudflareHandle(a).fetch(request, {}, ctx)],
+  ])('%s', async (_, fetch) => {
+    const untouched = { count: 0 };
+    const response = await fetch((environ, s) => { ok(s); return [String(environ.PATH_INFO)]; }, countingGet(untouched));
+    expect(await response.text()).toBe('/x');
+    expect(untouched.count).toBe(0);
+
+    const asked = { count: 0 };
+    const answered = await fetch((environ, s) => { ok(s); return [String(environ.HTTP_X_SEEN)]; }, countingGet(asked));
+    expect(await answered.text()).toBe('yes');
+    expect(asked.count).toBeGreaterThan(0);
+  });
+});
+
 describe('the Cloudflare target reads request.cf only when the app does', () => {
   const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined };
   const withCf = (reads: { count: number }) => Object.defineProperty(new Request('http://example.test/'), 'cf', {

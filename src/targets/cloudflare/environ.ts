@@ -6,62 +6,45 @@
  * @module
  */
 
+import { DeferredValue } from '../../core/deferred-value.ts';
 import { reportedProtocol } from '../../core/protocol.ts';
 import type { GatewayOptions, PlatformSuppliedOption } from '../../core/types.ts';
 import type { ExecutionContext, IncomingRequestCf, WorkerRequest } from './types.ts';
 
 /**
- * `cloudflare.cf` as a getter, one for every request: workerd builds `request.cf` from its serialized
- * form on each read (tens of microseconds), so it is read from the environ's own request when the app
- * asks, and kept there as a plain value.
+ * `cloudflare.cf`, read when the app asks: workerd builds `request.cf` from its serialized form on each
+ * read (tens of microseconds), so it is read from the environ's own request then, and kept as a value.
  */
-const LAZY_CF: PropertyDescriptor = {
-  enumerable: true,
-  configurable: true,
-  get(this: Record<string, unknown>) {
-    const cf = (this['wsgi_edge.request'] as WorkerRequest | undefined)?.cf;
-    Object.defineProperty(this, 'cloudflare.cf', { value: cf, writable: true, enumerable: true, configurable: true });
-    return cf;
-  },
-  set(this: Record<string, unknown>, value: unknown) {
-    Object.defineProperty(this, 'cloudflare.cf', { value, writable: true, enumerable: true, configurable: true });
-  },
-};
+const REQUEST_CF = new DeferredValue((environ) => (environ['wsgi_edge.request'] as WorkerRequest | undefined)?.cf);
 
 /**
- * `SERVER_PROTOCOL` as a getter too: Cloudflare's edge reports the client's HTTP version in
- * `request.cf.httpProtocol` (`HTTP/1.0`, `HTTP/2`, ...), read through the lazy `cloudflare.cf` above only
- * when the app asks; without it (workerd run locally) it is `HTTP/1.1`. The getter stays a getter (a
- * property read and a pattern test each time): turning it into a value costs more than that.
+ * `SERVER_PROTOCOL`, read when the app asks too: Cloudflare's edge reports the client's HTTP version in
+ * `request.cf.httpProtocol` (`HTTP/1.0`, `HTTP/2`, ...), read through `cloudflare.cf` above; without it
+ * (workerd run locally) it is `HTTP/1.1`.
  */
-const LAZY_PROTOCOL: PropertyDescriptor = {
-  enumerable: true,
-  configurable: true,
-  get(this: Record<string, unknown>) {
-    const cf = this['cloudflare.cf'] as IncomingRequestCf | undefined;
-    return reportedProtocol(cf?.httpProtocol) ?? 'HTTP/1.1';
-  },
-  set(this: Record<string, unknown>, value: unknown) {
-    Object.defineProperty(this, 'SERVER_PROTOCOL', { value, writable: true, enumerable: true, configurable: true });
-  },
-};
+const REPORTED_PROTOCOL = new DeferredValue((environ) => {
+  const cf = environ['cloudflare.cf'] as IncomingRequestCf | undefined;
+  return reportedProtocol(cf?.httpProtocol) ?? 'HTTP/1.1';
+});
 
 /** Options of the Cloudflare target: the core's, less what the platform itself supplies. */
 export type CloudflareOptions = Omit<GatewayOptions, PlatformSuppliedOption>;
 
 export function cloudflareGatewayOptions(env: unknown, ctx: ExecutionContext, options: CloudflareOptions): GatewayOptions {
-  const platformEnviron: Record<string, unknown> = { 'cloudflare.env': env, 'cloudflare.ctx': ctx };
-  Object.defineProperty(platformEnviron, 'cloudflare.cf', LAZY_CF);
-  Object.defineProperty(platformEnviron, 'SERVER_PROTOCOL', LAZY_PROTOCOL);
   return {
     ...options,
     // Cloudflare's edge sets this header itself and overwrites any value the client sent, so unlike
     // X-Forwarded-For it names the connecting client (the Workers docs' "Client IP address").
     remoteAddrHeader: 'cf-connecting-ip',
-    // workerd's Headers are C++: each header read crosses into the runtime.
+    // workerd's Headers are C++: each header read crosses into the runtime. Its HTTP parser answers a
+    // malformed or repeated Content-Length and a second Host line with a 500 of its own before the Worker
+    // runs (test/cloudflare/conformance.test.ts), and builds the URL from the Host: a request without a
+    // body is not read for the framing checks (1.5 µs of workerd's CPU, bench/PROFILE.md). A request
+    // another Worker makes in JavaScript passes no parser: its headers are the caller's, as trusted as it.
     lazyHeaders: true,
+    framingChecked: true,
     // workerd sends the length of a complete body itself (toWorkerResponse leaves the header out).
     platformCountsLength: true,
-    platformEnviron,
+    platformEnviron: { 'cloudflare.env': env, 'cloudflare.ctx': ctx, 'cloudflare.cf': REQUEST_CF, SERVER_PROTOCOL: REPORTED_PROTOCOL },
   };
 }
