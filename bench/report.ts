@@ -54,7 +54,8 @@ export function renderResults(results: Results): string {
       `Every server is first checked to answer the measured routes with the same body bytes, and each route is loaded for a ${config.warmup} s warm-up right after its check, as the server starts ` +
       '(a Node server that answered one request and then idled for seconds before its first load served 20-25 % slower for the rest of its life, which favoured the servers started first; bench/PROFILE.md). ' +
       '**CPU µs/req** is the server process\'s user+system CPU time over the run (/proc/PID/stat) divided by the requests served: ' +
-      'on a shared machine it moves much less than req/s, and its inverse ratio (raw CPU ÷ this CPU) is the throughput ratio a saturated, undisturbed core would give.',
+      'on a shared machine it moves much less than req/s, and its inverse ratio (raw CPU ÷ this CPU) is the throughput ratio a saturated, undisturbed core would give. ' +
+      'workerd serves each Worker on a socket of its own (miniflare\'s `unsafeDirectSockets`), not behind miniflare\'s entry Worker, its local-development front (bench/servers/workerd-host.ts).',
     '- **Load generator**: wrk (C, epoll, one thread on its own core). A Node-based generator (autocannon) spends more CPU per request ' +
       'than the servers under test and, on a single core, would cap the fastest servers and compress the ratios toward 1.',
     '- **Same app work everywhere**: the raw handlers and Hono answer `/encode` with the seed\'s own `parseQs`, `pyRepr` and `htmlEscape`, ' +
