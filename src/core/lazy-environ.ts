@@ -82,7 +82,8 @@ class LazyEnvironHandler implements ProxyHandler<Environ> {
   filled(): Environ {
     const target = this.#target;
     this.#ensureFilled(target);
-    for (const key of Reflect.ownKeys(target)) {
+    // Platform keys come after the ground keys.
+    for (const key of Reflect.ownKeys(target).slice(this.#groundKeys)) {
       const value = Reflect.getOwnPropertyDescriptor(target, key)?.value;
       if (value instanceof DeferredValue) settle(target, key, value, this.proxy!);
     }
