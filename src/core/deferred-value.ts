@@ -20,9 +20,8 @@ export class DeferredValue {
 /** The value `deferred` stands for, read for `environ` and stored over it as a plain data property of `target`. */
 export function settle(target: Environ, key: string | symbol, deferred: DeferredValue, environ: Environ): unknown {
   const value = deferred.read(environ);
-  // Only if nothing replaced it meanwhile (a read that assigns the key itself keeps its own value).
-  if (Object.getOwnPropertyDescriptor(target, key)?.value === deferred) defineValue(target, key, value);
-  return target[key as string];
+  defineValue(target, key, value);
+  return value;
 }
 
 /** The descriptor of an eager environ's key for `deferred`: a getter that reads it once and becomes its value. */
@@ -31,9 +30,7 @@ export function deferredAccessor(key: string, deferred: DeferredValue): Property
     enumerable: true,
     configurable: true,
     get(this: Environ) {
-      const value = deferred.read(this);
-      defineValue(this, key, value);
-      return value;
+      return settle(this, key, deferred, this);
     },
     set(this: Environ, value: unknown) {
       defineValue(this, key, value);

@@ -675,8 +675,11 @@ describe('prepareDispatch(): the environ now, the app later', () => {
   });
 });
 
+/** What a Worker's fetch and a `deno serve` handler are given besides the request, for the Fetch targets below. */
+const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined };
+const info = { remoteAddr: { transport: 'tcp' as const, hostname: '127.0.0.1', port: 1 }, completed: Promise.resolve() };
+
 describe('the Deno target serves the requests handed to it in one turn together', () => {
-  const info = { remoteAddr: { transport: 'tcp' as const, hostname: '127.0.0.1', port: 1 }, completed: Promise.resolve() };
 
   it('answers the first at once, runs the others\' apps once the turn ends, in order, each request getting its own response', async () => {
     const ran: string[] = [];
@@ -700,8 +703,6 @@ describe('the Deno target serves the requests handed to it in one turn together'
 describe('the Fetch targets answer a sync app with a Response, not a promise', () => {
   const app: WsgiApp = (_, s) => { ok(s); return ['now']; };
   const later: WsgiApp = async (_, s) => { ok(s); return ['later']; };
-  const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined };
-  const info = { remoteAddr: { transport: 'tcp' as const, hostname: '127.0.0.1', port: 1 }, completed: Promise.resolve() };
 
   it.each([
     ['deno (the first request of a turn)', (a: WsgiApp) => denoHandle(a, { errors: () => undefined }).fetch(new Request('http://example.test/'), info)],
@@ -717,8 +718,6 @@ describe('the Fetch targets answer a sync app with a Response, not a promise', (
 });
 
 describe('the Fetch targets read no header of a request without a body unless the app asks', () => {
-  const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined };
-  const info = { remoteAddr: { transport: 'tcp' as const, hostname: '127.0.0.1', port: 1 }, completed: Promise.resolve() };
   /** A GET whose `headers` count their reads: on workerd and Deno each is a call into the runtime. */
   const countingGet = (reads: { count: number }) => {
     const request = new Request('http://example.test/x', { headers: { 'X-Seen': 'yes' } });
@@ -743,7 +742,6 @@ describe('the Fetch targets read no header of a request without a body unless th
 });
 
 describe('the Cloudflare target reads request.cf only when the app does', () => {
-  const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined };
   const withCf = (reads: { count: number }) => Object.defineProperty(new Request('http://example.test/'), 'cf', {
     get: () => { reads.count++; return { colo: 'TST' }; },
   });
